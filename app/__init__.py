@@ -1,0 +1,1 @@
+"""Loss Mountain's Streamlit app: widgets in, cached core calls, figures out."""

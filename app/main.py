@@ -1,0 +1,16 @@
+"""Loss Mountain: `streamlit run app/main.py`."""
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts app/ on the path; core/ lives beside it
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from app.explorer import explorer_page  # noqa: E402
+
+st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
+page = st.navigation([st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer",
+                              default=True)])
+page.run()

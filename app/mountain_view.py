@@ -1,0 +1,54 @@
+"""The explorer's Plotly views as one Streamlit v2 component.
+
+`st.plotly_chart` rebuilds its element whenever the figure changes, so the 3-D camera
+would reset on every slider move; this component keeps one element and calls
+`Plotly.react` on it instead, animates the balls in the browser and reports clicks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+HERE = Path(__file__).parent
+# served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
+PLOTLY_JS = HERE / "static" / "plotly.min.js"
+VIEW_KEY = "mountain_view"
+
+
+def _ensure_plotly_js() -> None:
+    """Copy the plotly.js that ships with the installed plotly package next to the app."""
+    bundled = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not PLOTLY_JS.exists() or PLOTLY_JS.stat().st_size != bundled.stat().st_size:
+        PLOTLY_JS.parent.mkdir(exist_ok=True)
+        shutil.copyfile(bundled, PLOTLY_JS)
+
+
+_ensure_plotly_js()
+_render = st.components.v2.component(
+    "loss_mountain.views",
+    html=(HERE / "mountain_view.html").read_text(),
+    css=(HERE / "mountain_view.css").read_text(),
+    js=(HERE / "mountain_view.js").read_text(),
+    # Plotly styles its hover labels and modebar with page-level CSS, so no shadow DOM
+    isolate_styles=False,
+)
+
+
+def mountain_view(payload: str, on_start_click: Callable[[], None]) -> None:
+    """Draw the linked views from a JSON payload (see app.scene.view_payload)."""
+    _render(data=payload, key=VIEW_KEY, on_start_change=on_start_click)
+
+
+def clicked_start() -> tuple[float, float] | None:
+    """The (x, y) the user last clicked on the map or mountain, inside a click callback."""
+    value = st.session_state.get(VIEW_KEY)
+    point = value.get("start") if value else None
+    try:
+        return float(point["x"]), float(point["y"])
+    except (TypeError, KeyError, ValueError):
+        return None

@@ -1,0 +1,129 @@
+"""`python -m core`: list the surfaces, or print a descent path as CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .descent import MAX_STEPS, Run, descend
+from .errors import LossMountainError
+from .optimizers import OPTIMIZERS
+from .surfaces import SURFACES, get_surface
+
+CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y")
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr and exit status 2, without the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m core",
+        description="Loss Mountain: gradient descent on 2-D loss surfaces with real torch.optim.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    commands.add_parser("surfaces", help="list the surfaces with their bounds, start and minima")
+
+    run = commands.add_parser(
+        "descend",
+        help="print the path of one optimizer as CSV or JSON",
+        description="Print one optimizer's path: one row per position, row 0 is the start.",
+    )
+    run.add_argument("--surface", required=True, metavar="NAME", choices=list(SURFACES),
+                     help=f"one of: {', '.join(SURFACES)}")
+    run.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
+                     help=f"one of: {', '.join(OPTIMIZERS)}")
+    run.add_argument("--lr", type=float, metavar="LR",
+                     help="learning rate (default: the surface's suggested one)")
+    run.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"),
+                     help="start point (default: the surface's suggested one)")
+    run.add_argument("--steps", type=int, default=100, metavar="N",
+                     help=f"optimizer steps, 1 to {MAX_STEPS} (default: 100)")
+    run.add_argument("--no-zero-grad", action="store_true",
+                     help="never call optimizer.zero_grad(): p.grad accumulates, as in the bug")
+    run.add_argument("--format", choices=("csv", "json"), default="csv",
+                     help="output format (default: csv)")
+    return parser
+
+
+def _cell(value: float | None) -> str:
+    # repr round-trips a float64 exactly, so scripts get the very numbers we computed
+    return "" if value is None else repr(float(value))
+
+
+def _rows(run: Run) -> list[dict[str, float | int | None]]:
+    rows = []
+    for step, ((x, y), loss) in enumerate(zip(run.positions, run.losses)):
+        grad = run.grads[step] if step < len(run.grads) else (None, None)
+        rows.append({
+            "step": step, "x": float(x), "y": float(y), "loss": float(loss),
+            "grad_x": None if grad[0] is None else float(grad[0]),
+            "grad_y": None if grad[1] is None else float(grad[1]),
+        })
+    return rows
+
+
+def write_csv(run: Run, out: TextIO) -> None:
+    """Write a Run as CSV with header step,x,y,loss,grad_x,grad_y."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in _rows(run):
+        writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:])])
+
+
+def write_json(run: Run, out: TextIO) -> None:
+    """Write a Run as one JSON object: the settings, diverged_at and the rows."""
+    json.dump({
+        "surface": run.surface, "optimizer": run.optimizer, "lr": run.lr,
+        "start": list(run.start), "steps": run.steps, "zero_grad": run.zero_grad,
+        "diverged_at": run.diverged_at, "rows": _rows(run),
+    }, out, indent=1)
+    out.write("\n")
+
+
+def _print_surfaces(out: TextIO) -> None:
+    for surface in SURFACES.values():
+        (x0, x1), (y0, y1) = surface.bounds
+        minima = ", ".join(f"({x:.6g}, {y:.6g})" for x, y in surface.minima)
+        out.write(
+            f"{surface.name:<11} {surface.formula}\n"
+            f"{'':<11} x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]; "
+            f"start ({surface.start[0]:g}, {surface.start[1]:g}); lr {surface.lr:g}; "
+            f"minimum {surface.min_value:.6g} at {minima}\n"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (2 for a usage or input problem)."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "surfaces":
+        _print_surfaces(sys.stdout)
+        return 0
+    surface = get_surface(args.surface)
+    try:
+        run = descend(
+            surface,
+            args.optimizer,
+            surface.lr if args.lr is None else args.lr,
+            surface.start if args.start is None else args.start,
+            args.steps,
+            zero_grad=not args.no_zero_grad,
+        )
+    except LossMountainError as error:
+        parser.exit(2, f"{parser.prog} descend: error: {error}\n")
+    (write_json if args.format == "json" else write_csv)(run, sys.stdout)
+    if run.diverged_at is not None:
+        sys.stderr.write(
+            f"diverged at step {run.diverged_at}: the position or loss stopped being a finite "
+            f"number; printed the {len(run.positions)} finite rows (try a smaller --lr)\n"
+        )
+    return 0

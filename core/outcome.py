@@ -1,0 +1,56 @@
+"""Where a run ended up, in words a learner understands."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .descent import Run
+from .surfaces import Point, Surface
+
+REACHED = "reached a minimum"
+STUCK = "stuck on a flat spot"
+ROLLING = "still rolling"
+DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """status: one of REACHED, STUCK, ROLLING, DIVERGED. nearest: the closest global minimum."""
+
+    status: str
+    final_loss: float
+    final_position: Point
+    nearest: Point
+    distance: float
+    sentence: str
+
+
+def outcome(run: Run, surface: Surface) -> Outcome:
+    """Classify where `run` ended on `surface`; returns an Outcome with a one-line sentence."""
+    (x0, x1), (y0, y1) = surface.bounds
+    scale = math.hypot(x1 - x0, y1 - y0)
+    end = run.positions[-1]
+    minima = np.array(surface.minima)
+    distances = np.hypot(*(minima - end).T)
+    k = int(np.argmin(distances))
+    nearest = (float(minima[k, 0]), float(minima[k, 1]))
+    last_move = float(np.hypot(*(run.positions[-1] - run.positions[-2]))) if len(run.positions) > 1 else 0.0
+    if run.diverged_at is not None:
+        status = DIVERGED
+        sentence = (f"diverged at step {run.diverged_at}: its strides grew until the numbers "
+                    "overflowed. The learning rate is too big for this mountain.")
+    elif distances[k] <= 1e-3 * scale:
+        status = REACHED
+        sentence = f"reached the minimum at ({nearest[0]:.3g}, {nearest[1]:.3g})."
+    elif last_move <= 1e-7 * scale:
+        status = STUCK
+        sentence = "stopped on a flat spot that is not a global minimum (a local minimum or a saddle)."
+    else:
+        status = ROLLING
+        sentence = (f"is still rolling: {distances[k]:.3g} away from the nearest minimum. "
+                    "More steps or a bigger learning rate would take it further.")
+    return Outcome(status, float(run.losses[-1]), (float(end[0]), float(end[1])), nearest,
+                   float(distances[k]), sentence)

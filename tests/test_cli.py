@@ -1,0 +1,113 @@
+"""The CLI as a script would use it: `python -m core ...` in a subprocess."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import SURFACES, descend, get_surface
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_surfaces_lists_every_surface_with_bounds_and_minima():
+    result = cli("surfaces")
+    assert result.returncode == 0
+    for name, surface in SURFACES.items():
+        assert name in result.stdout and surface.formula in result.stdout
+    assert "x in [-5.12, 5.12], y in [-5.12, 5.12]" in result.stdout
+    assert "(3, 2), (-2.80512, 3.13131), (-3.77931, -3.28319), (3.58443, -1.84813)" in result.stdout
+
+
+def test_descend_csv_is_the_run_exactly():
+    result = cli("descend", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", "0.02",
+                 "--start", "-1.5", "2", "--steps", "25")
+    assert result.returncode == 0 and result.stderr == ""
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["step", "x", "y", "loss", "grad_x", "grad_y"]
+    assert len(rows) == 1 + 26
+    run = descend(get_surface("rosenbrock"), "adam", 0.02, (-1.5, 2.0), 25)
+    table = np.array([[float(v) for v in row[:4]] for row in rows[1:]])
+    np.testing.assert_array_equal(table[:, 0], np.arange(26))
+    np.testing.assert_array_equal(table[:, 1:3], run.positions)
+    np.testing.assert_array_equal(table[:, 3], run.losses)
+    grads = np.array([[float(v) for v in row[4:]] for row in rows[1:-1]])
+    np.testing.assert_array_equal(grads, run.grads)
+    assert rows[-1][4:] == ["", ""]
+
+
+def test_descend_uses_the_surface_defaults():
+    result = cli("descend", "--surface", "booth", "--optimizer", "sgd", "--steps", "3")
+    first = result.stdout.splitlines()[1].split(",")
+    assert first[:3] == ["0", "-8.0", "-6.0"]
+
+
+def test_no_zero_grad_accumulates_and_json_carries_the_settings():
+    result = cli("descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "0.1",
+                 "--start", "1", "1", "--steps", "3", "--no-zero-grad", "--format", "json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["zero_grad"] is False and data["diverged_at"] is None and data["steps"] == 3
+    rows = data["rows"]
+    # p.grad = 2·(sum of the positions so far) on x² + y²
+    assert [row["grad_x"] for row in rows[:3]] == pytest.approx([2.0, 2.0 + 1.6, 2.0 + 1.6 + 0.88])
+    assert rows[-1]["grad_x"] is None and len(rows) == 4
+
+
+def test_a_diverged_run_prints_its_finite_rows_and_says_so():
+    result = cli("descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "1.5",
+                 "--start", "1", "1", "--steps", "2000")
+    assert result.returncode == 0
+    rows = result.stdout.strip().splitlines()
+    assert len(rows) == 1 + 512
+    assert "diverged at step 512" in result.stderr
+    assert all("inf" not in row and "nan" not in row for row in rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["descend", "--surface", "volcano", "--optimizer", "sgd"], "invalid choice: 'volcano' (choose from 'bowl'"),
+    (["descend", "--surface", "bowl", "--optimizer", "lion"], "invalid choice: 'lion' (choose from 'sgd'"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "fast"], "invalid float value: 'fast'"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "-0.1"], "learning rate must be a positive number"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "nan"], "learning rate must be a positive number"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--steps", "0"], "steps must be a whole number from 1"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--steps", "1.5"], "invalid int value: '1.5'"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1", "inf"], "start must be two finite numbers"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1"], "expected 2 arguments"),
+    (["descend", "--surface", "bowl", "--optimizer", "sgd", "--format", "xml"], "invalid choice: 'xml'"),
+    (["descend", "--optimizer", "sgd"], "the following arguments are required: --surface"),
+    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'descend')"),
+    ([], "the following arguments are required: command"),
+])
+def test_mistakes_are_one_line_and_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("args", [
+    ["descend", "--surface", "volcano", "--optimizer", "sgd"],
+    ["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "-0.1"],
+])
+def test_mistakes_in_a_real_process_print_no_traceback(args):
+    result = cli(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_help_describes_descend():
+    result = cli("descend", "--help")
+    assert result.returncode == 0 and "--no-zero-grad" in result.stdout

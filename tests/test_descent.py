@@ -1,0 +1,166 @@
+"""Descent: every path equals a plain torch.optim loop, optimizers converge, divergence is cut."""
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from core import OPTIMIZERS, SURFACES, LossMountainError, descend, descend_many, get_surface
+from test_surfaces import HAND_GRADIENTS
+
+# the issue's optimizer list, written out again so the registry is checked against it
+REFERENCE_OPTIMIZERS = {
+    "sgd": (torch.optim.SGD, {}),
+    "momentum": (torch.optim.SGD, {"momentum": 0.9}),
+    "nesterov": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (torch.optim.Adagrad, {}),
+    "rmsprop": (torch.optim.RMSprop, {}),
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+}
+
+
+def plain_loop(surface, optimizer, lr, start, steps, zero_grad=True):
+    """The training loop as a PyTorch tutorial writes it; returns positions and p.grad per step."""
+    cls, kwargs = REFERENCE_OPTIMIZERS[optimizer]
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = cls([p], lr=lr, **kwargs)
+    positions, grads = [p.detach().clone()], []
+    for _ in range(steps):
+        if zero_grad:
+            opt.zero_grad()
+        loss = surface(p)
+        loss.backward()
+        grads.append(p.grad.detach().clone())
+        opt.step()
+        positions.append(p.detach().clone())
+    return torch.stack(positions).numpy(), torch.stack(grads).numpy()
+
+
+def test_registry_is_the_issue_list():
+    assert list(OPTIMIZERS) == list(REFERENCE_OPTIMIZERS)
+    for name, (cls, kwargs) in REFERENCE_OPTIMIZERS.items():
+        assert OPTIMIZERS[name].cls is cls and dict(OPTIMIZERS[name].kwargs) == kwargs
+
+
+@pytest.mark.parametrize("zero_grad", [True, False])
+@pytest.mark.parametrize("surface_name", ["himmelblau", "rosenbrock", "ackley"])
+def test_shared_pass_paths_equal_solo_plain_loops(surface_name, zero_grad):
+    surface = get_surface(surface_name)
+    runs = descend_many(surface, list(OPTIMIZERS), surface.lr, surface.start, 60, zero_grad)
+    for run in runs:
+        positions, grads = plain_loop(surface, run.optimizer, surface.lr, surface.start, 60, zero_grad)
+        losses = surface(torch.from_numpy(positions)).numpy()
+        finite = np.isfinite(positions).all(axis=1) & np.isfinite(losses)
+        kept = len(run.positions)
+        # the run keeps exactly the plain loop's positions before the first non-finite one
+        assert kept == (61 if finite.all() else int(np.argmin(finite)))
+        assert run.diverged_at == (None if finite.all() else kept)
+        np.testing.assert_array_equal(run.positions, positions[:kept])
+        np.testing.assert_array_equal(run.losses, losses[:kept])
+        np.testing.assert_array_equal(run.grads, grads[:kept - 1])
+
+
+def test_one_run_equals_the_same_optimizer_in_a_shared_pass():
+    surface = get_surface("camel")
+    alone = descend(surface, "adam", 0.05, (1.0, 1.0), 80)
+    together = descend_many(surface, ["sgd", "adam", "rmsprop"], 0.05, (1.0, 1.0), 80)[1]
+    np.testing.assert_array_equal(alone.positions, together.positions)
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_without_zero_grad_p_grad_is_the_sum_of_all_gradients_so_far(optimizer):
+    surface = get_surface("himmelblau")
+    run = descend(surface, optimizer, 0.002, (0.5, -0.5), 40, zero_grad=False)
+    fresh = np.array([HAND_GRADIENTS["himmelblau"](x, y) for x, y in run.positions[:-1]])
+    np.testing.assert_allclose(run.grads, np.cumsum(fresh, axis=0), rtol=1e-9, atol=1e-9)
+
+
+def test_with_zero_grad_p_grad_is_the_fresh_gradient():
+    surface = get_surface("rosenbrock")
+    run = descend(surface, "momentum", 0.001, (-1.2, 1.0), 30)
+    fresh = np.array([HAND_GRADIENTS["rosenbrock"](x, y) for x, y in run.positions[:-1]])
+    np.testing.assert_allclose(run.grads, fresh, rtol=1e-12)
+
+
+def test_sgd_steps_are_exactly_minus_lr_times_the_gradient():
+    run = descend(get_surface("bowl"), "sgd", 0.1, (1.0, -2.0), 5)
+    # on x² + y² plain SGD multiplies the position by (1 - 2 lr) each step
+    expected = np.array([(1.0, -2.0)]) * (0.8 ** np.arange(6))[:, None]
+    np.testing.assert_allclose(run.positions, expected, rtol=1e-15)
+
+
+# (optimizer, surface, lr, steps, largest distance from the minimum allowed at the end)
+CONVERGENCE = [
+    ("sgd", "bowl", 0.1, 200, 1e-9), ("momentum", "bowl", 0.1, 300, 1e-5),
+    ("nesterov", "bowl", 0.1, 300, 1e-9), ("adagrad", "bowl", 0.5, 500, 1e-9),
+    ("rmsprop", "bowl", 0.01, 500, 1e-9), ("adam", "bowl", 0.1, 500, 1e-9),
+    ("adamw", "bowl", 0.1, 500, 1e-9),
+    ("sgd", "rosenbrock", 0.002, 10000, 1e-3), ("momentum", "rosenbrock", 0.002, 3000, 1e-6),
+    ("nesterov", "rosenbrock", 0.001, 3000, 1e-4), ("adagrad", "rosenbrock", 0.5, 10000, 1e-3),
+    ("rmsprop", "rosenbrock", 0.0005, 10000, 2e-3), ("adam", "rosenbrock", 0.05, 3000, 1e-6),
+    # decoupled weight decay pulls AdamW's resting point a little toward the origin
+    ("adamw", "rosenbrock", 0.05, 3000, 0.1),
+]
+
+
+@pytest.mark.parametrize("optimizer, surface_name, lr, steps, tolerance", CONVERGENCE)
+def test_convergence_matrix(optimizer, surface_name, lr, steps, tolerance):
+    surface = get_surface(surface_name)
+    start = (-1.2, 1.0) if surface_name == "rosenbrock" else surface.start
+    run = descend(surface, optimizer, lr, start, steps)
+    assert run.diverged_at is None
+    distance = np.hypot(*(run.positions[-1] - surface.minima[0]))
+    assert distance < tolerance
+    assert run.losses[-1] < run.losses[0]
+
+
+@pytest.mark.parametrize("lr", [1e-6, 1e-2, 1.0, 10.0, 1e3])
+@pytest.mark.parametrize("surface_name", sorted(SURFACES))
+def test_no_learning_rate_raises_and_divergence_is_cut(surface_name, lr):
+    surface = get_surface(surface_name)
+    runs = descend_many(surface, list(OPTIMIZERS), lr, surface.start, 60)
+    for run in runs:
+        assert np.isfinite(run.positions).all() and np.isfinite(run.losses).all()
+        assert len(run.losses) == len(run.positions) == len(run.grads) + 1
+        if run.diverged_at is None:
+            assert run.steps_taken == 60
+        else:
+            assert len(run.positions) == run.diverged_at
+
+
+def test_divergence_is_recorded_at_the_first_non_finite_step():
+    # SGD with lr 1.5 on x² + y² doubles the distance each step: x_k = (-2)^k
+    run = descend(get_surface("bowl"), "sgd", 1.5, (1.0, 1.0), 3000)
+    # the loss 2·4^k, in exact integers, passes the largest float64 at the first non-finite loss
+    first_overflow = next(k for k in range(3000) if 2 * 4**k > sys.float_info.max)
+    assert run.diverged_at == first_overflow
+    np.testing.assert_array_equal(run.positions[:, 0], (-2.0) ** np.arange(first_overflow))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(lr=0.0), "learning rate must be a positive number"),
+    (dict(lr=-1.0), "learning rate must be a positive number"),
+    (dict(lr=float("nan")), "learning rate must be a positive number"),
+    (dict(lr=float("inf")), "learning rate must be a positive number"),
+    (dict(steps=0), "steps must be a whole number from 1 to 100000"),
+    (dict(steps=10**9), "steps must be a whole number"),
+    (dict(steps=2.5), "steps must be a whole number"),
+    (dict(start=(1.0, float("nan"))), "start must be two finite numbers"),
+    (dict(start=(1.0,)), "start must be two numbers"),
+    (dict(start=(1e200, 0.0)), "is not finite"),
+    (dict(optimizer="lbfgs"), "unknown optimizer 'lbfgs'; choose one of: sgd, momentum"),
+])
+def test_bad_settings_get_a_clear_error(bad, message):
+    settings = dict(optimizer="sgd", lr=0.1, start=(1.0, 1.0), steps=10) | bad
+    with pytest.raises(LossMountainError, match=message):
+        descend(get_surface("bowl"), **settings)
+
+
+def test_runs_are_immutable_values():
+    run = descend(get_surface("bowl"), "adam", 0.1, (1.0, 1.0), 5)
+    with pytest.raises(ValueError):
+        run.positions[0, 0] = 5.0
+    with pytest.raises(AttributeError):
+        run.lr = 1.0
