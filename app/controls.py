@@ -15,7 +15,8 @@ MAX_APP_STEPS = 2000
 DEFAULT_SURFACE = "himmelblau"
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")
 DEFAULT_STEPS = 150
-START_STEP = 0.01
+START_DECIMALS = 2
+START_STEP = 10.0**-START_DECIMALS
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def _on_reset() -> None:
 def move_start(x: float, y: float) -> None:
     """Put the start at (x, y), clamped to the surface and rounded to the sliders' step."""
     (x0, x1), (y0, y1) = get_surface(st.session_state.surface).bounds
-    st.session_state.start_x = round(min(max(x, x0), x1) / START_STEP) * START_STEP
-    st.session_state.start_y = round(min(max(y, y0), y1) / START_STEP) * START_STEP
+    st.session_state.start_x = round(min(max(x, x0), x1), START_DECIMALS)
+    st.session_state.start_y = round(min(max(y, y0), y1), START_DECIMALS)
 
 
 def controls_ui() -> Settings:

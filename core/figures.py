@@ -4,8 +4,9 @@ The sampled surface is sent as float32 (half the bytes, far finer than a pixel);
 paths keep float64 so what is drawn is exactly what was computed.
 
 Each builder is a pure function returning a go.Figure: surface first, paths after,
-fixed axis ranges. Traces that a viewer animates carry `meta` = {"role": ..., "run": k}:
-"path" holds run k's whole path, "ball" its rolling ball (drawn here at the end of the path).
+fixed axis ranges. What a viewer animates is labelled: traces carry `meta` =
+{"role": "path" | "ball", "run": k} (run k's whole path, its rolling ball), and the
+map's balls are circle shapes named "ball:k". Balls are drawn at the end of the path.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ TERRAIN = [
 MINIMUM_COLOR = "#f5b700"
 START_COLOR = "#ffffff"
 LOSS_FLOOR = 1e-16  # log axes cannot show 0: a run that lands exactly on a minimum shows here
+BALL_RADIUS = 7  # pixels, on the map
 FONT = dict(family="Inter, system-ui, sans-serif", size=12)
 
 
@@ -58,7 +60,7 @@ def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
     ticks: list[tuple[float, float]] = []
     for gap, height in zip(gaps, heights):
         # skip ticks that would crowd the previous one
-        if height <= top and (not ticks or height - ticks[-1][1] > 0.06 * top):
+        if height <= top and (not ticks or height - ticks[-1][1] > 0.1 * top):
             ticks.append((gap, height))
     return dict(
         tickvals=[height for _, height in ticks],
@@ -166,21 +168,23 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
             marker=dict(size=11, color=START_COLOR, line=dict(color="#222", width=2)),
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
-    for k, run in enumerate(runs):
-        traces.append(go.Scatter(
-            x=run.positions[-1:, 0], y=run.positions[-1:, 1], mode="markers",
-            marker=dict(size=13, color=_color(run), line=dict(color="#111", width=1.5)),
-            name=_label(run), legendgroup=run.optimizer, showlegend=False,
-            hoverinfo="skip", meta=dict(role="ball", run=k),
-        ))
+    # balls are fixed-size circles anchored at a data point: a viewer moves them with a cheap
+    # relayout, where moving a trace would recompute the contours on every frame
+    balls = [dict(
+        type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
+        xanchor=float(run.positions[-1, 0]), yanchor=float(run.positions[-1, 1]),
+        x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,
+        fillcolor=_color(run), line=dict(color="#111", width=1.5), layer="above",
+    ) for k, run in enumerate(runs)]
     (x0, x1), (y0, y1) = surface.bounds
     figure = go.Figure(traces)
     figure.update_layout(
         font=FONT, margin=dict(l=40, r=10, t=10, b=35), showlegend=False,
         uirevision=surface.name,  # keep the user's zoom until the surface changes
-        xaxis=dict(title="x", range=[x0, x1], constrain="domain"),
-        yaxis=dict(title="y", range=[y0, y1], scaleanchor="x", constrain="domain"),
-        plot_bgcolor="white",
+        xaxis=dict(title="x", range=[x0, x1], constrain="domain", zeroline=False, showgrid=False),
+        yaxis=dict(title="y", range=[y0, y1], scaleanchor="x", constrain="domain", zeroline=False,
+                   showgrid=False),
+        plot_bgcolor="white", shapes=balls,
     )
     return figure
 

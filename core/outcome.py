@@ -37,7 +37,9 @@ def outcome(run: Run, surface: Surface) -> Outcome:
     distances = np.hypot(*(minima - end).T)
     k = int(np.argmin(distances))
     nearest = (float(minima[k, 0]), float(minima[k, 1]))
-    last_move = float(np.hypot(*(run.positions[-1] - run.positions[-2]))) if len(run.positions) > 1 else 0.0
+    # settled: over the last tenth of the path (at least 5 positions) it stayed put
+    tail = run.positions[-max(5, len(run.positions) // 10):]
+    wander = float(np.max(np.hypot(*(tail - end).T)))
     if run.diverged_at is not None:
         status = DIVERGED
         sentence = (f"diverged at step {run.diverged_at}: its strides grew until the numbers "
@@ -45,7 +47,7 @@ def outcome(run: Run, surface: Surface) -> Outcome:
     elif distances[k] <= 1e-3 * scale:
         status = REACHED
         sentence = f"reached the minimum at ({nearest[0]:.3g}, {nearest[1]:.3g})."
-    elif last_move <= 1e-7 * scale:
+    elif wander <= 1e-4 * scale and len(run.positions) > 5:
         status = STUCK
         sentence = "stopped on a flat spot that is not a global minimum (a local minimum or a saddle)."
     else:

@@ -64,6 +64,11 @@ def test_map_draws_contours_paths_start_and_minima(scene):
         np.testing.assert_array_equal(decode(path["x"]), run.positions[:, 0])
         np.testing.assert_array_equal(decode(path["y"]), run.positions[:, 1])
         assert path["line"]["color"] == OPTIMIZERS[run.optimizer].color
+    balls = [shape for shape in fig["layout"]["shapes"] if shape["name"].startswith("ball:")]
+    for k, (run, ball) in enumerate(zip(runs, balls)):
+        assert ball["name"] == f"ball:{k}" and ball["fillcolor"] == OPTIMIZERS[run.optimizer].color
+        assert (ball["xanchor"], ball["yanchor"]) == tuple(run.positions[-1])
+        assert ball["xsizemode"] == ball["ysizemode"] == "pixel"
     start = next(t for t in fig["data"] if t.get("name") == "start")
     assert (decode(start["x"])[0], decode(start["y"])[0]) == surface.start
     stars = next(t for t in fig["data"] if t.get("name") == "global minimum")

@@ -1,0 +1,31 @@
+# `make run` starts the explorer, `make test` runs every test. Both build .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench screenshot clean
+
+# stamp files: reinstall only when the pinned requirements change
+$(VENV)/.app: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.app requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.app
+	$(PY) -m streamlit run app/main.py
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) -m bench.explorer
+
+screenshot: $(VENV)/.dev
+	$(PY) -m scripts.screenshot docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) app/static .pytest_cache

@@ -1,0 +1,104 @@
+"""The real app in headless Chromium: slider moves redraw the plots, the camera stays, clicks move the start."""
+
+import json
+import os
+
+import pytest
+
+from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
+
+pytestmark = pytest.mark.browser
+
+CAMERA = ("() => { const gd = document.querySelector('.lm-mountain');"
+          " return gd._fullLayout.scene._scene.getCamera().eye; }")
+REVISION = "() => document.querySelector('.lm-root').dataset.revision"
+FIRST_PATH_X = ("() => { const gd = document.querySelector('.lm-map');"
+                " const path = gd._fullData.find(t => t.meta && t.meta.role === 'path');"
+                " return Array.from(path.x); }")
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not chromium_available():
+        message = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with running_app() as url, chromium_page() as page:
+        page.goto(url)
+        page.wait_for_function(VIEW_READY, timeout=120_000)
+        yield page
+        assert page.errors == []
+
+
+def slider_values(page):
+    texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
+    return {text.split("\n")[0]: text.split("\n")[2] for text in texts}
+
+
+def wait_for_new_revision(page, old):
+    page.wait_for_function(f"() => ({REVISION})() !== {json.dumps(old)}", timeout=60_000)
+    page.wait_for_function(VIEW_READY, timeout=60_000)
+
+
+def test_the_explorer_draws_three_plots_and_rolls_the_balls(page):
+    counts = page.evaluate("() => ['.lm-mountain', '.lm-map', '.lm-loss']"
+                           ".map(s => document.querySelector(s).data.length)")
+    # mountain: surface, minima, 3 paths, start, 3 balls; map: the same but balls are shapes
+    assert counts == [9, 6, 3]
+    assert page.locator(".lm-step").inner_text() == "step 150 / 150"
+    # the balls rolled to the ends of their paths
+    ends = page.evaluate("() => document.querySelector('.lm-map').layout.shapes"
+                         ".filter(s => s.name && s.name.startsWith('ball:'))"
+                         ".map(s => [s.xanchor, s.yanchor])")
+    assert ends[0] == pytest.approx([3.0, 2.0], abs=1e-6)
+
+
+def test_scrubber_moves_the_balls_back_to_the_start(page):
+    page.locator(".lm-scrub").fill("0")
+    assert page.locator(".lm-step").inner_text() == "step 0 / 150"
+    page.wait_for_function("() => document.querySelector('.lm-root').dataset.step === '0'")
+    page.wait_for_function("() => document.querySelector('.lm-map').layout.shapes"
+                           ".filter(s => s.name && s.name.startsWith('ball:'))"
+                           ".every(s => s.xanchor === 0 && s.yanchor === 0)")
+    # the contours are still drawn under the moved balls
+    assert page.locator(".lm-map .contourlayer path").count() > 20
+    page.click(".lm-play")
+    page.wait_for_function(VIEW_READY, timeout=60_000)
+    assert page.locator(".lm-step").inner_text() == "step 150 / 150"
+
+
+def test_learning_rate_slider_redraws_and_keeps_the_camera(page):
+    box = page.locator(".lm-mountain").bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55
+    before_drag = page.evaluate(CAMERA)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 16):
+        page.mouse.move(x + 12 * i, y + 3 * i)
+    page.mouse.up()
+    turned = page.evaluate(CAMERA)
+    assert turned != pytest.approx(before_drag, abs=1e-3), "the drag should turn the mountain"
+    assert slider_values(page)["Start x"] == "0.00", "turning the mountain must not move the start"
+
+    old_revision, old_path = page.evaluate(REVISION), page.evaluate(FIRST_PATH_X)
+    page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_new_revision(page, old_revision)
+    assert json.loads(page.evaluate(REVISION))[2] == 0.011
+    assert page.evaluate(FIRST_PATH_X) != old_path
+    assert page.evaluate(CAMERA) == pytest.approx(turned, abs=1e-9)
+
+
+def test_clicking_the_map_moves_the_start(page):
+    old_revision = page.evaluate(REVISION)
+    area = page.locator(".lm-map .nsewdrag").bounding_box()
+    # a quarter of the way in from the top-left corner of x, y in [-5, 5]: (-2.5, 2.5)
+    page.mouse.click(area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.25)
+    wait_for_new_revision(page, old_revision)
+    values = slider_values(page)
+    assert float(values["Start x"]) == pytest.approx(-2.5, abs=0.06)
+    assert float(values["Start y"]) == pytest.approx(2.5, abs=0.06)
+    start = page.evaluate("() => { const gd = document.querySelector('.lm-map');"
+                          " const t = gd._fullData.find(t => t.name === 'start'); return [t.x[0], t.y[0]]; }")
+    assert start == [float(values["Start x"]), float(values["Start y"])]
