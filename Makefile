@@ -28,4 +28,4 @@ screenshot: $(VENV)/.dev
 	$(PY) -m scripts.screenshot docs/screenshot.png
 
 clean:
-	rm -rf $(VENV) app/static .pytest_cache
+	rm -rf $(VENV) app/static/plotly.min.js .pytest_cache

@@ -29,7 +29,7 @@ def _zero_grad_note() -> None:
 
 
 def _outcomes_ui(runs, surface) -> None:
-    lines = []
+    lines, diverged = [], []
     for run in runs:
         spec = OPTIMIZERS[run.optimizer]
         result = outcome(run, surface)
@@ -37,9 +37,10 @@ def _outcomes_ui(runs, surface) -> None:
         loss = f"final loss {result.final_loss:.4g}" if result.status != DIVERGED else "no final loss"
         lines.append(f"{dot} **{spec.label}** {result.sentence} <small>({loss})</small>")
         if result.status == DIVERGED:
-            st.warning(f"**{spec.label} diverged at step {run.diverged_at}.** Its ball flew off "
-                       "the mountain: the learning rate is too big for it here. Try a smaller one.",
-                       icon="💥")
+            diverged.append(f"{spec.label} at step {run.diverged_at}")
+    if diverged:
+        st.warning(f"**Diverged: {', '.join(diverged)}.** Those balls flew off the mountain: the "
+                   "learning rate is too big for them here. Try a smaller one.", icon="💥")
     st.markdown("  \n".join(lines), unsafe_allow_html=True)
 
 

@@ -237,16 +237,23 @@ class MountainView {
       const point = this.mapPoint(event);
       if (point) this.moveStart(point);
     });
-    // turning the mountain also ends in a click: only a press that stayed put picks a start
+    // plotly.js reports a 3-D "click" while the button is down, so turning the mountain
+    // starts with one too: keep the picked point and use it only if the press stayed put
     let pressed = null;
-    this.plots.mountain.addEventListener("pointerdown", (e) => { pressed = { x: e.clientX, y: e.clientY }; }, true);
-    this.plots.mountain.addEventListener("pointerup", (e) => {
-      this.mountainClickIsPick = pressed !== null && Math.hypot(e.clientX - pressed.x, e.clientY - pressed.y) < 5;
+    let picked = null;
+    const mountain = this.plots.mountain;
+    mountain.addEventListener("pointerdown", (e) => {
+      pressed = { x: e.clientX, y: e.clientY };
+      picked = null;
     }, true);
-    this.plots.mountain.on("plotly_click", (event) => {
+    mountain.addEventListener("pointerup", (e) => {
+      const still = pressed && Math.hypot(e.clientX - pressed.x, e.clientY - pressed.y) < 5;
+      if (still && picked) this.moveStart(picked);
+      pressed = picked = null;
+    }, true);
+    mountain.on("plotly_click", (event) => {
       const point = event.points && event.points[0];
-      if (!this.mountainClickIsPick || !point || !point.data || point.data.type !== "surface") return;
-      this.moveStart({ x: point.x, y: point.y });
+      if (pressed && point && point.data && point.data.type === "surface") picked = { x: point.x, y: point.y };
     });
   }
 

@@ -42,11 +42,23 @@ def _color(run: Run) -> str:
 
 
 def _hover(run: Run) -> tuple[np.ndarray, str]:
+    # the true numbers travel in customdata: the drawn x, y may be pinned to the frame
     steps = np.arange(len(run.positions))
-    data = np.column_stack((steps, run.losses))
+    data = np.column_stack((steps, run.losses, run.positions))
     template = (f"<b>{_label(run)}</b> · step %{{customdata[0]}}<br>"
-                "x = %{x:.4g}, y = %{y:.4g}<br>loss = %{customdata[1]:.4g}<extra></extra>")
+                "x = %{customdata[2]:.4g}, y = %{customdata[3]:.4g}<br>"
+                "loss = %{customdata[1]:.4g}<extra></extra>")
     return data, template
+
+
+def _framed(positions: np.ndarray, surface: Surface) -> np.ndarray:
+    """Positions pinned to the surface's bounds.
+
+    A ball that flies off leaves along its true direction and stops at the edge of the
+    plot; WebGL cannot draw the 1e150-sized coordinates a diverging run reaches.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    return np.column_stack((np.clip(positions[:, 0], x0, x1), np.clip(positions[:, 1], y0, y1)))
 
 
 def _diverged_note(run: Run) -> str:
@@ -73,6 +85,7 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
     grid = grid or surface_grid(surface)
     lo, hi = float(np.nanmin(grid.height)), float(np.nanmax(grid.height))
     lift = 0.012 * (hi - lo)  # keeps paths above the surface they lie on
+    ceiling = hi  # a run that flies off stops at the top of the box
     log_drawn = surface.display == "log1p"
     traces: list[go.BaseTraceType] = [go.Surface(
         x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=TERRAIN, showscale=False,
@@ -92,10 +105,11 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
         hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
     for k, run in enumerate(runs):
-        z = surface.display_height(run.losses) + lift
+        z = np.minimum(surface.display_height(run.losses), ceiling) + lift
         data, template = _hover(run)
+        xy = _framed(run.positions, surface)
         traces.append(go.Scatter3d(
-            x=run.positions[:, 0], y=run.positions[:, 1], z=z, mode="lines",
+            x=xy[:, 0], y=xy[:, 1], z=z, mode="lines",
             line=dict(color=_color(run), width=6), name=_label(run) + _diverged_note(run),
             legendgroup=run.optimizer, customdata=data, hovertemplate=template,
             meta=dict(role="path", run=k),
@@ -109,9 +123,10 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
     for k, run in enumerate(runs):
+        end = _framed(run.positions[-1:], surface)
         traces.append(go.Scatter3d(
-            x=run.positions[-1:, 0], y=run.positions[-1:, 1],
-            z=surface.display_height(run.losses[-1:]) + 2 * lift, mode="markers",
+            x=end[:, 0], y=end[:, 1],
+            z=np.minimum(surface.display_height(run.losses[-1:]), ceiling) + 2 * lift, mode="markers",
             marker=dict(size=10, color=_color(run), line=dict(color="#111", width=2)),
             name=_label(run), legendgroup=run.optimizer, showlegend=False,
             hoverinfo="skip", meta=dict(role="ball", run=k),
@@ -155,8 +170,9 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
     ))
     for k, run in enumerate(runs):
         data, template = _hover(run)
+        xy = _framed(run.positions, surface)
         traces.append(go.Scatter(
-            x=run.positions[:, 0], y=run.positions[:, 1], mode="lines+markers",
+            x=xy[:, 0], y=xy[:, 1], mode="lines+markers",
             line=dict(color=_color(run), width=2), marker=dict(size=3, color=_color(run)),
             name=_label(run) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
@@ -170,9 +186,10 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
         ))
     # balls are fixed-size circles anchored at a data point: a viewer moves them with a cheap
     # relayout, where moving a trace would recompute the contours on every frame
+    ends = [_framed(run.positions[-1:], surface)[0] for run in runs]
     balls = [dict(
         type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
-        xanchor=float(run.positions[-1, 0]), yanchor=float(run.positions[-1, 1]),
+        xanchor=float(ends[k][0]), yanchor=float(ends[k][1]),
         x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,
         fillcolor=_color(run), line=dict(color="#111", width=1.5), layer="above",
     ) for k, run in enumerate(runs)]
@@ -190,12 +207,19 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
 
 
 def loss_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
-    """Loss per step on a log scale (as the gap to the minimum when that is not 0)."""
+    """Loss per step on a log scale (as the gap to the minimum when that is not 0).
+
+    A diverging run would stretch the axis to 1e300 and flatten every other line, so the
+    axis stops a thousand times above the highest start; a run that leaves the chart is
+    marked ✕ at the top edge, at the step where it diverged.
+    """
     offset = surface.min_value
+    gaps = [np.maximum(run.losses - offset, LOSS_FLOOR) for run in runs]
+    top = 1e3 * max((gap[0] for gap in gaps), default=1.0)
+    bottom = min((gap.min() for gap in gaps), default=LOSS_FLOOR) / 3
     traces: list[go.BaseTraceType] = []
     annotations = []
-    for k, run in enumerate(runs):
-        gap = np.maximum(run.losses - offset, LOSS_FLOOR)
+    for k, (run, gap) in enumerate(zip(runs, gaps)):
         steps = np.arange(len(gap))
         traces.append(go.Scatter(
             x=steps, y=gap, mode="lines", line=dict(color=_color(run), width=2),
@@ -203,25 +227,31 @@ def loss_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
             hovertemplate=f"<b>{_label(run)}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
             meta=dict(role="path", run=k),
         ))
-        if run.diverged_at is not None:
-            traces.append(go.Scatter(
-                x=steps[-1:], y=gap[-1:], mode="markers", showlegend=False,
-                marker=dict(symbol="x", size=12, color=_color(run), line=dict(width=1, color="#111")),
-                hovertemplate=f"{_label(run)} diverged at step {run.diverged_at}<extra></extra>",
-                legendgroup=run.optimizer,
-            ))
-            annotations.append(dict(
-                x=float(steps[-1]), y=float(np.log10(gap[-1])), text=f"{_label(run)} diverged",
-                showarrow=True, arrowhead=0, ax=-40, ay=-18, font=dict(color=_color(run)),
-            ))
+        if run.diverged_at is None:
+            continue
+        marked = min(float(gap[-1]), top)
+        traces.append(go.Scatter(
+            x=[run.diverged_at], y=[marked], mode="markers", showlegend=False,
+            marker=dict(symbol="x", size=12, color=_color(run), line=dict(width=1, color="#111")),
+            hovertemplate=f"{_label(run)} diverged at step {run.diverged_at}<extra></extra>",
+            legendgroup=run.optimizer, cliponaxis=False,
+        ))
+        annotations.append(dict(
+            x=run.diverged_at, y=float(np.log10(marked)), xanchor="left", yanchor="top",
+            text=f"{_label(run)} diverged at step {run.diverged_at}", showarrow=False,
+            xshift=8, yshift=-4 - 15 * len(annotations), font=dict(color=_color(run), size=11),
+        ))
     figure = go.Figure(traces)
     y_title = "loss" if offset == 0 else f"loss − minimum ({offset:.4g})"
     last_step = max((run.steps for run in runs), default=1)
+    y_axis = dict(title=y_title + " (log scale)", type="log", gridcolor="#eee", exponentformat="power")
+    if any(gap.max() > top for gap in gaps):
+        y_axis["range"] = [float(np.log10(bottom)), float(np.log10(top))]
     figure.update_layout(
         font=FONT, margin=dict(l=55, r=10, t=10, b=35), plot_bgcolor="white",
         uirevision="loss",
         xaxis=dict(title="step", range=[0, last_step], gridcolor="#eee"),
-        yaxis=dict(title=y_title + " (log scale)", type="log", gridcolor="#eee", exponentformat="power"),
+        yaxis=y_axis,
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         annotations=annotations,
         # the step cursor the viewer moves while the balls roll

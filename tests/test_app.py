@@ -25,7 +25,8 @@ def payload(app):
 
 
 def mountain_paths(app):
-    return [np.column_stack((decode(t["x"]), decode(t["y"])))
+    """Each drawn path's true positions (hover data: step, loss, x, y)."""
+    return [decode(t["customdata"]).reshape(-1, 4)[:, 2:]
             for t in traces_with_role(payload(app)["figures"]["mountain"], "path")]
 
 
@@ -76,8 +77,8 @@ def test_forgetting_zero_grad_explains_and_accumulates(app):
 def test_a_too_big_learning_rate_says_which_ball_diverged(app):
     app.select_slider(key="lr").set_value(1.0).run()
     assert not app.exception
-    warnings = " ".join(w.value for w in app.warning)
-    assert "SGD diverged at step" in warnings and "Momentum diverged at step" in warnings
+    (warning,) = app.warning
+    assert "Diverged: SGD at step" in warning.value and ", Momentum at step" in warning.value
     names = [t["name"] for t in payload(app)["figures"]["mountain"]["data"]]
     assert any(name.startswith("SGD · diverged at step") for name in names)
 

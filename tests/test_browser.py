@@ -102,3 +102,19 @@ def test_clicking_the_map_moves_the_start(page):
     start = page.evaluate("() => { const gd = document.querySelector('.lm-map');"
                           " const t = gd._fullData.find(t => t.name === 'start'); return [t.x[0], t.y[0]]; }")
     assert start == [float(values["Start x"]), float(values["Start y"])]
+
+
+def test_clicking_the_mountain_surface_moves_the_start(page):
+    before = slider_values(page)
+    old_revision = page.evaluate(REVISION)
+    box = page.locator(".lm-mountain").bounding_box()
+    # the middle of the 3-D plot is on the surface for the default camera; plotly.js picks
+    # the point under the pointer while the button is down, on its next frame
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.6, steps=4)
+    page.mouse.down()
+    page.wait_for_timeout(1500)
+    page.mouse.up()
+    wait_for_new_revision(page, old_revision)
+    after = slider_values(page)
+    assert (after["Start x"], after["Start y"]) != (before["Start x"], before["Start y"])
+    assert -5 <= float(after["Start x"]) <= 5 and -5 <= float(after["Start y"]) <= 5

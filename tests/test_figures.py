@@ -102,8 +102,12 @@ def test_a_diverged_run_is_marked_and_said_in_every_view():
     assert runs[0].diverged_at == 512 and runs[1].diverged_at is None
     loss = figure_json(loss_figure(surface, runs))
     marker = next(t for t in loss["data"] if t.get("marker", {}).get("symbol") == "x")
-    assert decode(marker["x"])[0] == 511
-    assert loss["layout"]["annotations"][0]["text"] == "SGD diverged"
+    assert decode(marker["x"])[0] == 512
+    assert loss["layout"]["annotations"][0]["text"] == "SGD diverged at step 512"
+    # the axis stops 1000× above the start, and the ✕ sits on its top edge
+    top = 1e3 * 2.0
+    assert loss["layout"]["yaxis"]["range"][1] == pytest.approx(np.log10(top))
+    assert decode(marker["y"])[0] == pytest.approx(top)
     for figure in (mountain_figure(surface, runs), map_figure(surface, runs)):
         names = [t.get("name") for t in figure_json(figure)["data"]]
         assert "SGD · diverged at step 512" in names
@@ -114,3 +118,20 @@ def test_no_runs_still_draws_the_mountain():
     for figure in (mountain_figure(surface, []), map_figure(surface, []), loss_figure(surface, [])):
         assert not traces_with_role(figure_json(figure), "path")
     assert figure_json(mountain_figure(surface, []))["data"][0]["type"] == "surface"
+
+
+def test_a_run_that_flies_off_is_drawn_to_the_edge_with_true_numbers_in_hover():
+    surface = get_surface("himmelblau")
+    (run,) = descend_many(surface, ["sgd"], 0.1, (0.0, 0.0), 50)
+    assert run.diverged_at is not None and np.abs(run.positions).max() > 1e10
+    for figure in (mountain_figure(surface, [run]), map_figure(surface, [run])):
+        path = traces_with_role(figure_json(figure), "path")[0]
+        drawn = np.column_stack((decode(path["x"]), decode(path["y"])))
+        assert np.isfinite(drawn).all() and np.abs(drawn).max() == 5.0
+        np.testing.assert_array_equal(drawn, np.clip(run.positions, -5, 5))
+        hover = decode(path["customdata"]).reshape(-1, 4)
+        np.testing.assert_array_equal(hover[:, 2:], run.positions)
+        np.testing.assert_array_equal(hover[:, 1], run.losses)
+    mountain = figure_json(mountain_figure(surface, [run]))
+    top = mountain["layout"]["scene"]["zaxis"]["range"][1]
+    assert decode(traces_with_role(mountain, "path")[0]["z"]).max() <= top
