@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 import torch
 
-from .errors import LossMountainError
+from .errors import lookup
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,4 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
 
 def get_optimizer(name: str) -> OptimizerSpec:
     """Look an optimizer up by name; raises LossMountainError listing the valid names."""
-    try:
-        return OPTIMIZERS[name]
-    except (KeyError, TypeError):
-        raise LossMountainError(
-            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
-        ) from None
+    return lookup(OPTIMIZERS, name, "optimizer")

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from .errors import LossMountainError
+from .errors import lookup
 
 Point = tuple[float, float]
 Heights = torch.Tensor | np.ndarray | float
@@ -199,9 +199,4 @@ SURFACES: dict[str, Surface] = {surface.name: surface for surface in _SURFACES}
 
 def get_surface(name: str) -> Surface:
     """Look a surface up by name; raises LossMountainError listing the valid names."""
-    try:
-        return SURFACES[name]
-    except (KeyError, TypeError):
-        raise LossMountainError(
-            f"unknown surface {name!r}; choose one of: {', '.join(SURFACES)}"
-        ) from None
+    return lookup(SURFACES, name, "surface")
