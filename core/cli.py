@@ -1,4 +1,4 @@
-"""`python -m core`: list the surfaces, or print a descent path as CSV or JSON."""
+"""`python -m core`: list the surfaces, print a descent path as CSV or JSON, or its PyTorch script."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
-from .optimizers import OPTIMIZERS
+from .optimizers import OPTIMIZERS, RANGES
+from .schedules import SCHEDULES
 from .surfaces import SURFACES, get_surface
 
 CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y")
@@ -24,6 +26,36 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _descent_arguments() -> argparse.ArgumentParser:
+    """The flags `descend` and `code` share: one descent, fully described."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--surface", required=True, metavar="NAME", choices=list(SURFACES),
+                        help=f"one of: {', '.join(SURFACES)}")
+    shared.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
+                        help=f"one of: {', '.join(OPTIMIZERS)}")
+    shared.add_argument("--lr", type=float, metavar="LR",
+                        help="learning rate (default: the surface's suggested one)")
+    shared.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"),
+                        help="start point (default: the surface's suggested one)")
+    shared.add_argument("--steps", type=int, default=100, metavar="N",
+                        help=f"optimizer steps, 1 to {MAX_STEPS} (default: 100)")
+    shared.add_argument("--no-zero-grad", action="store_true",
+                        help="never call optimizer.zero_grad(): p.grad accumulates, as in the bug")
+    shared.add_argument("--schedule", default="constant", metavar="NAME", choices=list(SCHEDULES),
+                        help=f"learning-rate schedule, one of: {', '.join(SCHEDULES)} (default: constant)")
+    shared.add_argument("--clip-norm", type=float, metavar="MAX",
+                        help="clip p.grad to this norm before each step (clip_grad_norm_)")
+    tuning = shared.add_argument_group("optimizer hyperparameters (PyTorch's defaults unless given)")
+    for name in ("momentum", "dampening", "weight_decay", "eps", "alpha", "lr_decay"):
+        low, high = RANGES[name]
+        tuning.add_argument(f"--{name.replace('_', '-')}", type=float, dest=name, metavar="V",
+                            help=f"{low:g} to {high:g}")
+    tuning.add_argument("--betas", type=float, nargs=2, metavar=("B1", "B2"), help="Adam's betas")
+    for name in ("nesterov", "amsgrad", "centered"):
+        tuning.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)
+    return shared
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="python -m core",
@@ -31,27 +63,28 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     commands.add_parser("surfaces", help="list the surfaces with their bounds, start and minima")
-
+    shared = _descent_arguments()
     run = commands.add_parser(
-        "descend",
+        "descend", parents=[shared],
         help="print the path of one optimizer as CSV or JSON",
         description="Print one optimizer's path: one row per position, row 0 is the start.",
     )
-    run.add_argument("--surface", required=True, metavar="NAME", choices=list(SURFACES),
-                     help=f"one of: {', '.join(SURFACES)}")
-    run.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
-                     help=f"one of: {', '.join(OPTIMIZERS)}")
-    run.add_argument("--lr", type=float, metavar="LR",
-                     help="learning rate (default: the surface's suggested one)")
-    run.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"),
-                     help="start point (default: the surface's suggested one)")
-    run.add_argument("--steps", type=int, default=100, metavar="N",
-                     help=f"optimizer steps, 1 to {MAX_STEPS} (default: 100)")
-    run.add_argument("--no-zero-grad", action="store_true",
-                     help="never call optimizer.zero_grad(): p.grad accumulates, as in the bug")
     run.add_argument("--format", choices=("csv", "json"), default="csv",
                      help="output format (default: csv)")
+    commands.add_parser(
+        "code", parents=[shared],
+        help="print the runnable PyTorch script for these settings",
+        description="Print a PyTorch script that, run on its own, prints the same path as descend.",
+    )
     return parser
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The descent's keyword options from the parsed flags."""
+    overrides = {name: getattr(args, name) for name in RANGES if getattr(args, name, None) is not None}
+    if "betas" in overrides:
+        overrides["betas"] = tuple(overrides["betas"])
+    return dict(hyperparameters=overrides, schedule=args.schedule, clip_norm=args.clip_norm)
 
 
 def _cell(value: float | None) -> str:
@@ -109,17 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_surfaces(sys.stdout)
         return 0
     surface = get_surface(args.surface)
+    settings = (surface, args.optimizer, surface.lr if args.lr is None else args.lr,
+                surface.start if args.start is None else args.start, args.steps, not args.no_zero_grad)
     try:
-        run = descend(
-            surface,
-            args.optimizer,
-            surface.lr if args.lr is None else args.lr,
-            surface.start if args.start is None else args.start,
-            args.steps,
-            zero_grad=not args.no_zero_grad,
-        )
+        if args.command == "code":
+            sys.stdout.write(training_script(*settings, **_options(args)))
+            return 0
+        run = descend(*settings, **_options(args))
     except LossMountainError as error:
-        parser.exit(2, f"{parser.prog} descend: error: {error}\n")
+        parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
     (write_json if args.format == "json" else write_csv)(run, sys.stdout)
     if run.diverged_at is not None:
         sys.stderr.write(

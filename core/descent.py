@@ -5,7 +5,9 @@ The loop for each optimizer is exactly
     optimizer.zero_grad()   # skipped when zero_grad=False: p.grad then accumulates
     loss = surface(p)
     loss.backward()
+    torch.nn.utils.clip_grad_norm_([p], clip_norm)   # only when clipping is on
     optimizer.step()
+    scheduler.step()        # only with a learning-rate schedule
 
 Several optimizers share one forward/backward pass: their parameters are stacked and
 the *sum* of their losses is differentiated, which gives each parameter exactly its
@@ -16,13 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 
 from .errors import LossMountainError
 from .optimizers import get_optimizer
+from .schedules import make_scheduler
 from .surfaces import Point, Surface
 
 MAX_STEPS = 100_000
@@ -34,8 +38,10 @@ class Run:
 
     positions: (n + 1, 2), row 0 is the start. losses: (n + 1,), the true loss there.
     grads: (n, 2), the `p.grad` the step leaving positions[i] used (accumulated when
-    zero_grad is off). diverged_at: the first step whose position or loss was not
-    finite (so positions has diverged_at rows), or None.
+    zero_grad is off, clipped when clipping is on). lrs: (n,), that step's learning rate.
+    state: optimizer.state after each step, one (n, ...) array per key (momentum_buffer,
+    exp_avg, exp_avg_sq, step, ...). diverged_at: the first step whose position or loss
+    was not finite (so positions has diverged_at rows), or None.
     """
 
     surface: str
@@ -48,14 +54,25 @@ class Run:
     losses: np.ndarray
     grads: np.ndarray
     diverged_at: int | None
+    lrs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # plain dicts (not MappingProxyType) so st.cache_data can pickle a Run
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    schedule: str = "constant"
+    clip_norm: float | None = None
 
     @property
     def steps_taken(self) -> int:
         return len(self.positions) - 1
 
 
-def check_settings(surface: Surface, lr: float, start: Sequence[float], steps: int) -> Point:
+def check_settings(
+    surface: Surface, lr: float, start: Sequence[float], steps: int, clip_norm: float | None = None,
+) -> Point:
     """Validate descent settings at the boundary; returns the start as a float pair."""
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, (int, float))
+                                  or not math.isfinite(clip_norm) or clip_norm <= 0):
+        raise LossMountainError(f"the clipping norm must be a positive number, got {clip_norm!r}")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise LossMountainError(f"learning rate must be a positive number, got {lr!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -71,6 +88,45 @@ def check_settings(surface: Surface, lr: float, start: Sequence[float], steps: i
     return (x, y)
 
 
+class _Track:
+    """One optimizer's parameter, optimizer, scheduler and growing record."""
+
+    def __init__(self, spec, start, lr, steps, overrides, schedule):
+        self.spec = spec
+        self.param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        self.optimizer = spec.make([self.param], lr, overrides)
+        self.scheduler = make_scheduler(schedule, self.optimizer, lr, steps)
+        self.positions = [self.param.detach().clone()]
+        self.losses: list[torch.Tensor] = []
+        self.grads: list[torch.Tensor] = []
+        self.lrs: list[float] = []
+        self.states: list[dict[str, torch.Tensor]] = []
+        self.diverged_at: int | None = None
+
+    def drop_last_step(self) -> None:
+        for record in (self.grads, self.lrs, self.states):
+            if record:
+                record.pop()
+
+    def step(self, clip_norm: float | None) -> bool:
+        """Clip, record and take one step; returns False if the new position is not finite."""
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
+        self.grads.append(self.param.grad.detach().clone())
+        self.lrs.append(self.optimizer.param_groups[0]["lr"])
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.states.append({key: torch.as_tensor(value).detach().clone()
+                            for key, value in self.optimizer.state[self.param].items()
+                            if value is not None})
+        if not bool(torch.isfinite(self.param).all()):
+            self.drop_last_step()  # the last kept position has no step leaving it
+            return False
+        self.positions.append(self.param.detach().clone())
+        return True
+
+
 def descend_many(
     surface: Surface,
     optimizers: Sequence[str],
@@ -78,50 +134,49 @@ def descend_many(
     start: Sequence[float],
     steps: int,
     zero_grad: bool = True,
+    *,
+    hyperparameters: Mapping[str, Mapping[str, Any]] | None = None,
+    schedule: str = "constant",
+    clip_norm: float | None = None,
 ) -> tuple[Run, ...]:
-    """Run each named optimizer from `start` for `steps` steps; returns one Run each, in order."""
+    """Run each named optimizer from `start` for `steps` steps; returns one Run each, in order.
+
+    hyperparameters: per optimizer name, overrides of its settings (see OptimizerSpec.settings).
+    schedule: a name from core.schedules.SCHEDULES. clip_norm: clip p.grad to this norm.
+    """
     specs = [get_optimizer(name) for name in optimizers]
     if not specs:
         raise LossMountainError("choose at least one optimizer")
-    start = check_settings(surface, lr, start, steps)
-    params = [torch.tensor(start, dtype=torch.float64, requires_grad=True) for _ in specs]
-    opts = [spec.make([p], lr) for spec, p in zip(specs, params)]
-    positions = [[p.detach().clone()] for p in params]
-    losses: list[list[torch.Tensor]] = [[] for _ in specs]
-    grads: list[list[torch.Tensor]] = [[] for _ in specs]
-    diverged_at: list[int | None] = [None] * len(specs)
-    active = list(range(len(specs)))
+    start = check_settings(surface, lr, start, steps, clip_norm)
+    hyperparameters = hyperparameters or {}
+    tracks = [_Track(spec, start, lr, steps, hyperparameters.get(spec.name), schedule) for spec in specs]
+    active = list(tracks)
 
     for step in range(steps + 1):
         last = step == steps
         if not last and zero_grad:
-            for i in active:
-                opts[i].zero_grad()
+            for track in active:
+                track.optimizer.zero_grad()
         with torch.set_grad_enabled(not last):
-            loss = surface(torch.stack([params[i] for i in active]))
+            loss = surface(torch.stack([track.param for track in active]))
         finite = torch.isfinite(loss)
         if not last and bool(finite.any()):
             loss[finite].sum().backward()
         still_active = []
-        for j, i in enumerate(active):
+        for j, track in enumerate(active):
             if not finite[j]:
                 # cut the position without a loss, and the step that led to it
-                positions[i].pop()
-                if grads[i]:
-                    grads[i].pop()
-                diverged_at[i] = step
+                track.positions.pop()
+                track.drop_last_step()
+                track.diverged_at = step
                 continue
-            losses[i].append(loss[j].detach())
+            track.losses.append(loss[j].detach())
             if last:
                 continue
-            grads[i].append(params[i].grad.detach().clone())
-            opts[i].step()
-            if not bool(torch.isfinite(params[i]).all()):
-                diverged_at[i] = step + 1
-                grads[i].pop()  # the last kept position has no step leaving it
-                continue
-            positions[i].append(params[i].detach().clone())
-            still_active.append(i)
+            if track.step(clip_norm):
+                still_active.append(track)
+            else:
+                track.diverged_at = step + 1
         active = still_active
         if not active:
             break
@@ -129,17 +184,25 @@ def descend_many(
     return tuple(
         Run(
             surface=surface.name,
-            optimizer=spec.name,
+            optimizer=track.spec.name,
             lr=float(lr),
             start=start,
             steps=steps,
             zero_grad=zero_grad,
-            positions=_frozen(torch.stack(positions[i])),
-            losses=_frozen(torch.stack(losses[i])),
-            grads=_frozen(torch.stack(grads[i])) if grads[i] else _frozen(torch.zeros(0, 2)),
-            diverged_at=diverged_at[i],
+            positions=_frozen(torch.stack(track.positions)),
+            losses=_frozen(torch.stack(track.losses)),
+            grads=_frozen(torch.stack(track.grads)) if track.grads else _frozen(torch.zeros(0, 2)),
+            diverged_at=track.diverged_at,
+            lrs=_frozen(torch.tensor(track.lrs, dtype=torch.float64)),
+            state={
+                key: _frozen(torch.stack([state[key] for state in track.states]))
+                for key in (track.states[0] if track.states else {})
+            },
+            hyperparameters=track.spec.settings(hyperparameters.get(track.spec.name)),
+            schedule=schedule,
+            clip_norm=None if clip_norm is None else float(clip_norm),
         )
-        for i, spec in enumerate(specs)
+        for track in tracks
     )
 
 
@@ -150,9 +213,19 @@ def descend(
     start: Sequence[float],
     steps: int,
     zero_grad: bool = True,
+    **options: Any,
 ) -> Run:
-    """Run one optimizer; returns its Run (see descend_many)."""
-    return descend_many(surface, [optimizer], lr, start, steps, zero_grad)[0]
+    """Run one optimizer; returns its Run (see descend_many for the options)."""
+    hyperparameters = options.pop("hyperparameters", None)
+    return descend_many(surface, [optimizer], lr, start, steps, zero_grad,
+                        hyperparameters={optimizer: hyperparameters or {}}, **options)[0]
+
+
+def gradients_at(surface: Surface, positions: np.ndarray) -> np.ndarray:
+    """The fresh gradient ∇f at each (x, y) row of `positions`, in one autograd pass."""
+    points = torch.tensor(positions, dtype=torch.float64, requires_grad=True)
+    surface(points).sum().backward()  # each loss depends on its own row only
+    return points.grad.numpy()
 
 
 def _frozen(values: torch.Tensor) -> np.ndarray:

@@ -1,15 +1,33 @@
-"""Friendly names for real `torch.optim` optimizers, each with one colour used in every view."""
+"""Friendly names for real `torch.optim` optimizers, each with one colour used in every view,
+and the hyperparameters a learner may change, within ranges that cannot break them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
-from .errors import lookup
+from .errors import LossMountainError, lookup
+
+# name: (lowest, highest) for numbers, None for switches; betas bound each of its two values
+RANGES: dict[str, tuple[float, float] | None] = {
+    "momentum": (0.0, 0.999), "dampening": (0.0, 0.999), "nesterov": None,
+    "weight_decay": (0.0, 1.0), "lr_decay": (0.0, 1.0), "eps": (1e-12, 1.0),
+    "alpha": (0.0, 0.9999), "betas": (0.0, 0.9999), "amsgrad": None, "centered": None,
+}
+# what a learner may change on each torch.optim class, in the order the UI shows them
+TUNABLE: dict[type[torch.optim.Optimizer], tuple[str, ...]] = {
+    torch.optim.SGD: ("momentum", "dampening", "nesterov", "weight_decay"),
+    torch.optim.Adagrad: ("lr_decay", "eps", "weight_decay"),
+    torch.optim.RMSprop: ("alpha", "eps", "momentum", "centered", "weight_decay"),
+    torch.optim.Adam: ("betas", "eps", "weight_decay", "amsgrad"),
+    torch.optim.AdamW: ("betas", "eps", "weight_decay", "amsgrad"),
+}
 
 
 @dataclass(frozen=True)
@@ -23,9 +41,55 @@ class OptimizerSpec:
     blurb: str
     kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
-    def make(self, params: Iterable[torch.Tensor], lr: float) -> torch.optim.Optimizer:
-        """A fresh optimizer over `params` with this spec's settings and learning rate `lr`."""
-        return self.cls(params, lr=lr, **self.kwargs)
+    def defaults(self) -> dict[str, Any]:
+        """Every tunable hyperparameter: PyTorch's default, unless this spec sets it."""
+        signature = inspect.signature(self.cls.__init__).parameters
+        values = {name: self.kwargs.get(name, signature[name].default) for name in TUNABLE[self.cls]}
+        # PyTorch writes some defaults as ints (momentum=0): show every number as a float
+        return {name: float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+                for name, value in values.items()}
+
+    def settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The hyperparameters to build with: defaults, then checked `overrides`."""
+        return self.defaults() | check_hyperparameters(self, overrides or {})
+
+    def make(
+        self, params: Iterable[torch.Tensor], lr: float, overrides: Mapping[str, Any] | None = None,
+    ) -> torch.optim.Optimizer:
+        """A fresh optimizer over `params` with learning rate `lr` and these settings."""
+        return self.cls(params, lr=lr, **self.settings(overrides))
+
+
+def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate hyperparameter overrides for `spec`; returns them cleaned (floats, bools, tuples)."""
+    allowed = TUNABLE[spec.cls]
+    clean: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in allowed:
+            raise LossMountainError(
+                f"{spec.label} has no hyperparameter {name!r}; it has: {', '.join(allowed)}")
+        bounds = RANGES[name]
+        if bounds is None:
+            if not isinstance(value, bool):
+                raise LossMountainError(f"{name} must be true or false, got {value!r}")
+            clean[name] = value
+            continue
+        values = value if name == "betas" else (value,)
+        if name == "betas" and (not isinstance(value, (tuple, list)) or len(value) != 2):
+            raise LossMountainError(f"betas must be two numbers, got {value!r}")
+        numbers = []
+        for number in values:
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                raise LossMountainError(f"{name} must be a number, got {number!r}")
+            if not bounds[0] <= number <= bounds[1]:
+                raise LossMountainError(f"{name} must be from {bounds[0]:g} to {bounds[1]:g}, got {number:g}")
+            numbers.append(float(number))
+        clean[name] = tuple(numbers) if name == "betas" else numbers[0]
+    merged = spec.defaults() | clean
+    # torch.optim.SGD refuses Nesterov without momentum, or with dampening
+    if merged.get("nesterov") and (merged["momentum"] <= 0 or merged["dampening"] != 0):
+        raise LossMountainError("nesterov needs momentum above 0 and dampening 0")
+    return clean
 
 
 _SPECS = (

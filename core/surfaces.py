@@ -44,6 +44,7 @@ class Surface:
     display: str
     blurb: str
     display_scale: float = 1.0
+    code: str = ""  # the formula as a PyTorch expression in x, y (or p), for generated scripts
 
     def __call__(self, points: torch.Tensor) -> torch.Tensor:
         return self.fn(points)
@@ -129,21 +130,25 @@ _SURFACES = (
         "bowl", "Bowl", "x² + y²", bowl, ((-2.0, 2.0), (-2.0, 2.0)),
         ((0.0, 0.0),), (-1.6, 1.2), 0.1, "linear",
         "A perfectly round bowl: every optimizer finds the bottom.",
+        code='x**2 + y**2',
     ),
     Surface(
         "ravine", "Ravine", "x² + 25y²", ravine, ((-2.0, 2.0), (-1.0, 1.0)),
         ((0.0, 0.0),), (-1.8, 0.6), 0.035, "linear",
         "Steep walls, a gentle floor: plain SGD zig-zags, momentum glides.",
+        code='x**2 + 25 * y**2',
     ),
     Surface(
         "saddle", "Saddle", "x² − y² + y⁴/4", saddle, ((-2.0, 2.0), (-2.5, 2.5)),
         ((0.0, -math.sqrt(2.0)), (0.0, math.sqrt(2.0))), (-1.8, 0.02), 0.05, "linear",
         "A saddle at the origin: balls slow down on it before rolling off to a valley.",
+        code='x**2 - y**2 + y**4 / 4',
     ),
     Surface(
         "rosenbrock", "Rosenbrock", "(1 − x)² + 100(y − x²)²", rosenbrock,
         ((-2.0, 2.0), (-1.0, 3.0)), ((1.0, 1.0),), (-1.2, 1.0), 0.001, "log1p",
         "A curved banana valley: easy to reach, slow to follow to the minimum at (1, 1).",
+        code='(1 - x) ** 2 + 100 * (y - x**2) ** 2',
     ),
     Surface(
         "himmelblau", "Himmelblau", "(x² + y − 11)² + (x + y² − 7)²", himmelblau,
@@ -157,27 +162,32 @@ _SURFACES = (
         (0.0, 0.0), 0.01, "log1p",
         "Four valleys of equal depth: where a ball ends depends on where and how it starts.",
         display_scale=30.0,
+        code='(x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2',
     ),
     Surface(
         "beale", "Beale", "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²", beale,
         ((-4.5, 4.5), (-4.5, 4.5)), ((3.0, 0.5),), (-1.0, 1.5), 0.001, "log1p",
         "Flat plains and cliff walls: a test of patience for plain SGD.",
+        code='(1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2',
     ),
     Surface(
         "booth", "Booth", "(x + 2y − 7)² + (2x + y − 5)²", booth, ((-10.0, 10.0), (-10.0, 10.0)),
         ((1.0, 3.0),), (-8.0, -6.0), 0.05, "log1p",
         "A tilted, stretched bowl with its minimum at (1, 3).",
         display_scale=30.0,
+        code='(x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2',
     ),
     Surface(
         "matyas", "Matyas", "0.26(x² + y²) − 0.48xy", matyas, ((-10.0, 10.0), (-10.0, 10.0)),
         ((0.0, 0.0),), (8.0, -6.0), 0.5, "linear",
         "A long, almost flat diagonal valley: the slope nearly vanishes near the bottom.",
+        code='0.26 * (x**2 + y**2) - 0.48 * x * y',
     ),
     Surface(
         "rastrigin", "Rastrigin", "20 + Σ (t² − 10 cos 2πt), t ∈ {x, y}", rastrigin,
         ((-5.12, 5.12), (-5.12, 5.12)), ((0.0, 0.0),), (2.2, -3.1), 0.002, "linear",
         "An egg crate of local minima: most balls get stuck in the nearest dimple.",
+        code='20 + (p**2 - 10 * torch.cos(2 * math.pi * p)).sum()',
     ),
     Surface(
         "camel", "Six-hump camel", "(4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²", camel,
@@ -186,11 +196,13 @@ _SURFACES = (
         (-1.5, 1.0), 0.01, "log1p",
         "Six humps and two equally deep valleys.",
         display_scale=2.0,
+        code='(4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2',
     ),
     Surface(
         "ackley", "Ackley", "−20e^(−0.2√(½(x²+y²))) − e^(½(cos 2πx + cos 2πy)) + 20 + e", ackley,
         ((-5.0, 5.0), (-5.0, 5.0)), ((0.0, 0.0),), (3.3, -2.4), 0.05, "linear",
         "A deep funnel under a rippled plain: many traps on the way to the centre.",
+        code='-20 * torch.exp(-0.2 * (torch.linalg.vector_norm(p) / math.sqrt(2))) - torch.exp(torch.cos(2 * math.pi * p).mean()) + 20 + math.e',
     ),
 )
 

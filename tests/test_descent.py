@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from core import OPTIMIZERS, SURFACES, LossMountainError, descend, descend_many, get_surface
+from core.descent import gradients_at
 from test_surfaces import HAND_GRADIENTS
 
 # the issue's optimizer list, written out again so the registry is checked against it
@@ -164,3 +165,78 @@ def test_runs_are_immutable_values():
         run.positions[0, 0] = 5.0
     with pytest.raises(AttributeError):
         run.lr = 1.0
+
+
+def plain_loop_with_state(cls, kwargs, lr, start, steps, surface, clip_norm=None):
+    """A plain loop that reads optimizer.state after each step, as the step-by-step panel shows it."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = cls([p], lr=lr, **kwargs)
+    states, grads = [], []
+    for _ in range(steps):
+        opt.zero_grad()
+        surface(p).backward()
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([p], clip_norm)
+        grads.append(p.grad.clone())
+        opt.step()
+        states.append({key: torch.as_tensor(value).clone() for key, value in opt.state[p].items()})
+    return states, torch.stack(grads).numpy()
+
+
+@pytest.mark.parametrize("optimizer, keys", [
+    ("sgd", set()), ("momentum", {"momentum_buffer"}), ("adagrad", {"step", "sum"}),
+    ("rmsprop", {"step", "square_avg"}), ("adam", {"step", "exp_avg", "exp_avg_sq"}),
+])
+def test_recorded_optimizer_state_equals_a_plain_loop(optimizer, keys):
+    surface = get_surface("rosenbrock")
+    run = descend(surface, optimizer, 0.001, (-1.2, 1.0), 25)
+    cls, kwargs = REFERENCE_OPTIMIZERS[optimizer]
+    states, _ = plain_loop_with_state(cls, kwargs, 0.001, (-1.2, 1.0), 25, surface)
+    assert set(run.state) == keys
+    for key in keys:
+        np.testing.assert_array_equal(run.state[key], torch.stack([s[key] for s in states]).numpy())
+    np.testing.assert_array_equal(run.lrs, np.full(25, 0.001))
+
+
+def test_adam_step_count_and_moments_are_recorded():
+    run = descend(get_surface("bowl"), "adam", 0.1, (1.0, -1.0), 3)
+    np.testing.assert_array_equal(run.state["step"], [1.0, 2.0, 3.0])
+    # first moment after one step: (1 − β1)·g with g = 2·(1, −1)
+    np.testing.assert_allclose(run.state["exp_avg"][0], [0.2, -0.2])
+    np.testing.assert_allclose(run.state["exp_avg_sq"][0], [0.004, 0.004])
+
+
+def test_hyperparameter_overrides_and_clipping_equal_a_plain_loop():
+    surface = get_surface("himmelblau")
+    run = descend(surface, "adam", 0.05, (0.0, 0.0), 40, clip_norm=0.5,
+                  hyperparameters={"betas": (0.5, 0.9), "weight_decay": 0.1, "amsgrad": True})
+    states, grads = plain_loop_with_state(
+        torch.optim.Adam, {"betas": (0.5, 0.9), "weight_decay": 0.1, "amsgrad": True}, 0.05, (0.0, 0.0),
+        40, surface, clip_norm=0.5)
+    np.testing.assert_array_equal(run.grads, grads)
+    assert np.linalg.norm(run.grads, axis=1).max() <= 0.5 + 1e-12
+    np.testing.assert_array_equal(run.state["max_exp_avg_sq"][-1], states[-1]["max_exp_avg_sq"].numpy())
+    assert run.hyperparameters == {"betas": (0.5, 0.9), "eps": 1e-08, "weight_decay": 0.1, "amsgrad": True}
+
+
+def test_fresh_gradients_are_the_hand_derived_ones():
+    surface = get_surface("himmelblau")
+    run = descend(surface, "sgd", 0.01, (0.0, 0.0), 30, zero_grad=False)
+    expected = np.array([HAND_GRADIENTS["himmelblau"](x, y) for x, y in run.positions])
+    np.testing.assert_allclose(gradients_at(surface, run.positions), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_the_hand_written_loop_without_grad_zero_is_sgd_without_zero_grad():
+    # the classic first training loop, with the classic bug: no coeffs.grad.zero_()
+    surface = get_surface("bowl")
+    coeffs = torch.tensor((1.5, -1.0), dtype=torch.float64, requires_grad=True)
+    path = [coeffs.detach().clone()]
+    for _ in range(60):
+        loss = surface(coeffs)
+        loss.backward()
+        with torch.no_grad():
+            coeffs -= coeffs.grad * 0.05
+        path.append(coeffs.detach().clone())
+    run = descend(surface, "sgd", 0.05, (1.5, -1.0), 60, zero_grad=False)
+    # torch.optim.SGD computes p − lr·g in one fused step, so the last digit may differ
+    np.testing.assert_allclose(run.positions, torch.stack(path).numpy(), rtol=1e-12, atol=1e-12)

@@ -1,0 +1,100 @@
+"""Show me the code: every generated script, run on its own, prints descend's rows."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core import SURFACES, descend, get_surface
+from core.codegen import training_script
+
+# (surface, optimizer, lr, steps, zero_grad, options): every surface once, plus each feature
+CASES = [
+    ("bowl", "sgd", 0.1, 20, True, {}),
+    ("ravine", "momentum", 0.02, 30, True, {}),
+    ("saddle", "nesterov", 0.05, 30, True, {}),
+    ("rosenbrock", "adam", 0.01, 40, True, {"schedule": "warmup_cosine", "clip_norm": 1.0}),
+    ("himmelblau", "rmsprop", 0.01, 30, False, {}),
+    ("beale", "adagrad", 0.1, 30, True, {"hyperparameters": {"lr_decay": 0.01, "eps": 1e-6}}),
+    ("booth", "adamw", 0.1, 30, True, {"schedule": "onecycle",
+                                       "hyperparameters": {"betas": (0.8, 0.95), "amsgrad": True}}),
+    ("matyas", "sgd", 0.5, 30, False, {"schedule": "step", "hyperparameters": {"momentum": 0.5}}),
+    ("rastrigin", "adam", 0.01, 30, True, {"schedule": "exponential"}),
+    ("camel", "rmsprop", 0.01, 30, True, {"schedule": "cosine",
+                                          "hyperparameters": {"centered": True, "momentum": 0.3}}),
+    ("ackley", "sgd", 0.05, 30, True, {"hyperparameters": {"nesterov": True, "momentum": 0.9}}),
+    ("himmelblau", "sgd", 0.1, 50, True, {}),  # diverges: the script stops where descend does
+]
+
+# runs each generated script in one Python process (torch is imported once), stdout per script
+HARNESS = """
+import contextlib, io, json, runpy, sys
+outputs = []
+for path in sys.argv[1:]:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        runpy.run_path(path, run_name="__main__")
+    outputs.append(buffer.getvalue())
+print(json.dumps(outputs))
+"""
+
+
+@pytest.fixture(scope="module")
+def script_outputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scripts")
+    paths = []
+    for k, (name, optimizer, lr, steps, zero_grad, options) in enumerate(CASES):
+        surface = get_surface(name)
+        path = folder / f"case_{k}.py"
+        path.write_text(training_script(surface, optimizer, lr, surface.start, steps, zero_grad, **options))
+        paths.append(str(path))
+    result = subprocess.run([sys.executable, "-c", HARNESS, *paths], capture_output=True, text=True,
+                            timeout=300, check=True)
+    return json.loads(result.stdout)
+
+
+def test_every_surface_has_a_script_case():
+    assert {case[0] for case in CASES} == set(SURFACES)
+
+
+@pytest.mark.parametrize("k", range(len(CASES)))
+def test_generated_script_reproduces_descend(script_outputs, k):
+    name, optimizer, lr, steps, zero_grad, options = CASES[k]
+    surface = get_surface(name)
+    run = descend(surface, optimizer, lr, surface.start, steps, zero_grad, **options)
+    rows = list(csv.reader(io.StringIO(script_outputs[k])))
+    assert rows[0] == ["step", "x", "y", "loss"]
+    table = np.array(rows[1:], dtype=float)
+    assert len(table) == len(run.positions)
+    np.testing.assert_array_equal(table[:, 0], np.arange(len(run.positions)))
+    np.testing.assert_allclose(table[:, 1:3], run.positions, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(table[:, 3], run.losses, rtol=1e-12, atol=1e-12)
+
+
+def test_the_diverging_case_really_diverges():
+    surface = get_surface("himmelblau")
+    assert descend(surface, "sgd", 0.1, surface.start, 50).diverged_at is not None
+
+
+def test_the_script_says_what_it_does():
+    surface = get_surface("rosenbrock")
+    text = training_script(surface, "momentum", 0.001, (-1.2, 1.0), 100, zero_grad=False,
+                           schedule="cosine", clip_norm=2.0)
+    assert "torch.optim.SGD([p], lr=0.001, momentum=0.9, dampening=0.0, nesterov=False, weight_decay=0.0)" in text
+    assert "    # optimizer.zero_grad()  # forgotten" in text
+    assert "CosineAnnealingLR(optimizer, T_max=100)" in text
+    assert "clip_grad_norm_([p], max_norm=2.0)" in text
+    assert "return (1 - x) ** 2 + 100 * (y - x**2) ** 2" in text
+
+
+def test_code_command_prints_the_script():
+    result = subprocess.run([sys.executable, "-m", "core", "code", "--surface", "bowl", "--optimizer",
+                             "adam", "--lr", "0.1", "--steps", "7", "--weight-decay", "0.1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert result.stdout == training_script(get_surface("bowl"), "adam", 0.1, (-1.6, 1.2), 7,
+                                            hyperparameters={"weight_decay": 0.1})
