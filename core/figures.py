@@ -1,4 +1,4 @@
-"""Plotly figure builders: the 3-D mountain, the top-down map and the loss per step.
+"""Plotly figure builders: the 3-D mountain, the top-down map and the charts per step.
 
 The sampled surface is sent as float32 (half the bytes, far finer than a pixel);
 paths keep float64 so what is drawn is exactly what was computed.
@@ -6,7 +6,11 @@ paths keep float64 so what is drawn is exactly what was computed.
 Each builder is a pure function returning a go.Figure: surface first, paths after,
 fixed axis ranges. What a viewer animates is labelled: traces carry `meta` =
 {"role": "path" | "ball", "run": k} (run k's whole path, its rolling ball), and the
-map's balls are circle shapes named "ball:k". Balls are drawn at the end of the path.
+map's balls are circle shapes named "ball:k". Balls are drawn at the end of the path,
+or at step `focus` in step-by-step mode, where arrows show that step: the compass
+(downhill, −p.grad, at a fixed length) in black and the step actually taken in the
+optimizer's colour. `ghosts` are the same runs with zero_grad() on, drawn faintly beside
+runs that forgot it; they are numbered after the runs.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
 
 from .descent import Run
 from .grid import Grid, surface_grid
 from .optimizers import get_optimizer
+from .steps import step_arrows
 from .surfaces import Surface
 
 # light valleys, darker peaks: every optimizer colour stays readable on top of it
@@ -28,24 +35,27 @@ TERRAIN = [
 ]
 MINIMUM_COLOR = "#f5b700"
 START_COLOR = "#ffffff"
+COMPASS_COLOR = "#1b1b1b"
+GHOST_OPACITY = 0.45
 LOSS_FLOOR = 1e-16  # log axes cannot show 0: a run that lands exactly on a minimum shows here
 BALL_RADIUS = 7  # pixels, on the map
 FONT = dict(family="Inter, system-ui, sans-serif", size=12)
 
 
-def _label(run: Run) -> str:
-    return get_optimizer(run.optimizer).label
+def _label(run: Run, ghost: bool = False) -> str:
+    label = get_optimizer(run.optimizer).label
+    return f"{label} with zero_grad()" if ghost else label
 
 
 def _color(run: Run) -> str:
     return get_optimizer(run.optimizer).color
 
 
-def _hover(run: Run) -> tuple[np.ndarray, str]:
+def _hover(run: Run, ghost: bool = False) -> tuple[np.ndarray, str]:
     # the true numbers travel in customdata: the drawn x, y may be pinned to the frame
     steps = np.arange(len(run.positions))
     data = np.column_stack((steps, run.losses, run.positions))
-    template = (f"<b>{_label(run)}</b> · step %{{customdata[0]}}<br>"
+    template = (f"<b>{_label(run, ghost)}</b> · step %{{customdata[0]}}<br>"
                 "x = %{customdata[2]:.4g}, y = %{customdata[3]:.4g}<br>"
                 "loss = %{customdata[1]:.4g}<extra></extra>")
     return data, template
@@ -65,6 +75,12 @@ def _diverged_note(run: Run) -> str:
     return "" if run.diverged_at is None else f" · diverged at step {run.diverged_at}"
 
 
+def _ball_step(run: Run, focus: int | None) -> int:
+    """Where a ball is drawn: at step `focus` (or its last position), else at the end."""
+    last = len(run.positions) - 1
+    return last if focus is None else min(focus, last)
+
+
 def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
     """z-axis ticks that read in true loss on a log-compressed mountain."""
     gaps = [0.0] + [10.0**k for k in range(-3, 13)]
@@ -80,13 +96,40 @@ def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
     )
 
 
-def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) -> go.Figure:
+
+
+def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[go.BaseTraceType]:
+    """A line over the surface from `start` to `end`, with a cone for its head."""
+    xs = np.linspace(start[0], end[0], 12)
+    ys = np.linspace(start[1], end[1], 12)
+    zs = height(np.column_stack((xs, ys))) + 2.5 * lift
+    if not np.isfinite(zs).all():
+        return []
+    tip = np.array([xs[-1] - xs[-2], ys[-1] - ys[-2], zs[-1] - zs[-2]])
+    return [
+        go.Scatter3d(x=xs, y=ys, z=zs, mode="lines", line=dict(color=color, width=7), name=name,
+                     showlegend=False, hoverinfo="skip"),
+        go.Cone(x=[xs[-1]], y=[ys[-1]], z=[zs[-1]], u=[tip[0]], v=[tip[1]], w=[tip[2]], anchor="tip",
+                sizemode="absolute", sizeref=0.6, colorscale=[[0, color], [1, color]], showscale=False,
+                hoverinfo="skip", name=name),
+    ]
+
+
+def mountain_figure(
+    surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
+    ghosts: Sequence[Run] = (), focus: int | None = None,
+) -> go.Figure:
     """The 3-D mountain with each run's path and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     lo, hi = float(np.nanmin(grid.height)), float(np.nanmax(grid.height))
     lift = 0.012 * (hi - lo)  # keeps paths above the surface they lie on
-    ceiling = hi  # a run that flies off stops at the top of the box
     log_drawn = surface.display == "log1p"
+
+    def height(points: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            losses = surface(torch.as_tensor(points, dtype=torch.float64)).numpy()
+        return np.minimum(surface.display_height(losses), hi)  # flying balls stop at the top
+
     traces: list[go.BaseTraceType] = [go.Surface(
         x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=TERRAIN, showscale=False,
         customdata=grid.loss.astype(np.float32) if log_drawn else None,
@@ -104,15 +147,16 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
         marker=dict(symbol="diamond", size=6, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
         hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
-    for k, run in enumerate(runs):
-        z = np.minimum(surface.display_height(run.losses), ceiling) + lift
-        data, template = _hover(run)
+    everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
+    for k, (run, ghost) in enumerate(everyone):
+        z = np.minimum(surface.display_height(run.losses), hi) + lift
+        data, template = _hover(run, ghost)
         xy = _framed(run.positions, surface)
         traces.append(go.Scatter3d(
-            x=xy[:, 0], y=xy[:, 1], z=z, mode="lines",
-            line=dict(color=_color(run), width=6), name=_label(run) + _diverged_note(run),
-            legendgroup=run.optimizer, customdata=data, hovertemplate=template,
-            meta=dict(role="path", run=k),
+            x=xy[:, 0], y=xy[:, 1], z=z, mode="lines", opacity=GHOST_OPACITY if ghost else 1.0,
+            line=dict(color=_color(run), width=4 if ghost else 6, dash="dash" if ghost else "solid"),
+            name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
+            customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
     if runs:
         start = runs[0].positions[0]
@@ -122,15 +166,24 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
             marker=dict(size=5, color=START_COLOR, line=dict(color="#222", width=2)),
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
-    for k, run in enumerate(runs):
-        end = _framed(run.positions[-1:], surface)
+    for k, (run, ghost) in enumerate(everyone):
+        i = _ball_step(run, focus)
+        end = _framed(run.positions[i:i + 1], surface)
         traces.append(go.Scatter3d(
-            x=end[:, 0], y=end[:, 1],
-            z=np.minimum(surface.display_height(run.losses[-1:]), ceiling) + 2 * lift, mode="markers",
+            x=end[:, 0], y=end[:, 1], z=np.minimum(surface.display_height(run.losses[i:i + 1]), hi) + 2 * lift,
+            mode="markers", opacity=GHOST_OPACITY if ghost else 1.0,
             marker=dict(size=10, color=_color(run), line=dict(color="#111", width=2)),
-            name=_label(run), legendgroup=run.optimizer, showlegend=False,
+            name=_label(run, ghost), legendgroup=run.optimizer, showlegend=False,
             hoverinfo="skip", meta=dict(role="ball", run=k),
         ))
+    if focus is not None:
+        for run in runs:
+            arrows = step_arrows(run, focus, surface)
+            if arrows is None:
+                continue
+            ends = _framed(np.array([arrows.compass_end, arrows.update_end]), surface)
+            traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, "compass: downhill (−p.grad)", height, lift)
+            traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
     z_axis = dict(title="loss (log-compressed)" if log_drawn else "loss", range=[lo, hi + 3 * lift])
     if log_drawn:
@@ -150,7 +203,16 @@ def mountain_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = N
     return figure
 
 
-def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) -> go.Figure:
+def _arrow_2d(start, end, color: str, width: float) -> dict:
+    return dict(x=float(end[0]), y=float(end[1]), ax=float(start[0]), ay=float(start[1]),
+                xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
+                arrowhead=2, arrowsize=1.2, arrowwidth=width, arrowcolor=color)
+
+
+def map_figure(
+    surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
+    ghosts: Sequence[Run] = (), focus: int | None = None,
+) -> go.Figure:
     """The top-down contour map with each run's path and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     log_drawn = surface.display == "log1p"
@@ -168,13 +230,15 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
         marker=dict(symbol="star", size=14, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
         hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
-    for k, run in enumerate(runs):
-        data, template = _hover(run)
+    everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
+    for k, (run, ghost) in enumerate(everyone):
+        data, template = _hover(run, ghost)
         xy = _framed(run.positions, surface)
         traces.append(go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="lines+markers",
-            line=dict(color=_color(run), width=2), marker=dict(size=3, color=_color(run)),
-            name=_label(run) + _diverged_note(run), legendgroup=run.optimizer,
+            x=xy[:, 0], y=xy[:, 1], mode="lines+markers", opacity=GHOST_OPACITY if ghost else 1.0,
+            line=dict(color=_color(run), width=2, dash="dash" if ghost else "solid"),
+            marker=dict(size=3, color=_color(run)),
+            name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
     if runs:
@@ -186,13 +250,24 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
         ))
     # balls are fixed-size circles anchored at a data point: a viewer moves them with a cheap
     # relayout, where moving a trace would recompute the contours on every frame
-    ends = [_framed(run.positions[-1:], surface)[0] for run in runs]
-    balls = [dict(
-        type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
-        xanchor=float(ends[k][0]), yanchor=float(ends[k][1]),
-        x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,
-        fillcolor=_color(run), line=dict(color="#111", width=1.5), layer="above",
-    ) for k, run in enumerate(runs)]
+    balls = []
+    for k, (run, ghost) in enumerate(everyone):
+        i = _ball_step(run, focus)
+        end = _framed(run.positions[i:i + 1], surface)[0]
+        balls.append(dict(
+            type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
+            xanchor=float(end[0]), yanchor=float(end[1]),
+            x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,
+            fillcolor=_color(run), opacity=GHOST_OPACITY if ghost else 1.0,
+            line=dict(color="#111", width=1.5), layer="above",
+        ))
+    arrows = []
+    for run in runs if focus is not None else ():
+        step = step_arrows(run, focus, surface)
+        if step is not None:
+            ends = _framed(np.array([step.compass_end, step.update_end]), surface)
+            arrows += [_arrow_2d(step.start, ends[0], COMPASS_COLOR, 1.6),
+                       _arrow_2d(step.start, ends[1], _color(run), 2.8)]
     (x0, x1), (y0, y1) = surface.bounds
     figure = go.Figure(traces)
     figure.update_layout(
@@ -201,61 +276,83 @@ def map_figure(surface: Surface, runs: Sequence[Run], grid: Grid | None = None) 
         xaxis=dict(title="x", range=[x0, x1], constrain="domain", zeroline=False, showgrid=False),
         yaxis=dict(title="y", range=[y0, y1], scaleanchor="x", constrain="domain", zeroline=False,
                    showgrid=False),
-        plot_bgcolor="white", shapes=balls,
+        plot_bgcolor="white", shapes=balls, annotations=arrows,
     )
     return figure
 
 
-def loss_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
-    """Loss per step on a log scale (as the gap to the minimum when that is not 0).
+def loss_figure(surface: Surface, runs: Sequence[Run], *, ghosts: Sequence[Run] = ()) -> go.Figure:
+    """Loss per step (the gap to the minimum when that is not 0) over |p.grad| per step, both on
+    log scales, and the learning rate per step when a schedule changes it.
 
-    A diverging run would stretch the axis to 1e300 and flatten every other line, so the
-    axis stops a thousand times above the highest start; a run that leaves the chart is
-    marked ✕ at the top edge, at the step where it diverged.
+    A diverging run would stretch the loss axis to 1e300 and flatten every other line, so
+    the axis stops a thousand times above the highest start; a run that leaves the chart
+    is marked ✕ at the top edge, at the step where it diverged.
     """
     offset = surface.min_value
-    gaps = [np.maximum(run.losses - offset, LOSS_FLOOR) for run in runs]
+    everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
+    gaps = [np.maximum(run.losses - offset, LOSS_FLOOR) for run, _ in everyone]
     top = 1e3 * max((gap[0] for gap in gaps), default=1.0)
     bottom = min((gap.min() for gap in gaps), default=LOSS_FLOOR) / 3
-    traces: list[go.BaseTraceType] = []
+    scheduled = any(len(run.lrs) and np.ptp(run.lrs) > 0 for run, _ in everyone)
+    rows = 3 if scheduled else 2
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                           row_heights=[0.5, 0.28, 0.22] if scheduled else [0.62, 0.38])
     annotations = []
-    for k, (run, gap) in enumerate(zip(runs, gaps)):
+    for k, ((run, ghost), gap) in enumerate(zip(everyone, gaps)):
+        style = dict(color=_color(run), width=1.5 if ghost else 2, dash="dash" if ghost else "solid")
+        opacity = GHOST_OPACITY if ghost else 1.0
+        label = _label(run, ghost)
         steps = np.arange(len(gap))
-        traces.append(go.Scatter(
-            x=steps, y=gap, mode="lines", line=dict(color=_color(run), width=2),
-            name=_label(run), legendgroup=run.optimizer, customdata=run.losses,
-            hovertemplate=f"<b>{_label(run)}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
+        figure.add_trace(go.Scatter(
+            x=steps, y=gap, mode="lines", line=style, opacity=opacity, name=label,
+            legendgroup=run.optimizer, customdata=run.losses,
+            hovertemplate=f"<b>{label}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
             meta=dict(role="path", run=k),
-        ))
-        if run.diverged_at is None:
+        ), row=1, col=1)
+        figure.add_trace(go.Scatter(
+            x=steps[:-1], y=np.maximum(np.hypot(*run.grads.T), LOSS_FLOOR), mode="lines", line=style,
+            opacity=opacity, name=label, legendgroup=run.optimizer, showlegend=False,
+            hovertemplate=f"<b>{label}</b> · step %{{x}}<br>|p.grad| = %{{y:.4g}}<extra></extra>",
+            meta=dict(role="grad_norm", run=k),
+        ), row=2, col=1)
+        if scheduled and not ghost:
+            figure.add_trace(go.Scatter(
+                x=steps[:-1], y=run.lrs, mode="lines", line=style, name=label, legendgroup=run.optimizer,
+                showlegend=False, hovertemplate=f"<b>{label}</b> · step %{{x}}<br>lr = %{{y:.4g}}<extra></extra>",
+                meta=dict(role="lr", run=k),
+            ), row=3, col=1)
+        if run.diverged_at is None or ghost:
             continue
         marked = min(float(gap[-1]), top)
-        traces.append(go.Scatter(
+        figure.add_trace(go.Scatter(
             x=[run.diverged_at], y=[marked], mode="markers", showlegend=False,
             marker=dict(symbol="x", size=12, color=_color(run), line=dict(width=1, color="#111")),
-            hovertemplate=f"{_label(run)} diverged at step {run.diverged_at}<extra></extra>",
+            hovertemplate=f"{label} diverged at step {run.diverged_at}<extra></extra>",
             legendgroup=run.optimizer, cliponaxis=False,
-        ))
+        ), row=1, col=1)
         annotations.append(dict(
-            x=run.diverged_at, y=float(np.log10(marked)), xanchor="left", yanchor="top",
-            text=f"{_label(run)} diverged at step {run.diverged_at}", showarrow=False,
+            x=run.diverged_at, y=float(np.log10(marked)), xref="x", yref="y", xanchor="left",
+            yanchor="top", text=f"{label} diverged at step {run.diverged_at}", showarrow=False,
             xshift=8, yshift=-4 - 15 * len(annotations), font=dict(color=_color(run), size=11),
         ))
-    figure = go.Figure(traces)
-    y_title = "loss" if offset == 0 else f"loss − minimum ({offset:.4g})"
-    last_step = max((run.steps for run in runs), default=1)
-    y_axis = dict(title=y_title + " (log scale)", type="log", gridcolor="#eee", exponentformat="power")
+    y_title = "loss" if offset == 0 else f"loss − min ({offset:.4g})"
+    loss_axis = dict(title=y_title, type="log", gridcolor="#eee", exponentformat="power")
     if any(gap.max() > top for gap in gaps):
-        y_axis["range"] = [float(np.log10(bottom)), float(np.log10(top))]
+        loss_axis["range"] = [float(np.log10(bottom)), float(np.log10(top))]
+    last_step = max((run.steps for run, _ in everyone), default=1)
     figure.update_layout(
-        font=FONT, margin=dict(l=55, r=10, t=10, b=35), plot_bgcolor="white",
-        uirevision="loss",
-        xaxis=dict(title="step", range=[0, last_step], gridcolor="#eee"),
-        yaxis=y_axis,
+        font=FONT, margin=dict(l=60, r=10, t=10, b=35), plot_bgcolor="white", uirevision="loss",
+        yaxis=loss_axis,
+        yaxis2=dict(title="|p.grad|", type="log", gridcolor="#eee", exponentformat="power"),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         annotations=annotations,
         # the step cursor the viewer moves while the balls roll
         shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
                      line=dict(color="#888", width=1, dash="dot"))],
     )
+    if scheduled:
+        figure.update_layout(yaxis3=dict(title="lr", gridcolor="#eee", rangemode="tozero"))
+    figure.update_xaxes(range=[0, last_step], gridcolor="#eee")
+    figure.update_xaxes(title="step", row=rows, col=1)
     return figure

@@ -6,6 +6,7 @@ import pytest
 from core import OPTIMIZERS, descend, descend_many, get_surface
 from core.figures import LOSS_FLOOR, loss_figure, map_figure, mountain_figure
 from core.grid import surface_grid
+from core.lesson_figures import accumulation_figure, lr_scale_figure
 from plotly_json import decode, figure_json, traces_with_role
 
 OPTIMIZER_NAMES = ["sgd", "momentum", "adam"]
@@ -93,7 +94,7 @@ def test_loss_chart_shows_the_gap_to_a_negative_minimum():
     fig = figure_json(loss_figure(surface, [run]))
     line = traces_with_role(fig, "path")[0]
     np.testing.assert_allclose(decode(line["y"]), np.maximum(run.losses - surface.min_value, LOSS_FLOOR))
-    assert "minimum (-1.032)" in fig["layout"]["yaxis"]["title"]["text"]
+    assert fig["layout"]["yaxis"]["title"]["text"] == "loss − min (-1.032)"
 
 
 def test_a_diverged_run_is_marked_and_said_in_every_view():
@@ -135,3 +136,77 @@ def test_a_run_that_flies_off_is_drawn_to_the_edge_with_true_numbers_in_hover():
     mountain = figure_json(mountain_figure(surface, [run]))
     top = mountain["layout"]["scene"]["zaxis"]["range"][1]
     assert decode(traces_with_role(mountain, "path")[0]["z"]).max() <= top
+
+
+def test_ghosts_follow_the_correct_run_beside_the_buggy_one():
+    surface = get_surface("bowl")
+    buggy = descend_many(surface, ["sgd", "adam"], 0.05, (1.5, -1.0), 80, zero_grad=False)
+    ghosts = descend_many(surface, ["sgd", "adam"], 0.05, (1.5, -1.0), 80)
+    mountain = figure_json(mountain_figure(surface, buggy, ghosts=ghosts))
+    paths, balls = traces_with_role(mountain, "path"), traces_with_role(mountain, "ball")
+    assert len(paths) == len(balls) == 4
+    assert [p["name"] for p in paths[2:]] == ["SGD with zero_grad()", "Adam with zero_grad()"]
+    for path, ghost in zip(paths[2:], ghosts):
+        np.testing.assert_array_equal(decode(path["x"]), ghost.positions[:, 0])
+        assert path["opacity"] < 1 and path["line"]["dash"] == "dash"
+    shapes = figure_json(map_figure(surface, buggy, ghosts=ghosts))["layout"]["shapes"]
+    assert [s["name"] for s in shapes] == ["ball:0", "ball:1", "ball:2", "ball:3"]
+    loss = figure_json(loss_figure(surface, buggy, ghosts=ghosts))
+    assert [t["name"] for t in traces_with_role(loss, "path")][2:] == ["SGD with zero_grad()",
+                                                                       "Adam with zero_grad()"]
+
+
+def test_step_focus_puts_balls_at_the_step_and_draws_both_arrows():
+    surface = get_surface("ravine")
+    runs = descend_many(surface, ["sgd", "momentum"], 0.035, surface.start, 50)
+    k = 3
+    fig = figure_json(map_figure(surface, runs, focus=k))
+    for run, ball in zip(runs, fig["layout"]["shapes"]):
+        assert (ball["xanchor"], ball["yanchor"]) == tuple(run.positions[k])
+    arrows = fig["layout"]["annotations"]
+    assert len(arrows) == 4
+    for run, (compass, update) in zip(runs, zip(arrows[::2], arrows[1::2])):
+        start = tuple(run.positions[k])
+        assert (compass["ax"], compass["ay"]) == start == (update["ax"], update["ay"])
+        # the update arrow ends where the ball goes next; the compass points against p.grad
+        assert (update["x"], update["y"]) == tuple(run.positions[k + 1])
+        compass_direction = np.array([compass["x"], compass["y"]]) - start
+        cosine = compass_direction @ -run.grads[k] / np.linalg.norm(compass_direction) / np.linalg.norm(run.grads[k])
+        assert cosine == pytest.approx(1.0)
+        assert update["arrowcolor"] == OPTIMIZERS[run.optimizer].color
+    mountain = figure_json(mountain_figure(surface, runs, focus=k))
+    assert sum(t["type"] == "cone" for t in mountain["data"]) == 4
+    for run, ball in zip(runs, traces_with_role(mountain, "ball")):
+        assert (decode(ball["x"])[0], decode(ball["y"])[0]) == tuple(run.positions[k])
+
+
+def test_the_charts_show_gradient_norms_and_a_changing_learning_rate():
+    surface = get_surface("bowl")
+    constant = descend_many(surface, ["sgd"], 0.1, (1.0, 1.0), 20)
+    fig = figure_json(loss_figure(surface, constant))
+    (norms,) = traces_with_role(fig, "grad_norm")
+    np.testing.assert_allclose(decode(norms["y"]), np.hypot(*constant[0].grads.T))
+    assert fig["layout"]["yaxis2"]["type"] == "log" and not traces_with_role(fig, "lr")
+    cosine = descend_many(surface, ["sgd"], 0.1, (1.0, 1.0), 20, schedule="cosine")
+    (lrs,) = traces_with_role(figure_json(loss_figure(surface, cosine)), "lr")
+    np.testing.assert_array_equal(decode(lrs["y"]), cosine[0].lrs)
+
+
+def test_accumulation_chart_compares_p_grad_with_the_fresh_gradient():
+    surface = get_surface("bowl")
+    (run,) = descend_many(surface, ["sgd"], 0.05, (1.5, -1.0), 30, zero_grad=False)
+    fig = figure_json(accumulation_figure(surface, [run]))
+    held, fresh = fig["data"]
+    np.testing.assert_allclose(decode(held["y"]), np.hypot(*run.grads.T))
+    np.testing.assert_allclose(decode(fresh["y"]), np.hypot(*(2 * run.positions[:-1]).T))
+    # p.grad is the running sum of the fresh gradients
+    np.testing.assert_allclose(run.grads, np.cumsum(2 * run.positions[:-1], axis=0))
+
+
+def test_lr_scale_marks_the_limit_and_the_learning_rate():
+    fig = figure_json(lr_scale_figure(0.03, 0.04))
+    limit_line = [s for s in fig["layout"]["shapes"] if s["type"] == "line"]
+    assert limit_line[0]["x0"] == 0.04
+    assert [a["text"] for a in fig["layout"]["annotations"]][-1] == "2/λmax = 0.04"
+    assert decode(fig["data"][0]["x"])[0] == 0.03
+    assert not figure_json(lr_scale_figure(0.03, None))["layout"].get("shapes")
