@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import streamlit as st
 
 from core import OPTIMIZERS, SURFACES, get_surface
+
+from app.settings import Settings
+from app.tuning import hyperparameters_ui, reset_hyperparameters, schedule_ui
 
 # 20 learning rates per decade, 1e-5 … 10, rounded to two significant digits
 LR_OPTIONS = tuple(sorted({float(f"{10 ** (k / 20):.2g}") for k in range(-100, 21)}))
@@ -17,18 +18,6 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")
 DEFAULT_STEPS = 150
 START_DECIMALS = 2
 START_STEP = 10.0**-START_DECIMALS
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the controls say, as plain values for cached core calls."""
-
-    surface: str
-    optimizers: tuple[str, ...]
-    lr: float
-    start: tuple[float, float]
-    steps: int
-    zero_grad: bool
 
 
 def nearest_lr(lr: float) -> float:
@@ -44,7 +33,8 @@ def _surface_defaults(name: str) -> dict[str, object]:
 def _init_state() -> None:
     defaults = {
         "surface": DEFAULT_SURFACE, "optimizers": list(DEFAULT_OPTIMIZERS),
-        "steps": DEFAULT_STEPS, "forget_zero_grad": False, **_surface_defaults(DEFAULT_SURFACE),
+        "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False,
+        **_surface_defaults(DEFAULT_SURFACE),
     }
     for key, value in defaults.items():
         if key not in st.session_state:
@@ -57,9 +47,20 @@ def _on_surface_change() -> None:
 
 
 def _on_reset() -> None:
+    reset_hyperparameters()
     st.session_state.update(
         optimizers=list(DEFAULT_OPTIMIZERS), steps=DEFAULT_STEPS, forget_zero_grad=False,
-        **_surface_defaults(st.session_state.surface),
+        schedule="constant", clip=False, **_surface_defaults(st.session_state.surface),
+    )
+
+
+def classic_mistake_preset() -> None:
+    """The first hand-written training loop, `coeffs -= coeffs.grad * lr`, without
+    `coeffs.grad.zero_()`: plain SGD with zero_grad() forgotten, on a round bowl."""
+    reset_hyperparameters()
+    st.session_state.update(
+        surface="bowl", optimizers=["sgd"], lr=0.05, start_x=1.5, start_y=-1.0, steps=200,
+        forget_zero_grad=True, schedule="constant", clip=False, step_mode=False,
     )
 
 
@@ -70,8 +71,10 @@ def move_start(x: float, y: float) -> None:
     st.session_state.start_y = round(min(max(y, y0), y1), START_DECIMALS)
 
 
-def controls_ui() -> Settings:
-    """Draw the sidebar controls; returns their current values."""
+def controls_ui(lr_picture=None) -> Settings:
+    """Draw the sidebar controls; returns their current values.
+
+    lr_picture(settings-so-far) draws what sits under the learning-rate slider."""
     _init_state()
     sidebar = st.sidebar
     sidebar.selectbox(
@@ -91,6 +94,7 @@ def controls_ui() -> Settings:
         "Learning rate (log scale)", LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
         help="The stride: how far each step moves along the slope.",
     )
+    lr_slot = sidebar.container()
     (x0, x1), (y0, y1) = surface.bounds
     left, right = sidebar.columns(2)
     left.slider("Start x", x0, x1, key="start_x", step=START_STEP, format="%.2f")
@@ -101,13 +105,29 @@ def controls_ui() -> Settings:
         help="Skip optimizer.zero_grad() in the loop, so p.grad keeps adding up, "
         "as it does in PyTorch when you forget it.",
     )
-    sidebar.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")
+    sidebar.toggle("Step by step", key="step_mode",
+                   help="Take one optimizer step at a time and see its numbers and arrows.")
     state = st.session_state
-    return Settings(
+    optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
+    with sidebar.expander("Optimizer settings"):
+        hyperparameters = hyperparameters_ui(st, optimizers)
+        if not optimizers:
+            st.caption("Choose an optimizer to tune it.")
+    with sidebar.expander("Schedule and clipping"):
+        schedule, clip_norm = schedule_ui(st)
+    sidebar.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")
+    settings = Settings(
         surface=state.surface,
-        optimizers=tuple(name for name in OPTIMIZERS if name in state.optimizers),
+        optimizers=optimizers,
         lr=float(state.lr),
         start=(float(state.start_x), float(state.start_y)),
         steps=int(state.steps),
         zero_grad=not state.forget_zero_grad,
+        hyperparameters=hyperparameters,
+        schedule=schedule,
+        clip_norm=clip_norm,
     )
+    if lr_picture is not None:
+        with lr_slot:
+            lr_picture(settings)
+    return settings

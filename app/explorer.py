@@ -1,4 +1,4 @@
-"""The explorer page: pick a mountain and optimizers, watch the balls roll."""
+"""The explorer page: pick a mountain and optimizers, watch the balls roll, then look closer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from core import OPTIMIZERS, LossMountainError, get_surface
 from core.outcome import DIVERGED, outcome
 
 from app.controls import controls_ui, move_start
+from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountain_view import clicked_start, mountain_view
 from app.scene import scene_runs, view_payload
 
@@ -23,7 +24,7 @@ def _zero_grad_note() -> None:
         "**`optimizer.zero_grad()` is switched off.** Each `loss.backward()` now *adds* the new "
         "gradient to `p.grad` instead of replacing it, so every step uses the sum of all the "
         "gradients so far: the compass points where the ball *was* as well as where it *is*. "
-        "Plain SGD then behaves like momentum that never forgets, and tends to overshoot.",
+        "The faint dashed balls do it right. More in the tab *Forgot zero_grad()?* below.",
         icon="🧭",
     )
 
@@ -44,35 +45,58 @@ def _outcomes_ui(runs, surface) -> None:
     st.markdown("  \n".join(lines), unsafe_allow_html=True)
 
 
+def _about() -> None:
+    st.markdown(
+        "- **The mountain** is the loss surface: its height at (x, y) is the loss when the "
+        "two weights are x and y. Golden diamonds mark the lowest points.\n"
+        "- **Each ball** runs the training loop `zero_grad() → loss = f(p) → "
+        "loss.backward() → step()` with a real `torch.optim` optimizer, from the white start.\n"
+        "- **The gradient** is the compass: it points uphill, so each step moves against it. "
+        "The **learning rate** is the stride: too small and the ball crawls; too big and it "
+        "leaps over the valley, or off the mountain altogether.\n"
+        "- **The charts** show the loss and the length of `p.grad` at every step on log scales "
+        "(a straight descent there means the loss shrinks by the same factor each step), and the "
+        "learning rate per step when a schedule changes it."
+    )
+
+
 def explorer_page() -> None:
-    settings = controls_ui()
+    settings = controls_ui(lr_picture)
     surface = get_surface(settings.surface)
     st.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
     st.caption("The height is the loss; each ball is a real `torch.optim` optimizer taking "
                "steps downhill. Press ▶ to roll them again, drag the mountain to look around.")
+    state = st.session_state
     try:
         runs = scene_runs(settings)
-        payload = view_payload(settings)
-        st.session_state.last_good_payload = payload
     except LossMountainError as error:
-        st.error(f"That setting does not work: {error}. Showing the last good scene.")
-        runs, payload = (), st.session_state.get("last_good_payload")
+        st.error(f"That setting does not work: {error}. Showing the last good scene.", icon="⚠️")
+        settings, runs = state.get("last_good", (settings, ()))
+    else:
+        state.last_good = (settings, runs)
+    step = step_controls(settings) if state.step_mode and runs else None
     if not settings.optimizers:
         st.info("Pick at least one optimizer in the sidebar to roll a ball down this mountain.")
     if not settings.zero_grad:
         _zero_grad_note()
-    if payload:
+    payload = view_payload(settings, step)
+    if step is None:
         mountain_view(payload, on_start_click=_on_start_click)
+    else:
+        view, panel = st.columns([3, 1])
+        with view:
+            mountain_view(payload, on_start_click=_on_start_click)
+        with panel:
+            step_panel(runs, step)
     _outcomes_ui(runs, surface)
-    with st.expander("What am I looking at?"):
-        st.markdown(
-            "- **The mountain** is the loss surface: its height at (x, y) is the loss when the "
-            "two weights are x and y. Golden diamonds mark the lowest points.\n"
-            "- **Each ball** runs the training loop `zero_grad() → loss = f(p) → "
-            "loss.backward() → step()` with a real `torch.optim` optimizer, from the white start.\n"
-            "- **The gradient** is the compass: it points uphill, so each step moves against it. "
-            "The **learning rate** is the stride: too small and the ball crawls; too big and it "
-            "leaps over the valley, or off the mountain altogether.\n"
-            "- **The loss chart** shows the loss at every step on a log scale, so a steady "
-            "straight descent there means the loss shrinks by the same factor each step."
-        )
+    curvature, code, forgot, about = st.tabs(
+        ["📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
+         "❔ What am I looking at?"])
+    with curvature:
+        curvature_tab(settings, runs, step)
+    with code:
+        code_tab(settings)
+    with forgot:
+        zero_grad_tab(settings, runs)
+    with about:
+        _about()

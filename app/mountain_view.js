@@ -89,7 +89,8 @@ class MountainView {
     });
     this.lastStep = Math.max(0, ...this.paths.map((path) => path.x.length - 1));
     this.scrubber.max = String(this.lastStep);
-    this.placeBalls(mountain, map, 0);
+    const focus = Number.isInteger(payload.step) ? payload.step : null;
+    this.placeBalls(mountain, map, focus === null ? 0 : focus, focus);
     await Promise.all([
       Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
@@ -97,20 +98,23 @@ class MountainView {
     ]);
     this.listenForClicks();
     this.root.dataset.revision = payload.revision;
-    this.step = 0;
-    this.showStep(0);
+    // step-by-step mode names the step to show; otherwise the balls roll from the start
+    this.pause();
+    this.showStep(focus === null ? 0 : focus);
     if (payload.autoplay && this.lastStep > 0) this.play(); else this.pause();
   }
 
-  // Balls start at the start: set them in the figures before the first draw, so nothing flashes.
-  placeBalls(mountain, map, step) {
+  // Put the balls where the animation starts before the first draw, so nothing flashes.
+  // The figure draws each ball a little above its path: keep that lift while it rolls.
+  placeBalls(mountain, map, step, focus) {
     this.paths.forEach((path, run) => {
-      const i = Math.min(step, path.x.length - 1);
+      const last = path.x.length - 1;
+      const drawnAt = Number.isInteger(focus) ? Math.min(focus, last) : last;
       const ball3d = mountain.data[this.balls.mountain[run]];
       const ball2d = map.layout.shapes[this.balls.map[run]];
-      const lift = ball3d.z ? numbers(ball3d.z)[0] - path.z[path.z.length - 1] : 0;
-      this.lift = lift;
-      Object.assign(ball3d, { x: [path.x[i]], y: [path.y[i]], z: [path.z[i] + lift] });
+      this.lift = numbers(ball3d.z)[0] - path.z[drawnAt];
+      const i = Math.min(step, last);
+      Object.assign(ball3d, { x: [path.x[i]], y: [path.y[i]], z: [path.z[i] + this.lift] });
       Object.assign(ball2d, { xanchor: path.x[i], yanchor: path.y[i] });
     });
   }

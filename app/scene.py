@@ -1,16 +1,18 @@
-"""Cached calls into core for one scene: the runs, and the figures as one JSON payload."""
+"""Cached calls into core for one scene: the runs, their ghosts, and the figures as one payload."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import streamlit as st
 
 from core import Run, descend_many, get_surface
+from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.grid import Grid, surface_grid
 
-from .controls import Settings
+from app.settings import Settings
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -20,8 +22,13 @@ def scene_runs(settings: Settings) -> tuple[Run, ...]:
         return ()
     return descend_many(
         get_surface(settings.surface), settings.optimizers, settings.lr, settings.start,
-        settings.steps, settings.zero_grad,
+        settings.steps, settings.zero_grad, **settings.options(),
     )
+
+
+def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
+    """With zero_grad() forgotten, the same runs done right, to follow beside them."""
+    return () if settings.zero_grad else scene_runs(settings.with_zero_grad())
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -30,18 +37,33 @@ def _grid(surface: str) -> Grid:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def view_payload(settings: Settings) -> str:
-    """The three figures (mountain, map, loss) as one JSON text for the browser view."""
-    runs = scene_runs(settings)
+def view_payload(settings: Settings, focus: int | None = None) -> str:
+    """The three figures (mountain, map, charts) as one JSON text for the browser view.
+
+    focus: in step-by-step mode, the step whose arrows are drawn and where the balls wait.
+    """
+    runs, ghosts = scene_runs(settings), scene_ghosts(settings)
     surface = get_surface(settings.surface)
     grid = _grid(settings.surface)
     figures = {
-        "mountain": mountain_figure(surface, runs, grid),
-        "map": map_figure(surface, runs, grid),
-        "loss": loss_figure(surface, runs),
+        "mountain": mountain_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
+        "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
+        "loss": loss_figure(surface, runs, ghosts=ghosts),
     }
-    revision = json.dumps([settings.surface, settings.optimizers, settings.lr, settings.start,
-                           settings.steps, settings.zero_grad])
+    revision = json.dumps({**asdict(settings), "focus": focus})
     # the figures are JSON text already: splice them in rather than parse and dump them again
     parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
-    return f'{{"revision": {json.dumps(revision)}, "autoplay": true, "figures": {{{parts}}}}}'
+    return (f'{{"revision": {json.dumps(revision)}, "autoplay": {json.dumps(focus is None)}, '
+            f'"step": {json.dumps(focus)}, "figures": {{{parts}}}}}')
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def curvature(surface: str, point: tuple[float, float]) -> Curvature:
+    """The Hessian of `surface` at `point`."""
+    return curvature_at(get_surface(surface), point)
+
+
+def stability_limit(settings: Settings) -> float | None:
+    """2/λmax at the minimum nearest the start: the largest stable plain-GD learning rate there."""
+    surface = get_surface(settings.surface)
+    return curvature(settings.surface, nearest_minimum(surface, settings.start)).stability_limit

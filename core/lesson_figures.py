@@ -59,6 +59,8 @@ def lr_scale_figure(lr: float, limit: float | None, low: float = 1e-5, high: flo
                 continue
             figure.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, yref="paper",
                              fillcolor=color, line=dict(width=0), layer="below")
+            if np.log10(end / start) < 0.9:
+                continue  # too narrow to hold its name
             figure.add_annotation(x=np.log10(np.sqrt(start * end)), y=0.18, yref="paper", text=text,
                                   showarrow=False, font=dict(size=10, color="#555"))
         figure.add_shape(type="line", x0=limit, x1=limit, y0=0, y1=1, yref="paper",

@@ -103,5 +103,91 @@ def test_steps_and_start_sliders_drive_the_run(app):
 def test_reset_restores_the_mountain_defaults(app):
     app.select_slider(key="lr").set_value(0.5).run()
     app.slider(key="steps").set_value(9).run()
-    app.button[0].click().run()
+    next(b for b in app.button if b.label.startswith("Reset to")).click().run()
     assert app.select_slider(key="lr").value == 0.01 and app.slider(key="steps").value == 150
+
+
+def labelled(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_a_hyperparameter_reaches_torch_optim(app):
+    app.multiselect(key="optimizers").set_value(["sgd"]).run()
+    app.number_input(key="hp:sgd:momentum").set_value(0.5).run()
+    assert not app.exception
+    surface = get_surface("himmelblau")
+    (expected,) = descend_many(surface, ["sgd"], 0.01, (0.0, 0.0), 150, hyperparameters={"sgd": {"momentum": 0.5}})
+    np.testing.assert_array_equal(mountain_paths(app)[0], expected.positions)
+    code = app.code[0].value
+    assert "torch.optim.SGD([p], lr=0.01, momentum=0.5, dampening=0.0" in code
+
+
+def test_an_impossible_setting_is_refused_and_the_last_scene_kept(app):
+    app.multiselect(key="optimizers").set_value(["sgd"]).run()
+    before = mountain_paths(app)
+    app.checkbox(key="hp:sgd:nesterov").check().run()
+    assert not app.exception
+    assert "nesterov needs momentum above 0 and dampening 0" in app.error[0].value
+    np.testing.assert_array_equal(mountain_paths(app)[0], before[0])
+
+
+def test_a_schedule_and_clipping_change_the_run_and_show_the_learning_rate(app):
+    app.selectbox(key="schedule").set_value("cosine").run()
+    app.toggle(key="clip").set_value(True).run()
+    app.number_input(key="clip_norm").set_value(2.0).run()
+    assert not app.exception
+    expected = descend_many(get_surface("himmelblau"), ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0), 150,
+                            schedule="cosine", clip_norm=2.0)
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)
+    lrs = traces_with_role(payload(app)["figures"]["loss"], "lr")
+    np.testing.assert_array_equal(decode(lrs[0]["y"]), expected[0].lrs)
+    assert "CosineAnnealingLR(optimizer, T_max=150)" in app.code[0].value
+    assert "clip_grad_norm_([p], max_norm=2.0)" in app.code[0].value
+
+
+def test_step_by_step_advances_and_shows_the_numbers(app):
+    app.toggle(key="step_mode").set_value(True).run()
+    assert not app.exception and payload(app)["step"] == 0 and payload(app)["autoplay"] is False
+    labelled(app.button, "Step ▶").click().run()
+    labelled(app.button, "Step ▶").click().run()
+    assert payload(app)["step"] == 2
+    shapes = payload(app)["figures"]["map"]["layout"]["shapes"]
+    expected = descend_many(get_surface("himmelblau"), ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0), 150)
+    assert (shapes[0]["xanchor"], shapes[0]["yanchor"]) == tuple(expected[0].positions[2])
+    assert len(payload(app)["figures"]["map"]["layout"]["annotations"]) == 6
+    tables = " ".join(m.value for m in app.markdown if "lm-step-numbers" in m.value)
+    grad = expected[0].grads[2]
+    assert f"({grad[0]:.4g}, {grad[1]:.4g})" in tables and "momentum_buffer" in tables and "exp_avg_sq" in tables
+    labelled(app.button, "10 steps ⏭").click().run()
+    assert payload(app)["step"] == 12
+    labelled(app.button, "⏮ Reset").click().run()
+    assert payload(app)["step"] == 0
+
+
+def test_forgetting_zero_grad_brings_ghosts_and_the_deep_dive(app):
+    app.toggle(key="forget_zero_grad").set_value(True).run()
+    assert not app.exception
+    names = [t["name"] for t in traces_with_role(payload(app)["figures"]["mountain"], "path")]
+    assert names[3:] == ["SGD with zero_grad()", "Momentum with zero_grad()", "Adam with zero_grad()"]
+    text = " ".join(m.value for m in app.markdown)
+    assert "momentum with a memory of 1 that never forgets" in text
+    assert "# coeffs.grad.zero_()" in " ".join(c.value for c in app.code)
+
+
+def test_the_classic_mistake_preset(app):
+    labelled(app.button, "Show the classic mistake").click().run()
+    assert not app.exception
+    assert app.selectbox(key="surface").value == "bowl" and app.multiselect(key="optimizers").value == ["sgd"]
+    assert app.toggle(key="forget_zero_grad").value is True
+    (path, ghost) = mountain_paths(app)
+    # without zero_grad the ball swings through the minimum and back, again and again
+    assert np.abs(path[-50:]).max() > 0.5 and np.abs(ghost[-1]).max() < 1e-6
+
+
+def test_curvature_tab_gives_the_stability_limit(app):
+    app.selectbox(key="surface").set_value("ravine").run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "2/λmax = **0.04**" in text
+    assert any("0.88× the stability limit 2/λmax = 0.04" in info.value for info in app.info)

@@ -33,7 +33,8 @@ def page():
 
 def slider_values(page):
     texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
-    return {text.split("\n")[0]: text.split("\n")[2] for text in texts}
+    # sliders inside a closed expander have no text
+    return {lines[0]: lines[2] for lines in (text.split("\n") for text in texts) if len(lines) > 2}
 
 
 def wait_for_new_revision(page, old):
@@ -44,8 +45,9 @@ def wait_for_new_revision(page, old):
 def test_the_explorer_draws_three_plots_and_rolls_the_balls(page):
     counts = page.evaluate("() => ['.lm-mountain', '.lm-map', '.lm-loss']"
                            ".map(s => document.querySelector(s).data.length)")
-    # mountain: surface, minima, 3 paths, start, 3 balls; map: the same but balls are shapes
-    assert counts == [9, 6, 3]
+    # mountain: surface, minima, 3 paths, start, 3 balls; map: the same but balls are shapes;
+    # charts: loss and |p.grad| for each run
+    assert counts == [9, 6, 6]
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"
     # the balls rolled to the ends of their paths
     ends = page.evaluate("() => document.querySelector('.lm-map').layout.shapes"
@@ -85,7 +87,7 @@ def test_learning_rate_slider_redraws_and_keeps_the_camera(page):
     page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider").focus()
     page.keyboard.press("ArrowRight")
     wait_for_new_revision(page, old_revision)
-    assert json.loads(page.evaluate(REVISION))[2] == 0.011
+    assert json.loads(page.evaluate(REVISION))["lr"] == 0.011
     assert page.evaluate(FIRST_PATH_X) != old_path
     assert page.evaluate(CAMERA) == pytest.approx(turned, abs=1e-9)
 
@@ -118,3 +120,31 @@ def test_clicking_the_mountain_surface_moves_the_start(page):
     after = slider_values(page)
     assert (after["Start x"], after["Start y"]) != (before["Start x"], before["Start y"])
     assert -5 <= float(after["Start x"]) <= 5 and -5 <= float(after["Start y"]) <= 5
+
+
+ARROWS = ("() => (document.querySelector('.lm-map').layout.annotations || [])"
+          ".map(a => [a.ax, a.ay, a.x, a.y])")
+CONES = ("() => document.querySelector('.lm-mountain').data.filter(t => t.type === 'cone')"
+         ".map(t => [Array.from(t.x)[0], Array.from(t.y)[0]])")
+
+
+def test_step_button_moves_the_arrows(page):
+    old_revision = page.evaluate(REVISION)
+    page.get_by_text("Step by step", exact=True).click()
+    wait_for_new_revision(page, old_revision)
+    assert page.locator(".lm-step").inner_text() == "step 0 / 150"
+    arrows, cones = page.evaluate(ARROWS), page.evaluate(CONES)
+    assert len(arrows) == 6 and len(cones) == 6
+    for _ in range(2):
+        old_revision = page.evaluate(REVISION)
+        page.get_by_role("button", name="Step ▶").click()
+        wait_for_new_revision(page, old_revision)
+    assert page.locator(".lm-step").inner_text() == "step 2 / 150"
+    moved, moved_cones = page.evaluate(ARROWS), page.evaluate(CONES)
+    # each arrow now leaves the ball's position at step 2, where the step-1 arrow ended
+    assert all(new[:2] != old[:2] for new, old in zip(moved, arrows))
+    assert moved_cones != cones
+    assert page.get_by_text("Step 2", exact=True).is_visible()
+    balls = page.evaluate("() => document.querySelector('.lm-map').layout.shapes"
+                          ".filter(s => s.name && s.name.startsWith('ball:')).map(s => [s.xanchor, s.yanchor])")
+    assert [ball for ball in balls] == [arrow[:2] for arrow in moved[::2]]

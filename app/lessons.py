@@ -1,0 +1,226 @@
+"""The lessons under the view: one step up close, curvature, the code, and the zero_grad bug."""
+
+from __future__ import annotations
+
+import shlex
+
+import numpy as np
+import streamlit as st
+
+from core import OPTIMIZERS, Run, get_surface
+from core.codegen import training_script
+from core.curvature import nearest_minimum, stability_sentence
+from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.steps import step_numbers
+
+from app.controls import classic_mistake_preset
+from app.scene import curvature, stability_limit
+from app.settings import Settings
+
+# how each optimizer turns p.grad (g) into the step it takes, with PyTorch's names for its state
+UPDATE_RULES = {
+    "sgd": "update = −lr · g",
+    "momentum": "momentum_buffer ← μ · momentum_buffer + g,  update = −lr · momentum_buffer",
+    "nesterov": "momentum_buffer ← μ · momentum_buffer + g,  update = −lr · (g + μ · momentum_buffer)",
+    "adagrad": "sum ← sum + g²,  update = −lr · g / (√sum + eps)",
+    "rmsprop": "square_avg ← α · square_avg + (1 − α) · g²,  update = −lr · g / (√square_avg + eps)",
+    "adam": "exp_avg ← β1 · exp_avg + (1 − β1) · g,  exp_avg_sq ← β2 · exp_avg_sq + (1 − β2) · g²,  "
+            "update = −lr · m̂ / (√v̂ + eps), m̂ and v̂ corrected for their start at 0",
+    "adamw": "first p ← p − lr · weight_decay · p, then the Adam step",
+}
+# what forgetting zero_grad() does to each optimizer
+ACCUMULATION_NOTES = {
+    "sgd": "steps along the *sum* of every gradient so far: momentum with a memory of 1 that never "
+           "forgets, so it sails past the minimum and swings back and forth without settling.",
+    "momentum": "already keeps a running sum of steps; feeding it running sums of gradients "
+                "remembers twice over, so it overshoots much further and often flies off.",
+    "nesterov": "looks ahead along a momentum built from summed gradients: the same runaway as momentum.",
+    "adagrad": "divides by the square root of all the squared (summed) gradients it has seen, which "
+               "grow fast: its steps shrink quickly, and it still heads where the ball used to be.",
+    "rmsprop": "normalises by the recent size of p.grad, so its steps stay about lr long, but their "
+               "direction lags: it keeps going the way the old gradients pointed.",
+    "adam": "normalises too: steps of about lr, pointing along the accumulated sum, so it drifts past "
+            "the valley and turns back slowly, like a ball on ice.",
+    "adamw": "behaves like Adam here, with the same drift past the valley.",
+}
+
+
+def lr_picture(settings: Settings) -> None:
+    """Under the learning-rate slider: the regimes around 2/λmax, and one sentence."""
+    limit = stability_limit(settings)
+    st.plotly_chart(lr_scale_figure(settings.lr, limit), config={"staticPlot": True},
+                    key="lr_scale")
+    st.caption(stability_sentence(settings.lr, limit).replace("Your learning rate", "Your lr")
+               + " (the limit is for plain SGD near the minimum closest to the start.)")
+
+
+def _scene_key(settings: Settings) -> str:
+    return repr(settings)
+
+
+def step_controls(settings: Settings) -> int:
+    """Reset / Step buttons above the view; returns the step on show."""
+    state = st.session_state
+    if state.get("step_scene") != _scene_key(settings):
+        state.step_scene, state.step_index = _scene_key(settings), 0
+    k = state.step_index
+
+    def move(to: int) -> None:
+        state.step_index = min(max(to, 0), settings.steps)
+
+    reset, step, ten, where = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    reset.button("⏮ Reset", on_click=move, args=(0,), width="stretch", disabled=k == 0)
+    step.button("Step ▶", on_click=move, args=(k + 1,), width="stretch", type="primary",
+                disabled=k >= settings.steps)
+    ten.button("10 steps ⏭", on_click=move, args=(k + 10,), width="stretch", disabled=k >= settings.steps)
+    where.markdown(f"**Step {k} of {settings.steps}** · the balls wait at position {k}; the arrows "
+                   "show the step that leaves it.")
+    return k
+
+
+def _pair(values) -> str:
+    return f"({values[0]:.4g}, {values[1]:.4g})"
+
+
+def step_panel(runs: tuple[Run, ...], k: int) -> None:
+    """The numbers of step k for each run, beside the view."""
+    st.markdown(f"##### Step {k}")
+    st.html("<style>.lm-step-numbers { font-size: 0.82rem; width: 100%; border-collapse: collapse; }"
+            ".lm-step-numbers td { padding: 0.15rem 0.4rem; border-bottom: 1px solid #e6e9ef; }"
+            ".lm-step-numbers td:first-child { color: #5a6170; white-space: nowrap; }</style>")
+    st.caption("⬛ black arrow: the compass, downhill (−p.grad), drawn at a fixed length.  \n"
+               "Coloured arrow: the step the optimizer actually took.")
+    for run in runs:
+        spec = OPTIMIZERS[run.optimizer]
+        numbers = step_numbers(run, k)
+        st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}**", unsafe_allow_html=True)
+        if numbers is None:
+            st.caption(f"No step {k}: the run ended at step {len(run.positions) - 1}"
+                       + ("" if run.diverged_at is None else " (it diverged)") + ".")
+            continue
+        rows = [
+            ("position", _pair(numbers.position)), ("loss", f"{numbers.loss:.6g}"),
+            ("p.grad", _pair(numbers.grad)), ("lr", f"{numbers.lr:.4g}"),
+            ("update", _pair(numbers.update)), ("new position", _pair(numbers.new_position)),
+            ("new loss", f"{numbers.new_loss:.6g}"),
+        ]
+        rows += [(key, _pair(value) if len(value) == 2 else f"{value[0]:.6g}")
+                 for key, value in numbers.state.items()]
+        cells = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)
+        st.markdown(f"<table class='lm-step-numbers'>{cells}</table>", unsafe_allow_html=True)
+        went_up = numbers.new_loss > numbers.loss
+        st.caption(UPDATE_RULES[run.optimizer] + (
+            "  \n**The loss went up:** the stride carried the ball past the valley floor." if went_up else ""))
+
+
+def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> None:
+    surface = get_surface(settings.surface)
+    ball = tuple(runs[0].positions[min(k, len(runs[0].positions) - 1)]) if runs and k is not None \
+        else settings.start
+    minimum = nearest_minimum(surface, ball)
+    where = f"the ball at step {k}" if runs and k is not None else "the start"
+    left, right = st.columns(2)
+    for column, title, point in ((left, f"At {where}", ball), (right, "At the nearest minimum", minimum)):
+        found = curvature(settings.surface, (float(point[0]), float(point[1])))
+        with column:
+            st.markdown(f"**{title}** {_pair(point)}")
+            if not found.defined:
+                st.write("The surface has a sharp tip here: no Hessian (the curvature is undefined).")
+                continue
+            h = found.hessian
+            st.latex(r"H = \begin{pmatrix} %.4g & %.4g \\ %.4g & %.4g \end{pmatrix}"
+                     % (h[0, 0], h[0, 1], h[1, 0], h[1, 1]))
+            low, high = found.eigenvalues
+            st.write(f"Eigenvalues λ = {low:.4g}, {high:.4g}.")
+            if low < 0 < high:
+                st.write("It curves up one way and down the other: a saddle, the ball rolls off sideways.")
+            elif high <= 0:
+                st.write("It curves down every way: a hilltop, the ball rolls away.")
+            limit = found.stability_limit
+            if limit is not None:
+                st.write(f"Stability limit for plain SGD here: 2/λmax = **{limit:.4g}**.")
+    st.info(stability_sentence(settings.lr, stability_limit(settings)), icon="📐")
+    with st.expander("The maths"):
+        st.markdown(
+            "Near a minimum the loss is a bowl: f(p) ≈ f(p*) + ½ (p − p*)ᵀ H (p − p*). One plain "
+            "gradient step is p ← p − lr·H(p − p*), so along each eigenvector of H the distance to the "
+            "minimum is multiplied by (1 − lr·λ). It shrinks only while |1 − lr·λ| < 1, that is "
+            "0 < lr < 2/λ. The steepest direction, λmax, sets the limit: past lr = 2/λmax the ball "
+            "overshoots a little more on every bounce. Between 1/λmax and 2/λmax it overshoots but "
+            "settles (the zig-zag); below 1/λmax it creeps in without crossing the floor."
+        )
+
+
+def code_tab(settings: Settings) -> None:
+    if not settings.optimizers:
+        st.caption("Choose an optimizer to see its training loop.")
+        return
+    surface = get_surface(settings.surface)
+    optimizer = st.selectbox("Optimizer", settings.optimizers, key="code_optimizer",
+                             format_func=lambda name: OPTIMIZERS[name].label) \
+        if len(settings.optimizers) > 1 else settings.optimizers[0]
+    script = training_script(surface, optimizer, settings.lr, settings.start, settings.steps,
+                             settings.zero_grad, hyperparameters=settings.overrides(optimizer),
+                             schedule=settings.schedule, clip_norm=settings.clip_norm)
+    st.caption("The exact PyTorch script for what you see: run it and it prints the same path, "
+               "step by step. The copy button is at the top right of the code.")
+    st.code(script, language="python")
+    st.download_button("Download the script", script, file_name=f"loss_mountain_{optimizer}.py",
+                       mime="text/x-python", key="download_script")
+    flags = ["--surface", surface.name, "--optimizer", optimizer, "--lr", repr(settings.lr),
+             "--start", *map(repr, settings.start), "--steps", str(settings.steps)]
+    if not settings.zero_grad:
+        flags.append("--no-zero-grad")
+    if settings.schedule != "constant":
+        flags += ["--schedule", settings.schedule]
+    if settings.clip_norm is not None:
+        flags += ["--clip-norm", repr(settings.clip_norm)]
+    for name, value in settings.overrides(optimizer).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + name)
+        else:
+            flags += [flag, *map(repr, value if isinstance(value, tuple) else (value,))]
+    st.caption("The same from the command line (`descend` prints the path, `code` this script):")
+    st.code("python -m core code " + shlex.join(flags), language="bash")
+
+
+CLASSIC_LOOP = '''for step in range(200):
+    loss = f(coeffs)
+    loss.backward()                # adds this gradient to coeffs.grad
+    with torch.no_grad():
+        coeffs -= coeffs.grad * lr
+    # coeffs.grad.zero_()          # forgotten: the next backward() adds on top
+'''
+
+
+def zero_grad_tab(settings: Settings, runs: tuple[Run, ...]) -> None:
+    st.markdown(
+        "`loss.backward()` does not *replace* `p.grad`: it **adds** the new gradient to whatever is "
+        "there. That is why every training loop calls `optimizer.zero_grad()` first — it wipes the "
+        "compass clean. Forget it, and after n steps `p.grad` holds the sum of all n gradients: the "
+        "compass points where the ball *was* as well as where it *is*.")
+    left, right = st.columns(2)
+    left.button("Show the classic mistake", on_click=classic_mistake_preset, width="stretch",
+                help="Plain SGD on a round bowl, written as coeffs -= coeffs.grad * lr without "
+                     "coeffs.grad.zero_()")
+    if settings.zero_grad:
+        right.button("Forget zero_grad() here", on_click=st.session_state.update,
+                     kwargs={"forget_zero_grad": True}, width="stretch")
+        st.caption("Switch it on to see the buggy balls beside faint ghosts that do it right.")
+        return
+    st.markdown("The faint dashed balls are the same optimizers **with** `zero_grad()`: the ghosts "
+                "of what should have happened. Below, solid lines are the |p.grad| each step used; "
+                "dotted lines the fresh gradient |∇f| at the ball.")
+    surface = get_surface(settings.surface)
+    st.plotly_chart(accumulation_figure(surface, runs), key="accumulation")
+    for run in runs:
+        spec = OPTIMIZERS[run.optimizer]
+        st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}** "
+                    f"{ACCUMULATION_NOTES[run.optimizer]}", unsafe_allow_html=True)
+    st.markdown("Plain SGD without `zero_grad()` is exactly the classic hand-written loop:")
+    st.code(CLASSIC_LOOP, language="python")
+    if runs and len(runs[0].grads):
+        total = np.hypot(*runs[0].grads[-1])
+        st.caption(f"After {len(runs[0].grads)} steps, {OPTIMIZERS[runs[0].optimizer].label}'s "
+                   f"p.grad has length {total:.4g}.")
