@@ -25,7 +25,7 @@ bench: $(VENV)/.dev
 	$(PY) -m bench.explorer
 
 screenshot: $(VENV)/.dev
-	$(PY) -m scripts.screenshot docs/screenshot.png
+	$(PY) -m scripts.screenshot docs
 
 clean:
 	rm -rf $(VENV) app/static/plotly.min.js .pytest_cache

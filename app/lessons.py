@@ -10,11 +10,11 @@ import streamlit as st
 from core import OPTIMIZERS, Run, get_surface
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
-from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.lesson_figures import accumulation_figure
 from core.steps import step_numbers
 
 from app.controls import classic_mistake_preset
-from app.scene import curvature, stability_limit
+from app.scene import curvature, lr_scale, stability_limit
 from app.settings import Settings
 
 # how each optimizer turns p.grad (g) into the step it takes, with PyTorch's names for its state
@@ -48,10 +48,11 @@ ACCUMULATION_NOTES = {
 def lr_picture(settings: Settings) -> None:
     """Under the learning-rate slider: the regimes around 2/λmax, and one sentence."""
     limit = stability_limit(settings)
-    st.plotly_chart(lr_scale_figure(settings.lr, limit), config={"staticPlot": True},
-                    key="lr_scale")
+    st.plotly_chart(lr_scale(settings.lr, limit), config={"staticPlot": True}, key="lr_scale")
+    caveat = ("" if settings.zero_grad else " With zero_grad() forgotten this no longer holds: "
+              "the summed gradients overshoot at any learning rate.")
     st.caption(stability_sentence(settings.lr, limit).replace("Your learning rate", "Your lr")
-               + " (the limit is for plain SGD near the minimum closest to the start.)")
+               + " (The limit is for plain SGD near the minimum closest to the start.)" + caveat)
 
 
 def _scene_key(settings: Settings) -> str:

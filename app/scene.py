@@ -10,6 +10,7 @@ import streamlit as st
 from core import Run, descend_many, get_surface
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
+from core.lesson_figures import lr_scale_figure
 from core.grid import Grid, surface_grid
 
 from app.settings import Settings
@@ -67,3 +68,9 @@ def stability_limit(settings: Settings) -> float | None:
     """2/λmax at the minimum nearest the start: the largest stable plain-GD learning rate there."""
     surface = get_surface(settings.surface)
     return curvature(settings.surface, nearest_minimum(surface, settings.start)).stability_limit
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def lr_scale(lr: float, limit: float | None):
+    """The learning-rate scale with the stability limit marked (see lr_scale_figure)."""
+    return lr_scale_figure(lr, limit)

@@ -1,17 +1,42 @@
-"""Take a screenshot of the running explorer: `python -m scripts.screenshot docs/screenshot.png`."""
+"""Screenshots of the running explorer for the README:
+
+    python -m scripts.screenshot docs/            # writes explorer.png, step-by-step.png, zero-grad.png
+"""
 
 import sys
+from pathlib import Path
 
 from scripts.live_app import VIEW_READY, chromium_page, running_app
 
+REVISION = "() => document.querySelector('.lm-root').dataset.revision"
 
-def main(out: str) -> None:
+
+def _after(page, action) -> None:
+    """Do `action`, then wait until the view has drawn the scene it leads to."""
+    old = page.evaluate(REVISION)
+    action()
+    page.wait_for_function(f"() => ({REVISION})() !== {old!r}", timeout=120_000)
+    page.wait_for_function(VIEW_READY, timeout=120_000)
+
+
+def main(folder: str) -> None:
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
     with running_app() as url, chromium_page(1400, 900) as page:
         page.goto(url)
         page.wait_for_function(VIEW_READY, timeout=120_000)
-        page.screenshot(path=out)
-    print(f"wrote {out}")
+        page.screenshot(path=out / "explorer.png")
+        _after(page, lambda: page.get_by_text("Step by step", exact=True).click())
+        for _ in range(3):
+            _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
+        page.screenshot(path=out / "step-by-step.png")
+        _after(page, lambda: page.get_by_text("Step by step", exact=True).click())
+        page.get_by_role("tab", name="Forgot zero_grad()?").click()
+        _after(page, lambda: page.get_by_role("button", name="Show the classic mistake").click())
+        page.get_by_role("tab", name="Forgot zero_grad()?").click()
+        page.screenshot(path=out / "zero-grad.png", full_page=True)
+    print(f"wrote explorer.png, step-by-step.png and zero-grad.png in {out}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png")
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs")

@@ -79,13 +79,13 @@ def test_learning_rate_slider_redraws_and_keeps_the_camera(page):
     for i in range(1, 16):
         page.mouse.move(x + 12 * i, y + 3 * i)
     page.mouse.up()
+    page.wait_for_timeout(300)  # let plotly.js record the camera the drag left
     turned = page.evaluate(CAMERA)
     assert turned != pytest.approx(before_drag, abs=1e-3), "the drag should turn the mountain"
     assert slider_values(page)["Start x"] == "0.00", "turning the mountain must not move the start"
 
     old_revision, old_path = page.evaluate(REVISION), page.evaluate(FIRST_PATH_X)
-    page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider").focus()
-    page.keyboard.press("ArrowRight")
+    page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider").press("ArrowRight")
     wait_for_new_revision(page, old_revision)
     assert json.loads(page.evaluate(REVISION))["lr"] == 0.011
     assert page.evaluate(FIRST_PATH_X) != old_path
