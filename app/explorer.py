@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError, get_surface
-from core.outcome import DIVERGED, outcome
+from core.outcome import DIVERGED, ESCAPING, outcome
 
 from app.controls import controls_ui, move_start
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
@@ -39,8 +39,10 @@ def _outcomes_ui(runs, surface) -> None:
         lines.append(f"{dot} **{spec.label}** {result.sentence} <small>({loss})</small>")
         if result.status == DIVERGED:
             diverged.append(f"{spec.label} at step {run.diverged_at}")
+        elif result.status == ESCAPING:
+            diverged.append(f"{spec.label} is on its way (its loss keeps growing)")
     if diverged:
-        st.warning(f"**Diverged: {', '.join(diverged)}.** Those balls flew off the mountain: the "
+        st.warning(f"**Diverged: {', '.join(diverged)}.** Those balls fly off the mountain: the "
                    "learning rate is too big for them here. Try a smaller one.", icon="💥")
     st.markdown("  \n".join(lines), unsafe_allow_html=True)
 

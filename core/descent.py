@@ -213,12 +213,15 @@ def descend(
     start: Sequence[float],
     steps: int,
     zero_grad: bool = True,
-    **options: Any,
+    *,
+    hyperparameters: Mapping[str, Any] | None = None,
+    schedule: str = "constant",
+    clip_norm: float | None = None,
 ) -> Run:
-    """Run one optimizer; returns its Run (see descend_many for the options)."""
-    hyperparameters = options.pop("hyperparameters", None)
+    """Run one optimizer; returns its Run (hyperparameters are this optimizer's overrides)."""
     return descend_many(surface, [optimizer], lr, start, steps, zero_grad,
-                        hyperparameters={optimizer: hyperparameters or {}}, **options)[0]
+                        hyperparameters={optimizer: hyperparameters or {}}, schedule=schedule,
+                        clip_norm=clip_norm)[0]
 
 
 def gradients_at(surface: Surface, positions: np.ndarray) -> np.ndarray:

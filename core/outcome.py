@@ -14,11 +14,12 @@ REACHED = "reached a minimum"
 STUCK = "stuck on a flat spot"
 ROLLING = "still rolling"
 DIVERGED = "diverged"
+ESCAPING = "leaping away"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """status: one of REACHED, STUCK, ROLLING, DIVERGED. nearest: the closest global minimum."""
+    """status: one of REACHED, STUCK, ROLLING, ESCAPING, DIVERGED. nearest: the closest global minimum."""
 
     status: str
     final_loss: float
@@ -44,6 +45,11 @@ def outcome(run: Run, surface: Surface) -> Outcome:
         status = DIVERGED
         sentence = (f"diverged at step {run.diverged_at}: its strides grew until the numbers "
                     "overflowed. The learning rate is too big for this mountain.")
+    elif run.losses[-1] - surface.min_value > 100 * max(run.losses[0] - surface.min_value, 1e-12):
+        status = ESCAPING
+        sentence = (f"is leaping ever higher: its loss grew from {run.losses[0]:.3g} to "
+                    f"{run.losses[-1]:.3g}, because every step overshoots the valley further. "
+                    "The learning rate is too big here; a few more steps and the numbers overflow.")
     elif distances[k] <= 1e-3 * scale:
         status = REACHED
         sentence = f"reached the minimum at ({nearest[0]:.3g}, {nearest[1]:.3g})."

@@ -1,7 +1,7 @@
 """Outcomes: where a run ended, in words."""
 
 from core import descend, get_surface
-from core.outcome import DIVERGED, REACHED, ROLLING, STUCK, outcome
+from core.outcome import DIVERGED, ESCAPING, REACHED, ROLLING, STUCK, outcome
 
 
 def test_reached_names_the_minimum():
@@ -27,3 +27,9 @@ def test_divergence_is_said_with_its_step():
     surface = get_surface("bowl")
     result = outcome(descend(surface, "sgd", 1.5, (1.0, 1.0), 2000), surface)
     assert result.status == DIVERGED and "diverged at step 512" in result.sentence
+
+
+def test_a_ball_past_the_stability_limit_is_leaping_away_before_it_overflows():
+    surface = get_surface("ravine")
+    result = outcome(descend(surface, "sgd", 0.05, surface.start, 150), surface)
+    assert result.status == ESCAPING and "leaping ever higher" in result.sentence
