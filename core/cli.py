@@ -14,7 +14,8 @@ from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
 from .optimizers import OPTIMIZERS, RANGES
 from .schedules import SCHEDULES
-from .surfaces import SURFACES, get_surface
+from .custom import DEFAULT_BOUNDS, formula_surface
+from .surfaces import SURFACES, Surface, get_surface
 
 CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y")
 
@@ -29,8 +30,13 @@ class _OneLineParser(argparse.ArgumentParser):
 def _descent_arguments() -> argparse.ArgumentParser:
     """The flags `descend` and `code` share: one descent, fully described."""
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--surface", required=True, metavar="NAME", choices=list(SURFACES),
-                        help=f"one of: {', '.join(SURFACES)}")
+    mountain = shared.add_mutually_exclusive_group(required=True)
+    mountain.add_argument("--surface", metavar="NAME", choices=list(SURFACES),
+                          help=f"one of: {', '.join(SURFACES)}")
+    mountain.add_argument("--expr", metavar="FORMULA",
+                          help='your own f(x, y), for example "x^2 + 3*sin(y)" (quote it)')
+    shared.add_argument("--bounds", type=float, nargs=4, metavar=("X0", "X1", "Y0", "Y1"),
+                        help="with --expr: the x and y ranges (default: -5 5 -5 5)")
     shared.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
                         help=f"one of: {', '.join(OPTIMIZERS)}")
     shared.add_argument("--lr", type=float, metavar="LR",
@@ -134,6 +140,15 @@ def _print_surfaces(out: TextIO) -> None:
         )
 
 
+def _surface(args: argparse.Namespace) -> Surface:
+    if args.expr is None:
+        if args.bounds is not None:
+            raise LossMountainError("--bounds goes with --expr; a named surface has its own bounds")
+        return get_surface(args.surface)
+    bounds = DEFAULT_BOUNDS if args.bounds is None else (args.bounds[:2], args.bounds[2:])
+    return formula_surface(args.expr, bounds)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (2 for a usage or input problem)."""
     parser = _build_parser()
@@ -141,7 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "surfaces":
         _print_surfaces(sys.stdout)
         return 0
-    surface = get_surface(args.surface)
+    try:
+        surface = _surface(args)
+    except LossMountainError as error:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
     settings = (surface, args.optimizer, surface.lr if args.lr is None else args.lr,
                 surface.start if args.start is None else args.start, args.steps, not args.no_zero_grad)
     try:

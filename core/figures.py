@@ -143,9 +143,9 @@ def mountain_figure(
     min_height = float(surface.display_height(surface.min_value))
     traces.append(go.Scatter3d(
         x=minima[:, 0], y=minima[:, 1], z=np.full(len(minima), min_height + lift),
-        mode="markers", name="global minimum",
+        mode="markers", name=surface.minima_label,
         marker=dict(symbol="diamond", size=6, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
-        hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+        hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
     everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
     for k, (run, ghost) in enumerate(everyone):
@@ -226,9 +226,9 @@ def map_figure(
     )]
     minima = np.array(surface.minima)
     traces.append(go.Scatter(
-        x=minima[:, 0], y=minima[:, 1], mode="markers", name="global minimum",
+        x=minima[:, 0], y=minima[:, 1], mode="markers", name=surface.minima_label,
         marker=dict(symbol="star", size=14, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
-        hovertemplate="global minimum<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+        hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
     everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
     for k, (run, ghost) in enumerate(everyone):

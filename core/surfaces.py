@@ -45,6 +45,7 @@ class Surface:
     blurb: str
     display_scale: float = 1.0
     code: str = ""  # the formula as a PyTorch expression in x, y (or p), for generated scripts
+    minima_label: str = "global minimum"  # typed-in surfaces only know their lowest point found
 
     def __call__(self, points: torch.Tensor) -> torch.Tensor:
         return self.fn(points)
