@@ -86,7 +86,7 @@ def test_a_diverged_run_prints_its_finite_rows_and_says_so():
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1", "inf"], "start must be two finite numbers"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1"], "expected 2 arguments"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--format", "xml"], "invalid choice: 'xml'"),
-    (["descend", "--optimizer", "sgd"], "the following arguments are required: --surface"),
+    (["descend", "--optimizer", "sgd"], "one of the arguments --surface --expr is required"),
     (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'descend', 'code')"),
     ([], "the following arguments are required: command"),
 ])
@@ -111,3 +111,24 @@ def test_mistakes_in_a_real_process_print_no_traceback(args):
 def test_help_describes_descend():
     result = cli("descend", "--help")
     assert result.returncode == 0 and "--no-zero-grad" in result.stdout
+
+
+def test_expr_describes_its_own_mountain(capsys):
+    assert main(["descend", "--expr", "(x - 1)^2 + y^2", "--bounds", "-2", "2", "-2", "2", "--optimizer",
+                 "sgd", "--lr", "0.25", "--start", "0", "1", "--steps", "2"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    # on (x − 1)² + y², SGD with lr 0.25 halves the distance to (1, 0) every step
+    assert rows[1:] == ["0,0.0,1.0,2.0,-2.0,2.0", "1,0.5,0.5,0.5,-1.0,1.0", "2,0.75,0.25,0.125,,"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--expr", "x + z"], "unknown name `z` at column 5"),
+    (["--expr", "x^2", "--bounds", "1", "0", "0", "1"], "the x range must go from a smaller"),
+    (["--surface", "bowl", "--bounds", "0", "1", "0", "1"], "--bounds goes with --expr"),
+    (["--surface", "bowl", "--expr", "x"], "not allowed with argument"),
+])
+def test_expr_mistakes_are_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["descend", *args, "--optimizer", "sgd"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and message in err

@@ -98,3 +98,16 @@ def test_code_command_prints_the_script():
     assert result.returncode == 0
     assert result.stdout == training_script(get_surface("bowl"), "adam", 0.1, (-1.6, 1.2), 7,
                                             hyperparameters={"weight_decay": 0.1})
+
+
+def test_a_typed_formula_script_reproduces_descend(tmp_path):
+    from core.custom import formula_surface
+
+    surface = formula_surface("sin(x)*cos(y) + 0.05*(x^2 + y^2) + softplus(x - y)")
+    path = tmp_path / "typed.py"
+    path.write_text(training_script(surface, "adam", 0.05, surface.start, 40))
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True)
+    table = np.array(list(csv.reader(io.StringIO(result.stdout)))[1:], dtype=float)
+    run = descend(surface, "adam", 0.05, surface.start, 40)
+    np.testing.assert_allclose(table[:, 1:3], run.positions, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(table[:, 3], run.losses, rtol=1e-12, atol=1e-12)
