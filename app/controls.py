@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import streamlit as st
 
-from core import OPTIMIZERS, SURFACES, get_surface
+from core import OPTIMIZERS, SURFACES, LossMountainError, Surface, get_surface
+from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 
+from app.mountains import mountain
 from app.settings import Settings
 from app.tuning import hyperparameters_ui, reset_hyperparameters, schedule_ui
 
@@ -18,6 +20,9 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")
 DEFAULT_STEPS = 150
 START_DECIMALS = 2
 START_STEP = 10.0**-START_DECIMALS
+DEFAULT_FORMULA = "sin(x)*cos(y) + 0.05*(x^2 + y^2)"
+MOUNTAIN_CHOICES = (*SURFACES, SURFACE_NAME)
+BOUND_KEYS = ("bound_x0", "bound_x1", "bound_y0", "bound_y1")
 
 
 def nearest_lr(lr: float) -> float:
@@ -25,16 +30,28 @@ def nearest_lr(lr: float) -> float:
     return min(LR_OPTIONS, key=lambda option: abs(math.log(option / lr)))
 
 
-def _surface_defaults(name: str) -> dict[str, object]:
-    surface = get_surface(name)
+def current_surface() -> Surface:
+    """The chosen mountain; for a typed formula, the last one that worked."""
+    state = st.session_state
+    if state.surface == SURFACE_NAME:
+        return mountain(SURFACE_NAME, *state.good_custom)
+    return get_surface(state.surface)
+
+
+def _surface_defaults() -> dict[str, object]:
+    surface = current_surface()
     return {"lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1]}
 
 
 def _init_state() -> None:
+    surface = get_surface(DEFAULT_SURFACE)
+    (x0, x1), (y0, y1) = DEFAULT_BOUNDS
     defaults = {
         "surface": DEFAULT_SURFACE, "optimizers": list(DEFAULT_OPTIMIZERS),
         "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False,
-        **_surface_defaults(DEFAULT_SURFACE),
+        "lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1],
+        "formula": DEFAULT_FORMULA, "good_custom": (DEFAULT_FORMULA, DEFAULT_BOUNDS),
+        **dict(zip(BOUND_KEYS, (x0, x1, y0, y1))),
     }
     for key, value in defaults.items():
         if key not in st.session_state:
@@ -43,14 +60,14 @@ def _init_state() -> None:
 
 def _on_surface_change() -> None:
     # a new mountain has new bounds: start where it is interesting, at a stride that suits it
-    st.session_state.update(_surface_defaults(st.session_state.surface))
+    st.session_state.update(_surface_defaults())
 
 
 def _on_reset() -> None:
     reset_hyperparameters()
     st.session_state.update(
         optimizers=list(DEFAULT_OPTIMIZERS), steps=DEFAULT_STEPS, forget_zero_grad=False,
-        schedule="constant", clip=False, **_surface_defaults(st.session_state.surface),
+        schedule="constant", clip=False, **_surface_defaults(),
     )
 
 
@@ -66,9 +83,33 @@ def classic_mistake_preset() -> None:
 
 def move_start(x: float, y: float) -> None:
     """Put the start at (x, y), clamped to the surface and rounded to the sliders' step."""
-    (x0, x1), (y0, y1) = get_surface(st.session_state.surface).bounds
+    (x0, x1), (y0, y1) = current_surface().bounds
     st.session_state.start_x = round(min(max(x, x0), x1), START_DECIMALS)
     st.session_state.start_y = round(min(max(y, y0), y1), START_DECIMALS)
+
+
+def _formula_ui(sidebar) -> None:
+    """The typed formula and its bounds; a mistake is shown and the last good formula kept."""
+    state = st.session_state
+    sidebar.text_input(
+        "f(x, y) =", key="formula", max_chars=300,
+        help="Numbers, x, y, pi, e, + - * / ^, brackets and sin cos tan exp log sqrt abs tanh "
+        "sigmoid relu softplus min max. Press Enter to draw it.",
+    )
+    columns = sidebar.columns(4)
+    for column, key, label in zip(columns, BOUND_KEYS, ("x from", "x to", "y from", "y to")):
+        column.number_input(label, -1e6, 1e6, key=key, step=1.0, format="%g")
+    bounds = ((state.bound_x0, state.bound_x1), (state.bound_y0, state.bound_y1))
+    try:
+        surface = mountain(SURFACE_NAME, state.formula, bounds)
+    except LossMountainError as error:
+        sidebar.error(f"{error}. Still showing `{state.good_custom[0]}`.", icon="✏️")
+        return
+    if (state.formula, bounds) != tuple(state.good_custom):
+        state.good_custom = (state.formula, bounds)
+        (x0, x1), (y0, y1) = bounds
+        if not (x0 <= state.start_x <= x1 and y0 <= state.start_y <= y1):
+            state.start_x, state.start_y = surface.start
 
 
 def controls_ui(lr_picture=None) -> Settings:
@@ -78,11 +119,13 @@ def controls_ui(lr_picture=None) -> Settings:
     _init_state()
     sidebar = st.sidebar
     sidebar.selectbox(
-        "Mountain", list(SURFACES), key="surface", on_change=_on_surface_change,
-        format_func=lambda name: SURFACES[name].title,
+        "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=_on_surface_change,
+        format_func=lambda name: SURFACES[name].title if name in SURFACES else "✏️ Type your own formula",
         help="The loss surface the balls roll on. Its height at (x, y) is the loss.",
     )
-    surface = get_surface(st.session_state.surface)
+    if st.session_state.surface == SURFACE_NAME:
+        _formula_ui(sidebar)
+    surface = current_surface()
     sidebar.caption(f"`{surface.formula}`  \n{surface.blurb}")
     sidebar.multiselect(
         "Optimizers (one ball each)", list(OPTIMIZERS), key="optimizers",
@@ -126,6 +169,7 @@ def controls_ui(lr_picture=None) -> Settings:
         hyperparameters=hyperparameters,
         schedule=schedule,
         clip_norm=clip_norm,
+        **(dict(zip(("formula", "bounds"), state.good_custom)) if state.surface == SURFACE_NAME else {}),
     )
     if lr_picture is not None:
         with lr_slot:

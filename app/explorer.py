@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError, get_surface
+from core import OPTIMIZERS, LossMountainError
 from core.outcome import DIVERGED, ESCAPING, outcome
 
 from app.controls import controls_ui, move_start
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
+from app.mountains import mountain_of
 from app.mountain_view import clicked_start, mountain_view
 from app.scene import scene_runs, view_payload
 
@@ -64,7 +65,7 @@ def _about() -> None:
 
 def explorer_page() -> None:
     settings = controls_ui(lr_picture)
-    surface = get_surface(settings.surface)
+    surface = mountain_of(settings)
     st.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
     st.caption("The height is the loss; each ball is a real `torch.optim` optimizer taking "
                "steps downhill. Press ▶ to roll them again, drag the mountain to look around.")

@@ -7,13 +7,14 @@ import shlex
 import numpy as np
 import streamlit as st
 
-from core import OPTIMIZERS, Run, get_surface
+from core import OPTIMIZERS, Run
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
 from core.lesson_figures import accumulation_figure
 from core.steps import step_numbers
 
 from app.controls import classic_mistake_preset
+from app.mountains import mountain_of
 from app.scene import curvature, lr_scale, stability_limit
 from app.settings import Settings
 
@@ -115,14 +116,14 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
 
 
 def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> None:
-    surface = get_surface(settings.surface)
+    surface = mountain_of(settings)
     ball = tuple(runs[0].positions[min(k, len(runs[0].positions) - 1)]) if runs and k is not None \
         else settings.start
     minimum = nearest_minimum(surface, ball)
     where = f"the ball at step {k}" if runs and k is not None else "the start"
     left, right = st.columns(2)
     for column, title, point in ((left, f"At {where}", ball), (right, "At the nearest minimum", minimum)):
-        found = curvature(settings.surface, (float(point[0]), float(point[1])))
+        found = curvature(settings, (float(point[0]), float(point[1])))
         with column:
             st.markdown(f"**{title}** {_pair(point)}")
             if not found.defined:
@@ -156,7 +157,7 @@ def code_tab(settings: Settings) -> None:
     if not settings.optimizers:
         st.caption("Choose an optimizer to see its training loop.")
         return
-    surface = get_surface(settings.surface)
+    surface = mountain_of(settings)
     optimizer = st.selectbox("Optimizer", settings.optimizers, key="code_optimizer",
                              format_func=lambda name: OPTIMIZERS[name].label) \
         if len(settings.optimizers) > 1 else settings.optimizers[0]
@@ -168,7 +169,9 @@ def code_tab(settings: Settings) -> None:
     st.code(script, language="python")
     st.download_button("Download the script", script, file_name=f"loss_mountain_{optimizer}.py",
                        mime="text/x-python", key="download_script")
-    flags = ["--surface", surface.name, "--optimizer", optimizer, "--lr", repr(settings.lr),
+    mountain_flags = ["--surface", surface.name] if settings.bounds is None else [
+        "--expr", settings.formula, "--bounds", *(repr(v) for pair in settings.bounds for v in pair)]
+    flags = [*mountain_flags, "--optimizer", optimizer, "--lr", repr(settings.lr),
              "--start", *map(repr, settings.start), "--steps", str(settings.steps)]
     if not settings.zero_grad:
         flags.append("--no-zero-grad")
@@ -213,7 +216,7 @@ def zero_grad_tab(settings: Settings, runs: tuple[Run, ...]) -> None:
     st.markdown("The faint dashed balls are the same optimizers **with** `zero_grad()`: the ghosts "
                 "of what should have happened. Below, solid lines are the |p.grad| each step used; "
                 "dotted lines the fresh gradient |∇f| at the ball.")
-    surface = get_surface(settings.surface)
+    surface = mountain_of(settings)
     st.plotly_chart(accumulation_figure(surface, runs), key="accumulation")
     for run in runs:
         spec = OPTIMIZERS[run.optimizer]

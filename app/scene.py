@@ -7,12 +7,13 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core import Run, descend_many, get_surface
+from core import Run, Surface, descend_many
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.lesson_figures import lr_scale_figure
 from core.grid import Grid, surface_grid
 
+from app.mountains import mountain_of
 from app.settings import Settings
 
 
@@ -22,7 +23,7 @@ def scene_runs(settings: Settings) -> tuple[Run, ...]:
     if not settings.optimizers:
         return ()
     return descend_many(
-        get_surface(settings.surface), settings.optimizers, settings.lr, settings.start,
+        mountain_of(settings), settings.optimizers, settings.lr, settings.start,
         settings.steps, settings.zero_grad, **settings.options(),
     )
 
@@ -32,9 +33,9 @@ def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
     return () if settings.zero_grad else scene_runs(settings.with_zero_grad())
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _grid(surface: str) -> Grid:
-    return surface_grid(get_surface(surface))
+@st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={Surface: lambda s: (s.name, s.formula, s.bounds)})
+def _grid(surface: Surface) -> Grid:
+    return surface_grid(surface)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -44,8 +45,8 @@ def view_payload(settings: Settings, focus: int | None = None) -> str:
     focus: in step-by-step mode, the step whose arrows are drawn and where the balls wait.
     """
     runs, ghosts = scene_runs(settings), scene_ghosts(settings)
-    surface = get_surface(settings.surface)
-    grid = _grid(settings.surface)
+    surface = mountain_of(settings)
+    grid = _grid(surface)
     figures = {
         "mountain": mountain_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
         "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
@@ -59,15 +60,14 @@ def view_payload(settings: Settings, focus: int | None = None) -> str:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def curvature(surface: str, point: tuple[float, float]) -> Curvature:
-    """The Hessian of `surface` at `point`."""
-    return curvature_at(get_surface(surface), point)
+def curvature(settings: Settings, point: tuple[float, float]) -> Curvature:
+    """The Hessian of the scene's surface at `point`."""
+    return curvature_at(mountain_of(settings), point)
 
 
 def stability_limit(settings: Settings) -> float | None:
     """2/λmax at the minimum nearest the start: the largest stable plain-GD learning rate there."""
-    surface = get_surface(settings.surface)
-    return curvature(settings.surface, nearest_minimum(surface, settings.start)).stability_limit
+    return curvature(settings, nearest_minimum(mountain_of(settings), settings.start)).stability_limit
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

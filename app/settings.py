@@ -23,6 +23,8 @@ class Settings:
     hyperparameters: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     schedule: str = "constant"
     clip_norm: float | None = None
+    formula: str = ""  # with surface "custom": the typed f(x, y) and its bounds
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def overrides(self, optimizer: str) -> dict[str, Any]:
         """The hyperparameters changed for `optimizer`."""

@@ -43,8 +43,9 @@ def outcome(run: Run, surface: Surface) -> Outcome:
     wander = float(np.max(np.hypot(*(tail - end).T)))
     if run.diverged_at is not None:
         status = DIVERGED
-        sentence = (f"diverged at step {run.diverged_at}: its strides grew until the numbers "
-                    "overflowed. The learning rate is too big for this mountain.")
+        sentence = (f"diverged at step {run.diverged_at}: its position or loss stopped being a finite "
+                    "number. Its strides grew until the numbers overflowed, or it stepped where the "
+                    "formula is undefined: try a smaller learning rate.")
     elif run.losses[-1] - surface.min_value > 100 * max(run.losses[0] - surface.min_value, 1e-12):
         status = ESCAPING
         sentence = (f"is leaping ever higher: its loss grew from {run.losses[0]:.3g} to "

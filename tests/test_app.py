@@ -191,3 +191,28 @@ def test_curvature_tab_gives_the_stability_limit(app):
     text = " ".join(m.value for m in app.markdown)
     assert "2/λmax = **0.04**" in text
     assert any("0.88× the stability limit 2/λmax = 0.04" in info.value for info in app.info)
+
+
+def test_a_typed_formula_becomes_the_mountain_and_a_mistake_keeps_it(app):
+    from core.custom import formula_surface
+
+    app.selectbox(key="surface").set_value("custom").run()
+    assert not app.exception
+    app.text_input(key="formula").input("(x - 1)^2 + 2*(y + 1)^2").run()
+    app.number_input(key="bound_x0").set_value(-3.0).run()
+    assert not app.exception
+    surface = formula_surface("(x - 1)^2 + 2*(y + 1)^2", ((-3.0, 5.0), (-5.0, 5.0)))
+    start = (app.slider(key="start_x").value, app.slider(key="start_y").value)
+    expected = descend_many(surface, ["sgd", "momentum", "adam"], app.select_slider(key="lr").value, start, 150)
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)
+    minimum = next(t for t in payload(app)["figures"]["map"]["data"] if t.get("name") == "lowest point found")
+    assert (decode(minimum["x"])[0], decode(minimum["y"])[0]) == (1.0, -1.0)
+    assert payload(app)["figures"]["map"]["layout"]["xaxis"]["range"] == [-3, 5]
+    assert "return (((x - 1.0) ** 2.0) + (2.0 * ((y + 1.0) ** 2.0)))" in app.code[0].value
+
+    app.text_input(key="formula").input("x^2 + __import__('os')").run()
+    assert not app.exception
+    assert "cannot be used" in app.error[0].value and "Still showing `(x - 1)^2 + 2*(y + 1)^2`" in app.error[0].value
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)

@@ -1,0 +1,22 @@
+"""The mountain a scene stands on: a built-in surface, or the user's typed formula."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import Surface, get_surface
+from core.custom import SURFACE_NAME, formula_surface
+
+from app.settings import Settings
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def mountain(surface: str, formula: str = "", bounds: tuple | None = None) -> Surface:
+    """The Surface by name, or built from a formula when the name is "custom" (raises LossMountainError)."""
+    if surface == SURFACE_NAME:
+        return formula_surface(formula, bounds)
+    return get_surface(surface)
+
+
+def mountain_of(settings: Settings) -> Surface:
+    return mountain(settings.surface, settings.formula, settings.bounds)
