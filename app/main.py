@@ -9,10 +9,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st  # noqa: E402
 
 from app.explorer import explorer_page  # noqa: E402
+from app.network import network_page  # noqa: E402
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 # the plots need the height more than the default top margin does
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem; }</style>")
-page = st.navigation([st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer",
-                              default=True)])
+page = st.navigation([
+    st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer", default=True),
+    st.Page(network_page, title="A real network", icon="🧠", url_path="network"),
+])
 page.run()

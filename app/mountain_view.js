@@ -97,6 +97,13 @@ class MountainView {
       Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG),
     ]);
     this.listenForClicks();
+    // a page may say what its plots are for (the network page has no start to click)
+    const captions = payload.captions || {};
+    this.root.querySelectorAll(".lm-caption").forEach((caption, i) => {
+      if (!caption.dataset.original) caption.dataset.original = caption.textContent;
+      caption.textContent = [captions.mountain, captions.map][i] || caption.dataset.original;
+    });
+    this.clickable = payload.clickable !== false;
     this.root.dataset.revision = payload.revision;
     // step-by-step mode names the step to show; otherwise the balls roll from the start
     this.pause();
@@ -276,6 +283,7 @@ class MountainView {
   }
 
   moveStart(point) {
+    if (!this.clickable) return;
     if (!Number.isFinite(point.x) || !Number.isFinite(point.y) || !this.sendTrigger) return;
     this.status.textContent = `Moving the start to (${point.x.toFixed(2)}, ${point.y.toFixed(2)})…`;
     this.sendTrigger("start", { x: point.x, y: point.y });

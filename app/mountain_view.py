@@ -39,9 +39,9 @@ _render = st.components.v2.component(
 )
 
 
-def mountain_view(payload: str, on_start_click: Callable[[], None]) -> None:
+def mountain_view(payload: str, on_start_click: Callable[[], None], key: str = VIEW_KEY) -> None:
     """Draw the linked views from a JSON payload (see app.scene.view_payload)."""
-    _render(data=payload, key=VIEW_KEY, on_start_change=on_start_click)
+    _render(data=payload, key=key, on_start_change=on_start_click)
 
 
 def clicked_start() -> tuple[float, float] | None:

@@ -56,7 +56,8 @@ class Landscape:
     """alphas, betas: the grid's coordinates along the two directions; losses: (len(betas), len(alphas)).
 
     path: the training trajectory projected onto the plane, (steps + 1, 2); path_losses: the
-    true training loss at each step; center_loss: the grid's loss at the trained weights.
+    true training loss at each step; path_plane_losses: the loss at its projection (where the
+    ball sits on the drawn mountain); center_loss: the grid's loss at the trained weights.
     """
 
     directions: str
@@ -65,6 +66,7 @@ class Landscape:
     losses: np.ndarray
     path: np.ndarray
     path_losses: np.ndarray
+    path_plane_losses: np.ndarray
     center_loss: float
     parameter_count: int
 
@@ -160,8 +162,10 @@ def landscape(
     grid = torch.cat(values).reshape(resolution, resolution)
     with torch.no_grad():
         center_loss = float(_loss(model, center, points, labels))
+        on_plane = evaluate(center_flat + path @ basis.T)
     return Landscape(
         directions=directions, alphas=alphas.numpy(), betas=betas.numpy(), losses=grid.numpy(),
-        path=path.numpy(), path_losses=np.array(losses), center_loss=center_loss,
+        path=path.numpy(), path_losses=np.array(losses), path_plane_losses=on_plane.numpy(),
+        center_loss=center_loss,
         parameter_count=int(center_flat.numel()),
     )

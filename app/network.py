@@ -1,0 +1,81 @@
+"""The network page: a small MLP trained live, and its loss on a 2-D window through its weights."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from core import OPTIMIZERS, LossMountainError
+from core.landscape import Landscape, landscape
+from core.landscape_figures import landscape_figures
+
+from app.controls import LR_OPTIONS
+from app.mountain_view import mountain_view
+
+DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al., 2018)",
+                    "pca": "the top two principal directions of the training path"}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> Landscape:
+    bar = st.progress(0.0, text="Training the network and evaluating the loss on the grid…")
+    result = landscape(optimizer, lr, steps, directions, resolution, seed=seed,
+                       progress=lambda done: bar.progress(done, text=f"Evaluating the grid: {done:.0%}"))
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _payload(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> str:
+    view = _landscape(optimizer, lr, steps, directions, resolution, seed)
+    figures = landscape_figures(view, optimizer)
+    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
+    captions = {"mountain": "The loss of the whole network on a 2-D plane through its trained weights",
+                "map": "From above: the star is the trained network, the line its training path"}
+    revision = json.dumps([optimizer, lr, steps, directions, resolution, seed])
+    return (f'{{"revision": {json.dumps(revision)}, "autoplay": true, "step": null, "clickable": false, '
+            f'"captions": {json.dumps(captions)}, "figures": {{{parts}}}}}')
+
+
+def network_page() -> None:
+    st.markdown("### 🧠 The landscape of a real network")
+    st.caption("A 2-16-16-1 MLP learns to separate two moons (200 points, made in torch), with a real "
+               "torch.optim optimizer. Its 337 weights make a 337-dimensional mountain; here is its "
+               "loss on a flat 2-D window through the trained weights, and the training path's shadow on it.")
+    state = st.session_state
+    defaults = {"net_optimizer": "adam", "net_lr": 0.05, "net_steps": 300, "net_directions": "pca",
+                "net_resolution": 41, "net_seed": 0}
+    for key, value in defaults.items():
+        state.setdefault(key, value)
+    a, b, c = st.columns(3)
+    a.selectbox("Optimizer", list(OPTIMIZERS), key="net_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    b.select_slider("Learning rate", LR_OPTIONS, key="net_lr", format_func=lambda v: f"{v:g}")
+    c.slider("Training steps", 10, 2000, key="net_steps", step=10)
+    d, e, f = st.columns(3)
+    d.radio("The window's directions", ["pca", "random"], key="net_directions",
+            format_func=lambda k: DIRECTION_LABELS[k])
+    e.slider("Grid points a side", 11, 81, key="net_resolution", step=2)
+    f.number_input("Seed", 0, 10_000, key="net_seed", help="The data, the first weights and the directions.")
+    settings = (state.net_optimizer, float(state.net_lr), int(state.net_steps), state.net_directions,
+                int(state.net_resolution), int(state.net_seed))
+    try:
+        view = _landscape(*settings)
+        payload = _payload(*settings)
+    except LossMountainError as error:
+        st.error(f"That setting does not work: {error}.")
+        return
+    mountain_view(payload, on_start_click=lambda: None, key="network_view")
+    first, last = view.path_losses[0], view.path_losses[-1]
+    st.markdown(
+        f"Training took the loss from **{first:.3g}** to **{last:.3g}** in {settings[2]} steps. "
+        f"The window is spanned by {DIRECTION_LABELS[view.directions]}; at its centre, the star, the loss "
+        f"is the trained network's {view.center_loss:.3g}.")
+    if view.directions == "random":
+        st.info("Random directions in 337 dimensions are almost perpendicular to the path training took, "
+                "so its shadow on this window is short: the window shows the shape of the valley the "
+                "network ended in. Choose the principal directions to see the path itself.", icon="🧭")
+    else:
+        st.info("The principal directions are the two along which training moved the most, so the path's "
+                "shadow is long; the dotted line in the chart is the loss at the shadow, which differs from "
+                "the true loss where training moved in the other 335 directions.", icon="🧭")
