@@ -9,6 +9,7 @@ import torch
 
 from .errors import LossMountainError
 from .formula import parse_formula
+from .grid import sample
 from .surfaces import Point, Surface
 
 DEFAULT_BOUNDS: tuple[Point, Point] = ((-5.0, 5.0), (-5.0, 5.0))
@@ -33,12 +34,7 @@ def check_bounds(bounds) -> tuple[Point, Point]:
 
 
 def _lowest_point(formula, bounds: tuple[Point, Point]) -> tuple[Point, float, np.ndarray]:
-    (x0, x1), (y0, y1) = bounds
-    xs = torch.linspace(x0, x1, SEARCH_RESOLUTION, dtype=torch.float64)
-    ys = torch.linspace(y0, y1, SEARCH_RESOLUTION, dtype=torch.float64)
-    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-    with torch.no_grad():
-        loss = formula(torch.stack((gx, gy), dim=-1))
+    xs, ys, loss = sample(formula, bounds, SEARCH_RESOLUTION)
     finite = torch.isfinite(loss)
     if not bool(finite.any()):
         raise LossMountainError("the formula has no finite value anywhere inside these bounds")
@@ -46,7 +42,7 @@ def _lowest_point(formula, bounds: tuple[Point, Point]) -> tuple[Point, float, n
     i, j = divmod(int(torch.argmin(masked)), SEARCH_RESOLUTION)
     values = loss[finite].numpy()
     # linspace lands a hair off round numbers: (0.9999999999999998, …) is meant as (1, …)
-    lowest = (round(float(gx[i, j]), 10), round(float(gy[i, j]), 10))
+    lowest = (round(float(xs[j]), 10), round(float(ys[i]), 10))
     return lowest, float(formula(torch.tensor(lowest, dtype=torch.float64))), values
 
 

@@ -25,15 +25,20 @@ class Grid:
     height: np.ndarray
 
 
-def surface_grid(surface: Surface, resolution: int = DEFAULT_RESOLUTION) -> Grid:
-    """Evaluate `surface` on a resolution × resolution grid over its bounds in one tensor op."""
-    (x0, x1), (y0, y1) = surface.bounds
+def sample(fn, bounds, resolution: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """xs (nx,), ys (ny,) and fn on their grid (ny, nx), in one tensor operation."""
+    (x0, x1), (y0, y1) = bounds
     xs = torch.linspace(x0, x1, resolution, dtype=torch.float64)
     ys = torch.linspace(y0, y1, resolution, dtype=torch.float64)
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")
     with torch.no_grad():
-        loss = surface(torch.stack((gx, gy), dim=-1))
-        height = surface.display_height(loss)
+        return xs, ys, fn(torch.stack((gx, gy), dim=-1))
+
+
+def surface_grid(surface: Surface, resolution: int = DEFAULT_RESOLUTION) -> Grid:
+    """Evaluate `surface` on a resolution × resolution grid over its bounds."""
+    xs, ys, loss = sample(surface, surface.bounds, resolution)
+    height = surface.display_height(loss)
     nan = torch.tensor(float("nan"), dtype=torch.float64)
     return Grid(
         xs=xs.numpy(),
