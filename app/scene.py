@@ -17,7 +17,7 @@ from app.mountains import mountain_of
 from app.settings import Settings
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner="Rolling the balls down the mountain…")
 def scene_runs(settings: Settings) -> tuple[Run, ...]:
     """One Run per chosen optimizer, from one shared torch.optim pass (none when none is chosen)."""
     if not settings.optimizers:
