@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st  # noqa: E402
 
 from app.explorer import explorer_page  # noqa: E402
+from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
@@ -16,6 +17,7 @@ st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide"
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem; }</style>")
 page = st.navigation([
     st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer", default=True),
+    st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),
     st.Page(network_page, title="A real network", icon="🧠", url_path="network"),
 ])
 page.run()

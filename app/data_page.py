@@ -1,0 +1,104 @@
+"""The data page: the mountain of a real fit — a line or a quadratic — trained on noisy points."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from core import OPTIMIZERS, LossMountainError
+from core.data_fit import MAX_UPLOAD_BYTES, MODELS, Data, fit, noisy_points, read_csv
+from core.fit_figures import data_figure, fit_figures
+
+from app.controls import LR_OPTIONS
+from app.mountain_view import mountain_view
+
+MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
+               "forget": "zero_grad() forgotten (the bug)",
+               "accumulate": "accumulate 4 mini-batches, step, zero (right)"}
+
+
+@st.cache_data(max_entries=32, show_spinner="Training…")
+def _fit(x: tuple, y: tuple, source: str, settings: tuple):
+    return fit(Data(np.array(x), np.array(y), source), *settings)
+
+
+def _data(model: str) -> Data:
+    upload = st.file_uploader("Your own points (CSV with two columns x, y; up to 1 MB)", type=["csv"],
+                              key="data_upload", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
+    if upload is None:
+        return noisy_points(model, seed=int(st.session_state.data_seed))
+    try:
+        return read_csv(upload.getvalue())
+    except LossMountainError as error:
+        st.error(f"{error}. Using the generated points instead.", icon="📄")
+        return noisy_points(model, seed=int(st.session_state.data_seed))
+
+
+def data_page() -> None:
+    st.markdown("### 🎯 The mountain of a real fit")
+    st.caption("Fitting a model is descending a mountain whose coordinates are the model's coefficients "
+               "and whose height is the mean squared error on the data.")
+    state = st.session_state
+    for key, value in {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02, "data_steps": 300,
+                       "data_batch": 0, "data_mode": "zero_grad", "data_centre": False, "data_seed": 0}.items():
+        state.setdefault(key, value)
+    a, b, c, d = st.columns(4)
+    a.radio("Model", list(MODELS), key="data_model",
+            format_func=lambda m: "a line: slope·x + intercept" if m == "line" else "a quadratic: a·x² + b·x + c")
+    b.selectbox("Optimizer", list(OPTIMIZERS), key="data_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    b.select_slider("Learning rate", LR_OPTIONS, key="data_lr", format_func=lambda v: f"{v:g}")
+    c.slider("Steps", 10, 2000, key="data_steps", step=10)
+    c.select_slider("Batch size (0 = all the data)", [0, 1, 2, 4, 8, 16, 32], key="data_batch")
+    d.radio("Gradients", list(MODE_LABELS), key="data_mode", format_func=MODE_LABELS.get)
+    d.toggle("Centre the data (x − mean x)", key="data_centre")
+    model = state.data_model
+    data = _data(model)
+    names = MODELS[model]
+    shown = (0, 1)  # the quadratic's pair is chosen below
+    if model == "quadratic":
+        pair = st.radio("Show the mountain over", ["a, b", "a, c", "b, c"], horizontal=True, key="data_pair",
+                        help="The third coefficient is held at its best value on the drawn slice; "
+                             "the run trains all three, and its path is projected onto the slice.")
+        shown = tuple(names.index(name) for name in pair.split(", "))
+    batch = None if state.data_batch == 0 else min(int(state.data_batch), len(data.x))
+    settings = (model, state.data_optimizer, float(state.data_lr), int(state.data_steps), batch,
+                state.data_mode, 4, bool(state.data_centre), int(state.data_seed))
+    try:
+        result = _fit(tuple(data.x), tuple(data.y), data.source, settings)
+    except LossMountainError as error:
+        st.error(f"That setting does not work: {error}.")
+        return
+    figures = fit_figures(data, result, state.data_optimizer, shown)
+    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
+    captions = {"mountain": "The mean squared error over the coefficients: the mountain this fit descends",
+                "map": "From above: the star is the best fit (least squares)"}
+    revision = json.dumps([data.source, settings, shown])
+    mountain_view(f'{{"revision": {json.dumps(revision)}, "autoplay": true, "step": null, "clickable": false, '
+                  f'"captions": {json.dumps(captions)}, "figures": {{{parts}}}}}',
+                  on_start_click=lambda: None, key="data_view")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart")
+    with right:
+        found = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.coefficients[-1]))
+        best = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.best))
+        st.markdown(f"**{data.source}.** After {len(result.coefficients) - 1} steps: {found} "
+                    f"(loss {result.losses[-1]:.4g}). Best fit: {best} (loss {result.losses.min():.4g} "
+                    "or lower).")
+        if result.diverged_at is not None:
+            st.warning(f"Diverged at step {result.diverged_at}: the learning rate is too big for this "
+                       "mountain. Try a smaller one, or centre the data.", icon="💥")
+        if model == "line" and not state.data_centre:
+            st.info("The data sits far from x = 0, so slope and intercept pull against each other: a long, "
+                    "narrow ravine where gradient descent zig-zags. Switch on *Centre the data* and the "
+                    "ravine becomes a round bowl: that is why we normalise inputs.", icon="📐")
+        if state.data_mode == "forget":
+            st.info("Without zero_grad() each step uses the sum of all the mini-batch gradients so far: "
+                    "the ball overshoots and keeps swinging.", icon="🧭")
+        elif state.data_mode == "accumulate":
+            st.info("Gradient accumulation done right: backward() on 4 mini-batches (each loss divided by 4), "
+                    "one step, then zero_grad(): as if the batch were 4 times bigger.", icon="✅")
+        if batch is not None:
+            st.caption(f"Each gradient comes from {batch} random points (seeded), so the ball jitters "
+                       "the way real stochastic gradient descent does.")
