@@ -70,7 +70,12 @@ def data_page() -> None:
     except LossMountainError as error:
         st.error(f"That setting does not work: {error}.")
         return
-    figures = fit_figures(data, result, state.data_optimizer, shown)
+    # the bug and its fix side by side: each draws the other as a faint ghost
+    other = {"forget": "accumulate", "accumulate": "forget"}.get(state.data_mode)
+    ghost = None if other is None else _fit(tuple(data.x), tuple(data.y), data.source,
+                                            settings[:5] + (other,) + settings[6:])
+    figures = fit_figures(data, result, state.data_optimizer, shown, ghost,
+                          f"ghost: {MODE_LABELS[other]}" if other else "")
     parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
     captions = {"mountain": "The mean squared error over the coefficients: the mountain this fit descends",
                 "map": "From above: the star is the best fit (least squares)"}

@@ -34,9 +34,35 @@ def _slice(data: Data, fit: Fit, shown: tuple[int, int]):
     return axes, losses, path_losses
 
 
-def fit_figures(data: Data, fit: Fit, optimizer: str, shown: tuple[int, int] = (0, 1)) -> dict[str, go.Figure]:
+def _ghost_traces(data: Data, ghost: Fit, label: str, color: str, shown, lift: float):
+    """The comparison run, drawn faintly: run 1 for the view."""
+    i, j = shown
+    path = np.tile(ghost.best, (len(ghost.coefficients), 1))
+    path[:, [i, j]] = ghost.coefficients[:, [i, j]]
+    inputs = features(torch.tensor(data.x), ghost.model, ghost.centre)
+    with torch.no_grad():
+        z = np.log10(np.maximum(mse(torch.tensor(path), inputs, torch.tensor(data.y)).numpy(), LOSS_FLOOR)) + lift
+    style = dict(color=color, width=4, dash="dash")
+    return (
+        [go.Scatter3d(x=ghost.coefficients[:, i], y=ghost.coefficients[:, j], z=z, mode="lines", opacity=0.5,
+                      line=style, name=label, meta=dict(role="path", run=1), hoverinfo="skip"),
+         go.Scatter3d(x=ghost.coefficients[-1:, i], y=ghost.coefficients[-1:, j], z=z[-1:] + lift,
+                      mode="markers", opacity=0.5, marker=dict(size=10, color=color), showlegend=False,
+                      hoverinfo="skip", meta=dict(role="ball", run=1))],
+        go.Scatter(x=ghost.coefficients[:, i], y=ghost.coefficients[:, j], mode="lines", opacity=0.5,
+                   line=dict(color=color, width=2, dash="dash"), name=label, meta=dict(role="path", run=1),
+                   hoverinfo="skip"),
+        go.Scatter(x=np.arange(len(ghost.losses)), y=np.maximum(ghost.losses, LOSS_FLOOR), mode="lines",
+                   opacity=0.6, line=dict(color=color, width=1.5, dash="dash"), name=label),
+    )
+
+
+def fit_figures(
+    data: Data, fit: Fit, optimizer: str, shown: tuple[int, int] = (0, 1),
+    ghost: Fit | None = None, ghost_label: str = "",
+) -> dict[str, go.Figure]:
     """{"mountain", "map", "loss"}: the MSE over two coefficients, from the side and from above,
-    and the full-data loss per step."""
+    and the full-data loss per step; `ghost`, if given, is a second run drawn faintly beside."""
     spec = get_optimizer(optimizer)
     (xs, ys), losses, path_losses = _slice(data, fit, shown)
     heights = np.log10(np.maximum(losses, LOSS_FLOOR))
@@ -112,6 +138,15 @@ def fit_figures(data: Data, fit: Fit, optimizer: str, shown: tuple[int, int] = (
         shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
                      line=dict(color="#888", width=1, dash="dot"))],
     )
+    if ghost is not None:
+        mountain_traces, map_trace, loss_trace = _ghost_traces(data, ghost, ghost_label, spec.color, shown, lift)
+        mountain.add_traces(mountain_traces)
+        map_.add_trace(map_trace)
+        map_.add_shape(type="circle", name="ball:1", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
+                       xanchor=float(ghost.coefficients[-1, i]), yanchor=float(ghost.coefficients[-1, j]),
+                       x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS, opacity=0.5,
+                       fillcolor=spec.color, line=dict(color="#111", width=1), layer="above")
+        loss.add_trace(loss_trace)
     return {"mountain": mountain, "map": map_, "loss": loss}
 
 

@@ -29,8 +29,8 @@ def page():
 
 def map_path(page):
     (view,) = page.get("bidi_component")
-    (path,) = traces_with_role(json.loads(json.loads(view.proto.json))["figures"]["map"], "path")
-    return np.column_stack((decode(path["x"]), decode(path["y"])))
+    paths = traces_with_role(json.loads(json.loads(view.proto.json))["figures"]["map"], "path")
+    return np.column_stack((decode(paths[0]["x"]), decode(paths[0]["y"])))
 
 
 def test_the_line_fit_and_its_centring(page):
@@ -52,3 +52,8 @@ def test_the_quadratic_slice_mini_batches_and_the_bug(page):
     expected = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="forget")
     np.testing.assert_array_equal(map_path(page), expected.coefficients[:, [0, 2]])
     assert any("sum of all the mini-batch gradients" in info.value for info in page.info)
+    (view,) = page.get("bidi_component")
+    ghost = traces_with_role(json.loads(json.loads(view.proto.json))["figures"]["map"], "path")[1]
+    done_right = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="accumulate")
+    np.testing.assert_array_equal(decode(ghost["x"]), done_right.coefficients[:, 0])
+    assert ghost["name"].startswith("ghost: accumulate")
