@@ -43,7 +43,8 @@ def _surface_defaults() -> dict[str, object]:
     return {"lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1]}
 
 
-def _init_state() -> None:
+def controls_init() -> None:
+    """Every control's first value, where the session has none yet."""
     surface = get_surface(DEFAULT_SURFACE)
     (x0, x1), (y0, y1) = DEFAULT_BOUNDS
     defaults = {
@@ -58,7 +59,7 @@ def _init_state() -> None:
             st.session_state[key] = value
 
 
-def _on_surface_change() -> None:
+def on_surface_change() -> None:
     # a new mountain has new bounds: start where it is interesting, at a stride that suits it
     st.session_state.update(_surface_defaults())
 
@@ -116,10 +117,10 @@ def controls_ui(lr_picture=None) -> Settings:
     """Draw the sidebar controls; returns their current values.
 
     lr_picture(settings-so-far) draws what sits under the learning-rate slider."""
-    _init_state()
+    controls_init()
     sidebar = st.sidebar
     sidebar.selectbox(
-        "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=_on_surface_change,
+        "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=on_surface_change,
         format_func=lambda name: SURFACES[name].title if name in SURFACES else "✏️ Type your own formula",
         help="The loss surface the balls roll on. Its height at (x, y) is the loss.",
     )

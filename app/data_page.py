@@ -26,7 +26,7 @@ def _fit(x: tuple, y: tuple, source: str, settings: tuple):
 
 def _data(model: str) -> Data:
     upload = st.file_uploader("Your own points (CSV with two columns x, y; up to 1 MB)", type=["csv"],
-                              key="data_upload", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
+                              key="upload_points", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
     if upload is None:
         return noisy_points(model, seed=int(st.session_state.data_seed))
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
+from core.custom import SURFACE_NAME
 from core.outcome import DIVERGED, ESCAPING, outcome
 
-from app.controls import controls_ui, move_start
+from app.controls import controls_init, controls_ui, move_start, on_surface_change
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_start, mountain_view
@@ -63,7 +64,24 @@ def _about() -> None:
     )
 
 
+def formula_page() -> None:
+    """The explorer on a mountain of the user's own formula (the page "Type a mountain")."""
+    state = st.session_state
+    if state.get("page") != "formula":
+        # arriving here: switch to the typed formula, with a start and stride that suit it
+        state.page = "formula"
+        controls_init()
+        state.surface = SURFACE_NAME
+        on_surface_change()
+    _explorer()
+
+
 def explorer_page() -> None:
+    st.session_state.page = "explorer"
+    _explorer()
+
+
+def _explorer() -> None:
     settings = controls_ui(lr_picture)
     surface = mountain_of(settings)
     st.markdown(f"### ⛰️ Loss Mountain · {surface.title}")

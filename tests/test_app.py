@@ -216,3 +216,19 @@ def test_a_typed_formula_becomes_the_mountain_and_a_mistake_keeps_it(app):
     assert "cannot be used" in app.error[0].value and "Still showing `(x - 1)^2 + 2*(y + 1)^2`" in app.error[0].value
     for path, run in zip(mountain_paths(app), expected):
         np.testing.assert_array_equal(path, run.positions)
+
+
+def test_the_type_a_mountain_page_opens_on_a_typed_formula():
+    def formula_script(root):
+        import sys
+
+        sys.path.insert(0, root)
+        from app.explorer import formula_page
+
+        formula_page()
+
+    page = AppTest.from_function(formula_script, args=(str(ROOT),), default_timeout=120).run()
+    assert not page.exception
+    assert page.selectbox(key="surface").value == "custom"
+    assert page.text_input(key="formula").value == "sin(x)*cos(y) + 0.05*(x^2 + y^2)"
+    assert len(mountain_paths(page)) == 3
