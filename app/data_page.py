@@ -12,7 +12,7 @@ from core.data_fit import MAX_UPLOAD_BYTES, MODELS, Data, fit, noisy_points, rea
 from core.fit_figures import data_figure, fit_figures
 
 from app.controls import LR_OPTIONS
-from app.mountain_view import mountain_view
+from app.mountain_view import mountain_view, view_json
 
 MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
                "forget": "zero_grad() forgotten (the bug)",
@@ -76,13 +76,10 @@ def data_page() -> None:
                                             settings[:5] + (other,) + settings[6:])
     figures = fit_figures(data, result, state.data_optimizer, shown, ghost,
                           f"ghost: {MODE_LABELS[other]}" if other else "")
-    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
     captions = {"mountain": "The mean squared error over the coefficients: the mountain this fit descends",
                 "map": "From above: the star is the best fit (least squares)"}
-    revision = json.dumps([data.source, settings, shown])
-    mountain_view(f'{{"revision": {json.dumps(revision)}, "autoplay": true, "step": null, "clickable": false, '
-                  f'"captions": {json.dumps(captions)}, "figures": {{{parts}}}}}',
-                  on_start_click=lambda: None, key="data_view")
+    payload = view_json(figures, json.dumps([data.source, settings, shown]), clickable=False, captions=captions)
+    mountain_view(payload, on_start_click=lambda: None, key="data_view")
     left, right = st.columns([3, 2])
     left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart")
     with right:

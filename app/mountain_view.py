@@ -7,6 +7,7 @@ would reset on every slider move; this component keeps one element and calls
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,18 @@ _render = st.components.v2.component(
     # Plotly styles its hover labels and modebar with page-level CSS, so no shadow DOM
     isolate_styles=False,
 )
+
+
+def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
+              captions: dict[str, str] | None = None) -> str:
+    """The payload the view draws: the three figures (mountain, map, loss), a revision that
+    names the scene, the step to show (None: roll the balls from the start), whether clicks move
+    the start, and optional captions under the plots."""
+    # the figures are JSON text already: splice them in rather than parse and dump them again
+    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
+    options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,
+               "captions": captions or {}}
+    return json.dumps(options)[:-1] + f', "figures": {{{parts}}}}}'
 
 
 def mountain_view(payload: str, on_start_click: Callable[[], None], key: str = VIEW_KEY) -> None:

@@ -11,7 +11,7 @@ from core.landscape import Landscape, landscape
 from core.landscape_figures import landscape_figures
 
 from app.controls import LR_OPTIONS
-from app.mountain_view import mountain_view
+from app.mountain_view import mountain_view, view_json
 
 DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al., 2018)",
                     "pca": "the top two principal directions of the training path"}
@@ -29,13 +29,11 @@ def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolutio
 @st.cache_data(max_entries=32, show_spinner=False)
 def _payload(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> str:
     view = _landscape(optimizer, lr, steps, directions, resolution, seed)
-    figures = landscape_figures(view, optimizer)
-    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
     captions = {"mountain": "The loss of the whole network on a 2-D plane through its trained weights",
                 "map": "From above: the star is the trained network, the line its training path"}
-    revision = json.dumps([optimizer, lr, steps, directions, resolution, seed])
-    return (f'{{"revision": {json.dumps(revision)}, "autoplay": true, "step": null, "clickable": false, '
-            f'"captions": {json.dumps(captions)}, "figures": {{{parts}}}}}')
+    return view_json(landscape_figures(view, optimizer),
+                     json.dumps([optimizer, lr, steps, directions, resolution, seed]),
+                     clickable=False, captions=captions)
 
 
 def network_page() -> None:

@@ -13,6 +13,7 @@ from core.figures import loss_figure, map_figure, mountain_figure
 from core.lesson_figures import lr_scale_figure
 from core.grid import Grid, surface_grid
 
+from app.mountain_view import view_json
 from app.mountains import mountain_of
 from app.settings import Settings
 
@@ -52,11 +53,7 @@ def view_payload(settings: Settings, focus: int | None = None) -> str:
         "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
         "loss": loss_figure(surface, runs, ghosts=ghosts),
     }
-    revision = json.dumps({**asdict(settings), "focus": focus})
-    # the figures are JSON text already: splice them in rather than parse and dump them again
-    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
-    return (f'{{"revision": {json.dumps(revision)}, "autoplay": {json.dumps(focus is None)}, '
-            f'"step": {json.dumps(focus)}, "figures": {{{parts}}}}}')
+    return view_json(figures, json.dumps({**asdict(settings), "focus": focus}), step=focus)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

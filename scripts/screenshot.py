@@ -1,6 +1,6 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/            # writes explorer.png, step-by-step.png, zero-grad.png
+    python -m scripts.screenshot docs/    # explorer, step-by-step, zero-grad, fit-data and network .png
 """
 
 import sys
@@ -35,7 +35,11 @@ def main(folder: str) -> None:
         _after(page, lambda: page.get_by_role("button", name="Show the classic mistake").click())
         page.get_by_role("tab", name="Forgot zero_grad()?").click()
         page.screenshot(path=out / "zero-grad.png", full_page=True)
-    print(f"wrote explorer.png, step-by-step.png and zero-grad.png in {out}")
+        for path, name in (("data", "fit-data.png"), ("network", "network.png")):
+            page.goto(f"{url}/{path}")
+            page.wait_for_function(VIEW_READY, timeout=120_000)
+            page.screenshot(path=out / name)
+    print(f"wrote explorer.png, step-by-step.png, zero-grad.png, fit-data.png and network.png in {out}")
 
 
 if __name__ == "__main__":
