@@ -24,6 +24,21 @@ def _fit(x: tuple, y: tuple, source: str, settings: tuple):
     return fit(Data(np.array(x), np.array(y), source), *settings)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _payload(x: tuple, y: tuple, source: str, settings: tuple, shown: tuple[int, int]) -> str:
+    """The view's figures for a fit, with its bug-or-fix counterpart as a ghost."""
+    data = Data(np.array(x), np.array(y), source)
+    result = _fit(x, y, source, settings)
+    # the bug and its fix side by side: each draws the other as a faint ghost
+    mode = settings[5]
+    other = {"forget": "accumulate", "accumulate": "forget"}.get(mode)
+    ghost = None if other is None else _fit(x, y, source, settings[:5] + (other,) + settings[6:])
+    figures = fit_figures(data, result, settings[1], shown, ghost, f"ghost: {MODE_LABELS[other]}" if other else "")
+    captions = {"mountain": "The mean squared error over the coefficients: the mountain this fit descends",
+                "map": "From above: the star is the best fit (least squares)"}
+    return view_json(figures, json.dumps([source, settings, shown]), clickable=False, captions=captions)
+
+
 def _data(model: str) -> Data:
     upload = st.file_uploader("Your own points (CSV with two columns x, y; up to 1 MB)", type=["csv"],
                               key="upload_points", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
@@ -70,24 +85,15 @@ def data_page() -> None:
     except LossMountainError as error:
         st.error(f"That setting does not work: {error}.")
         return
-    # the bug and its fix side by side: each draws the other as a faint ghost
-    other = {"forget": "accumulate", "accumulate": "forget"}.get(state.data_mode)
-    ghost = None if other is None else _fit(tuple(data.x), tuple(data.y), data.source,
-                                            settings[:5] + (other,) + settings[6:])
-    figures = fit_figures(data, result, state.data_optimizer, shown, ghost,
-                          f"ghost: {MODE_LABELS[other]}" if other else "")
-    captions = {"mountain": "The mean squared error over the coefficients: the mountain this fit descends",
-                "map": "From above: the star is the best fit (least squares)"}
-    payload = view_json(figures, json.dumps([data.source, settings, shown]), clickable=False, captions=captions)
-    mountain_view(payload, on_start_click=lambda: None, key="data_view")
+    mountain_view(_payload(tuple(data.x), tuple(data.y), data.source, settings, shown),
+                  on_start_click=lambda: None, key="data_view")
     left, right = st.columns([3, 2])
     left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart")
     with right:
         found = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.coefficients[-1]))
         best = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.best))
         st.markdown(f"**{data.source}.** After {len(result.coefficients) - 1} steps: {found} "
-                    f"(loss {result.losses[-1]:.4g}). Best fit: {best} (loss {result.losses.min():.4g} "
-                    "or lower).")
+                    f"(loss {result.losses[-1]:.4g}). Best fit by least squares: {best}.")
         if result.diverged_at is not None:
             st.warning(f"Diverged at step {result.diverged_at}: the learning rate is too big for this "
                        "mountain. Try a smaller one, or centre the data.", icon="💥")

@@ -10,12 +10,11 @@ import streamlit as st
 from core import OPTIMIZERS, Run
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
-from core.lesson_figures import accumulation_figure
 from core.steps import step_numbers
 
 from app.controls import classic_mistake_preset
 from app.mountains import mountain_of
-from app.scene import curvature, lr_scale, stability_limit
+from app.scene import accumulation, curvature, lr_scale, stability_limit
 from app.settings import Settings
 
 # how each optimizer turns p.grad (g) into the step it takes, with PyTorch's names for its state
@@ -216,8 +215,7 @@ def zero_grad_tab(settings: Settings, runs: tuple[Run, ...]) -> None:
     st.markdown("The faint dashed balls are the same optimizers **with** `zero_grad()`: the ghosts "
                 "of what should have happened. Below, solid lines are the |p.grad| each step used; "
                 "dotted lines the fresh gradient |∇f| at the ball.")
-    surface = mountain_of(settings)
-    st.plotly_chart(accumulation_figure(surface, runs), key="accumulation")
+    st.plotly_chart(accumulation(settings), key="accumulation")
     for run in runs:
         spec = OPTIMIZERS[run.optimizer]
         st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}** "

@@ -10,11 +10,11 @@ import streamlit as st
 from core import Run, Surface, descend_many
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
-from core.lesson_figures import lr_scale_figure
+from core.lesson_figures import accumulation_figure, lr_scale_figure
 from core.grid import Grid, surface_grid
 
 from app.mountain_view import view_json
-from app.mountains import mountain_of
+from app.mountains import mountain, mountain_of
 from app.settings import Settings
 
 
@@ -57,9 +57,13 @@ def view_payload(settings: Settings, focus: int | None = None) -> str:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def _curvature(surface: str, formula: str, bounds: tuple | None, point: tuple[float, float]) -> Curvature:
+    return curvature_at(mountain(surface, formula, bounds), point)
+
+
 def curvature(settings: Settings, point: tuple[float, float]) -> Curvature:
-    """The Hessian of the scene's surface at `point`."""
-    return curvature_at(mountain_of(settings), point)
+    """The Hessian of the scene's surface at `point` (cached per surface, whatever the other settings)."""
+    return _curvature(settings.surface, settings.formula, settings.bounds, point)
 
 
 def stability_limit(settings: Settings) -> float | None:
@@ -71,3 +75,9 @@ def stability_limit(settings: Settings) -> float | None:
 def lr_scale(lr: float, limit: float | None):
     """The learning-rate scale with the stability limit marked (see lr_scale_figure)."""
     return lr_scale_figure(lr, limit)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def accumulation(settings: Settings):
+    """|p.grad| against the fresh |∇f| per step for the scene's runs (see accumulation_figure)."""
+    return accumulation_figure(mountain_of(settings), scene_runs(settings))

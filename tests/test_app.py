@@ -1,6 +1,5 @@
 """The Streamlit app through AppTest: set widgets, read the figures the page sends."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import descend_many, get_surface
+from pages import view_payload
 from plotly_json import decode, traces_with_role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,9 +19,7 @@ def app():
 
 
 def payload(app):
-    """The JSON the explorer's view component received on the last run."""
-    (view,) = app.get("bidi_component")
-    return json.loads(json.loads(view.proto.json))
+    return view_payload(app)
 
 
 def mountain_paths(app):
@@ -219,15 +217,9 @@ def test_a_typed_formula_becomes_the_mountain_and_a_mistake_keeps_it(app):
 
 
 def test_the_type_a_mountain_page_opens_on_a_typed_formula():
-    def formula_script(root):
-        import sys
+    from pages import open_page
 
-        sys.path.insert(0, root)
-        from app.explorer import formula_page
-
-        formula_page()
-
-    page = AppTest.from_function(formula_script, args=(str(ROOT),), default_timeout=120).run()
+    page = open_page("app.explorer", "formula_page")
     assert not page.exception
     assert page.selectbox(key="surface").value == "custom"
     assert page.text_input(key="formula").value == "sin(x)*cos(y) + 0.05*(x^2 + y^2)"

@@ -1,35 +1,20 @@
 """The data page through AppTest."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.data_fit import fit, noisy_points
+from pages import open_page, view_payload
 from plotly_json import decode, traces_with_role
-
-ROOT = str(Path(__file__).resolve().parent.parent)
-
-
-def data_script(root):
-    import sys
-
-    sys.path.insert(0, root)
-    from app.data_page import data_page
-
-    data_page()
 
 
 @pytest.fixture
 def page():
-    return AppTest.from_function(data_script, args=(ROOT,), default_timeout=120).run()
+    return open_page("app.data_page", "data_page")
 
 
 def map_path(page):
-    (view,) = page.get("bidi_component")
-    paths = traces_with_role(json.loads(json.loads(view.proto.json))["figures"]["map"], "path")
+    paths = traces_with_role(view_payload(page)["figures"]["map"], "path")
     return np.column_stack((decode(paths[0]["x"]), decode(paths[0]["y"])))
 
 
@@ -52,8 +37,7 @@ def test_the_quadratic_slice_mini_batches_and_the_bug(page):
     expected = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="forget")
     np.testing.assert_array_equal(map_path(page), expected.coefficients[:, [0, 2]])
     assert any("sum of all the mini-batch gradients" in info.value for info in page.info)
-    (view,) = page.get("bidi_component")
-    ghost = traces_with_role(json.loads(json.loads(view.proto.json))["figures"]["map"], "path")[1]
+    ghost = traces_with_role(view_payload(page)["figures"]["map"], "path")[1]
     done_right = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="accumulate")
     np.testing.assert_array_equal(decode(ghost["x"]), done_right.coefficients[:, 0])
     assert ghost["name"].startswith("ghost: accumulate")

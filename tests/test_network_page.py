@@ -1,35 +1,20 @@
 """The network page through AppTest: controls in, the landscape's figures out."""
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.landscape import landscape
+from pages import open_page, view_payload
 from plotly_json import decode, traces_with_role
-
-ROOT = str(Path(__file__).resolve().parent.parent)
-
-
-def network_script(root):
-    import sys
-
-    sys.path.insert(0, root)
-    from app.network import network_page
-
-    network_page()
 
 
 @pytest.fixture
 def page():
-    return AppTest.from_function(network_script, args=(ROOT,), default_timeout=120).run()
+    return open_page("app.network", "network_page")
 
 
 def figures(page):
-    (view,) = page.get("bidi_component")
-    return json.loads(json.loads(view.proto.json))["figures"]
+    return view_payload(page)["figures"]
 
 
 def test_the_page_trains_and_draws_the_landscape(page):
