@@ -8,18 +8,25 @@ finite numbers is frozen out of the loss and its path cut there, as in a solo ru
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-from .descent import MAX_STEPS
+from .ballwise import clip_rows_
+from .descent import check_stride
 from .errors import LossMountainError
 from .optimizers import get_optimizer
+from .schedules import make_scheduler
 from .surfaces import Surface
 
 MAX_BALLS = 100_000
+# every ball's whole path is kept: (steps + 1) x balls x 2 float64s, at most ~400 MB
+MAX_BALL_STEPS = 25_000_000
+
+Progress = Callable[[float], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,42 +41,93 @@ class BatchRun:
     diverged_at: np.ndarray
 
 
-def descend_batch(
-    surface: Surface, optimizer: str, lr: float, starts: Sequence[Sequence[float]] | np.ndarray,
-    steps: int, zero_grad: bool = True, device: str | torch.device = "cpu",
-) -> BatchRun:
-    """Run `optimizer` from every start in `starts` (N, 2) at once; returns a BatchRun."""
-    spec = get_optimizer(optimizer)
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-        raise LossMountainError(f"learning rate must be a positive number, got {lr!r}")
-    if not 1 <= steps <= MAX_STEPS:
-        raise LossMountainError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
-    points = torch.as_tensor(np.asarray(starts, dtype=np.float64), device=device)
+def check_device(device: str | torch.device) -> torch.device:
+    """The torch device named by `device` ("cpu", "cuda", "cuda:1", "mps"), if this machine has it."""
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise LossMountainError(f"unknown device {device!r}: use cpu, cuda or mps") from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if not available.get(chosen.type, False):
+        raise LossMountainError(f"this machine has no {chosen.type} device; use --device cpu")
+    if chosen.type == "cuda" and chosen.index is not None and chosen.index >= torch.cuda.device_count():
+        raise LossMountainError(f"there is no {chosen}: this machine has {torch.cuda.device_count()} GPU(s)")
+    return chosen
+
+
+def check_starts(starts: Sequence[Sequence[float]] | np.ndarray, steps: int) -> np.ndarray:
+    """Validate many start points (and their steps) at the boundary; returns an (N, 2) float64 array."""
+    try:
+        points = np.asarray(starts, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise LossMountainError("starts must be pairs of numbers x, y") from None
     if points.ndim != 2 or points.shape[1] != 2 or not 1 <= len(points) <= MAX_BALLS:
         raise LossMountainError(f"starts must be 1 to {MAX_BALLS} pairs x, y")
-    param = points.clone().requires_grad_(True)
-    opt = spec.make([param], lr)
-    alive = torch.ones(len(points), dtype=torch.bool, device=device)
-    diverged = torch.full((len(points),), -1, dtype=torch.long, device=device)
-    positions, losses = [], []
-    nan = torch.tensor(float("nan"), dtype=torch.float64, device=device)
+    if not np.isfinite(points).all():
+        raise LossMountainError("starts must be finite numbers")
+    if len(points) * (steps + 1) > MAX_BALL_STEPS:
+        raise LossMountainError(f"balls x steps must be at most {MAX_BALL_STEPS:,} (every path is kept): "
+                                f"{len(points):,} x {steps:,} is too many; use fewer balls or steps")
+    return points
+
+
+def roll_balls(
+    surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
+    update: Callable[[int], None], progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The training loop for a leaf `param` (N, 2) of balls; `update(step)` moves them after each
+    backward pass. Returns positions (steps + 1, N, 2), losses (steps + 1, N) and diverged_at (N,)."""
+    n, device = len(param), param.device
+    positions = torch.full((steps + 1, n, 2), float("nan"), dtype=torch.float64, device=device)
+    losses = torch.full((steps + 1, n), float("nan"), dtype=torch.float64, device=device)
+    alive = torch.ones(n, dtype=torch.bool, device=device)
+    diverged = torch.full((n,), -1, dtype=torch.long, device=device)
+    report_every = max(1, steps // 20)
     for step in range(steps + 1):
         if zero_grad:
-            opt.zero_grad()
+            param.grad = None  # what optimizer.zero_grad() does (set_to_none)
         loss = surface(param)
         finite = torch.isfinite(loss) & torch.isfinite(param).all(dim=1)
-        newly = alive & ~finite
-        diverged[newly] = step
+        diverged[alive & ~finite] = step
         alive &= finite
-        positions.append(torch.where(alive[:, None], param.detach(), nan))
-        losses.append(torch.where(alive, loss.detach(), nan))
+        positions[step] = torch.where(alive[:, None], param.detach(), positions[step])
+        losses[step] = torch.where(alive, loss.detach(), losses[step])
         if step == steps or not bool(alive.any()):
             break
         # only the balls still on the mountain carry a loss; the others stay where they were
         torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
-        opt.step()
-    while len(positions) < steps + 1:
-        positions.append(torch.full_like(positions[0], float("nan")))
-        losses.append(torch.full_like(losses[0], float("nan")))
-    return BatchRun(spec.name, float(lr), torch.stack(positions).cpu().numpy(),
-                    torch.stack(losses).cpu().numpy(), diverged.cpu().numpy())
+        if clip_norm is not None:
+            clip_rows_(param.grad, clip_norm)
+        update(step)
+        if progress is not None and step % report_every == 0:
+            progress(step / steps)
+    if progress is not None:
+        progress(1.0)
+    return positions.cpu().numpy(), losses.cpu().numpy(), diverged.cpu().numpy()
+
+
+def descend_batch(
+    surface: Surface, optimizer: str, lr: float, starts: Sequence[Sequence[float]] | np.ndarray,
+    steps: int, zero_grad: bool = True, *, hyperparameters: Mapping[str, Any] | None = None,
+    schedule: str = "constant", clip_norm: float | None = None, device: str | torch.device = "cpu",
+    progress: Progress | None = None,
+) -> BatchRun:
+    """Run `optimizer` (a real torch.optim one) from every start in `starts` (N, 2) at once.
+
+    hyperparameters, schedule, clip_norm: as in core.descend (clipping acts on each ball's own
+    gradient). device: where the tensors live. progress: called with the fraction done.
+    """
+    spec = get_optimizer(optimizer)
+    check_stride(lr, steps, clip_norm)
+    points = check_starts(starts, steps)
+    param = torch.tensor(points, device=check_device(device)).requires_grad_(True)
+    torch_optimizer = spec.make([param], lr, hyperparameters)
+    scheduler = make_scheduler(schedule, torch_optimizer, lr, steps)
+
+    def update(step: int) -> None:
+        torch_optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+
+    positions, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
+    return BatchRun(spec.name, float(lr), positions, losses, diverged)

@@ -70,13 +70,7 @@ def check_settings(
     surface: Surface, lr: float, start: Sequence[float], steps: int, clip_norm: float | None = None,
 ) -> Point:
     """Validate descent settings at the boundary; returns the start as a float pair."""
-    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, (int, float))
-                                  or not math.isfinite(clip_norm) or clip_norm <= 0):
-        raise LossMountainError(f"the clipping norm must be a positive number, got {clip_norm!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise LossMountainError(f"learning rate must be a positive number, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise LossMountainError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+    check_stride(lr, steps, clip_norm)
     try:
         x, y = (float(v) for v in start)
     except (TypeError, ValueError):
@@ -86,6 +80,17 @@ def check_settings(
     if not math.isfinite(float(surface(torch.tensor((x, y), dtype=torch.float64)))):
         raise LossMountainError(f"the loss of {surface.name} at the start ({x}, {y}) is not finite")
     return (x, y)
+
+
+def check_stride(lr: float, steps: int, clip_norm: float | None = None) -> None:
+    """Validate the learning rate, the number of steps and the clipping norm."""
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, (int, float))
+                                  or not math.isfinite(clip_norm) or clip_norm <= 0):
+        raise LossMountainError(f"the clipping norm must be a positive number, got {clip_norm!r}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise LossMountainError(f"learning rate must be a positive number, got {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise LossMountainError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
 
 
 class _Track:

@@ -15,6 +15,8 @@ STUCK = "stuck on a flat spot"
 ROLLING = "still rolling"
 DIVERGED = "diverged"
 ESCAPING = "leaping away"
+# a ball whose loss gap to the minimum grew this many times over is on its way off the mountain
+ESCAPE_FACTOR = 100
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def outcome(run: Run, surface: Surface) -> Outcome:
         sentence = (f"diverged at step {run.diverged_at}: its position or loss stopped being a finite "
                     "number. Its strides grew until the numbers overflowed, or it stepped where the "
                     "formula is undefined: try a smaller learning rate.")
-    elif run.losses[-1] - surface.min_value > 100 * max(run.losses[0] - surface.min_value, 1e-12):
+    elif run.losses[-1] - surface.min_value > ESCAPE_FACTOR * max(run.losses[0] - surface.min_value, 1e-12):
         status = ESCAPING
         sentence = (f"is leaping ever higher: its loss grew from {run.losses[0]:.3g} to "
                     f"{run.losses[-1]:.3g}, because every step overshoots the valley further. "

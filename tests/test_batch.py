@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from core import LossMountainError, descend, get_surface
 from core.batch import descend_batch
@@ -39,3 +40,34 @@ def test_bad_batches_are_refused():
         descend_batch(get_surface("bowl"), "sgd", 0.1, [(1.0, 2.0, 3.0)], 10)
     with pytest.raises(LossMountainError, match="learning rate"):
         descend_batch(get_surface("bowl"), "sgd", -1.0, [(1.0, 2.0)], 10)
+
+
+@pytest.mark.parametrize("optimizer, overrides", [("momentum", {"dampening": 0.2}), ("adam", {"amsgrad": True}),
+                                                  ("rmsprop", {"centered": True})])
+@pytest.mark.parametrize("schedule", ["constant", "onecycle", "warmup_cosine"])
+def test_tuned_scheduled_clipped_balls_follow_their_solo_paths(optimizer, overrides, schedule):
+    surface = get_surface("rosenbrock")
+    starts = np.random.default_rng(5).uniform(-1.5, 1.5, (8, 2))
+    settings = dict(hyperparameters=overrides, schedule=schedule, clip_norm=2.0)
+    batch = descend_batch(surface, optimizer, 0.003, starts, 80, **settings)
+    for k, start in enumerate(starts):
+        run = descend(surface, optimizer, 0.003, start, 80, **settings)
+        np.testing.assert_array_equal(batch.positions[:, k], run.positions)
+
+
+def test_progress_is_reported_from_start_to_end():
+    seen = []
+    descend_batch(get_surface("bowl"), "sgd", 0.1, [(1.0, 2.0)] * 3, 200, progress=seen.append)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) <= 22
+
+
+def test_too_much_work_and_missing_devices_are_refused():
+    with pytest.raises(LossMountainError, match="use fewer balls or steps"):
+        descend_batch(get_surface("bowl"), "sgd", 0.1, np.zeros((100_000, 2)), 1000)
+    with pytest.raises(LossMountainError, match="unknown device"):
+        descend_batch(get_surface("bowl"), "sgd", 0.1, [(1.0, 2.0)], 10, device="toaster")
+    if not torch.cuda.is_available():
+        with pytest.raises(LossMountainError, match="no cuda device"):
+            descend_batch(get_surface("bowl"), "sgd", 0.1, [(1.0, 2.0)], 10, device="cuda")
+    with pytest.raises(LossMountainError, match="finite"):
+        descend_batch(get_surface("bowl"), "sgd", 0.1, [(float("nan"), 2.0)], 10)

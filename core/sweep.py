@@ -1,0 +1,158 @@
+"""Learning-rate sweeps: every chosen optimizer at many learning rates, from one start, at once.
+
+Every (optimizer, learning rate) pair is one ball; all of them share one autograd pass and
+each optimizer updates its balls with core.ballwise (torch.optim's rules with a learning rate
+per ball). A schedule is applied to each rate exactly as torch.optim.lr_scheduler would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from .ballwise import BallwiseOptimizer
+from .batch import Progress, check_device, check_starts, roll_balls
+from .descent import check_settings
+from .errors import LossMountainError
+from .optimizers import get_optimizer
+from .outcome import ESCAPE_FACTOR
+from .schedules import make_scheduler
+from .surfaces import Point, Surface
+
+TOO_SMALL, JUST_RIGHT, TOO_BIG, DIVERGED = range(4)
+REGIMES = ("too small", "just right", "too big", "diverged")
+DEFAULT_RATES = 64
+MAX_RATES = 1024
+# "reached" means the loss came within this fraction of the way from the start down to the minimum
+DEFAULT_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """One start, many learning rates. losses: (steps + 1, optimizers, rates), NaN after a ball
+    diverged. diverged_at, reached_at: (optimizers, rates), the first non-finite step and the first
+    step within `tolerance` of `floor` (-1: never). regimes: (optimizers, rates) codes into REGIMES."""
+
+    surface: str
+    optimizers: tuple[str, ...]
+    lrs: np.ndarray
+    start: Point
+    steps: int
+    zero_grad: bool
+    losses: np.ndarray
+    diverged_at: np.ndarray
+    floor: float
+    tolerance: float
+    reached_at: np.ndarray
+    regimes: np.ndarray
+
+    @property
+    def final_losses(self) -> np.ndarray:
+        """(optimizers, rates): each ball's final loss minus the floor; NaN if it diverged."""
+        return self.losses[-1] - self.floor
+
+    def best_lr(self, optimizer: str) -> float | None:
+        """The learning rate that reached the tolerance in the fewest steps (None if none did)."""
+        reached = self.reached_at[self.optimizers.index(optimizer)]
+        if (reached < 0).all():
+            return None
+        steps = np.where(reached >= 0, reached, np.iinfo(reached.dtype).max)
+        return float(self.lrs[int(np.argmin(steps))])
+
+
+def lr_grid(low: float, high: float, count: int = DEFAULT_RATES) -> np.ndarray:
+    """`count` learning rates evenly spaced on a log scale from `low` to `high`."""
+    if not (isinstance(count, int) and 2 <= count <= MAX_RATES):
+        raise LossMountainError(f"a sweep needs 2 to {MAX_RATES} learning rates, got {count!r}")
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low < high):
+        raise LossMountainError(f"the learning rates must run from a positive low to a higher high, "
+                                f"got {low!r} to {high!r}")
+    return np.logspace(np.log10(low), np.log10(high), count)
+
+
+def lr_table(schedule: str, lrs: np.ndarray, steps: int) -> np.ndarray:
+    """(steps, rates): the learning rate each step uses, as torch.optim.lr_scheduler sets it."""
+    # one parameter group per rate: the scheduler treats each group exactly as a lone optimizer
+    groups = [{"params": [torch.zeros(1, requires_grad=True)], "lr": float(lr)} for lr in lrs]
+    optimizer = torch.optim.SGD(groups)
+    scheduler = make_scheduler(schedule, optimizer, [float(lr) for lr in lrs], steps)
+    if scheduler is None:
+        return np.tile(np.asarray(lrs, dtype=np.float64), (steps, 1))
+    table = np.empty((steps, len(lrs)))
+    for step in range(steps):
+        table[step] = [group["lr"] for group in optimizer.param_groups]
+        optimizer.step()  # the scheduler expects a step first; with no gradients it changes nothing
+        scheduler.step()
+    return table
+
+
+def classify(final_gap: np.ndarray, start_gap: float, diverged_at: np.ndarray, reached_at: np.ndarray) -> np.ndarray:
+    """Name each rate's regime, for one optimizer, rates in increasing order: diverged (or leaping
+    away), just right (reached the tolerance), else too small below the rates that work, too big above."""
+    diverged = (diverged_at >= 0) | (final_gap > ESCAPE_FACTOR * max(start_gap, 1e-12))
+    reached = (reached_at >= 0) & ~diverged
+    regimes = np.full(len(final_gap), TOO_SMALL)
+    if reached.any():
+        steps = np.where(reached, reached_at, np.iinfo(np.int64).max)
+        pivot = int(np.argmin(steps))
+    elif (~diverged).any():
+        pivot = int(np.argmin(np.where(diverged, np.inf, final_gap)))
+    else:
+        pivot = len(final_gap)
+    regimes[np.arange(len(final_gap)) > pivot] = TOO_BIG
+    regimes[reached] = JUST_RIGHT
+    regimes[diverged] = DIVERGED
+    return regimes
+
+
+def lr_sweep(
+    surface: Surface, optimizers: Sequence[str], start: Sequence[float], steps: int,
+    lrs: Sequence[float] | np.ndarray | None = None, zero_grad: bool = True, *,
+    hyperparameters: Mapping[str, Mapping[str, Any]] | None = None, schedule: str = "constant",
+    clip_norm: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
+    device: str | torch.device = "cpu", progress: Progress | None = None,
+) -> Sweep:
+    """Run each optimizer from `start` at every learning rate in `lrs` (default: 64 from 1e-4 to 10).
+
+    tolerance: a ball has "reached" the minimum once its loss gap to the surface's minimum is at
+    most this fraction of the start's gap. Other arguments as in core.descend_many.
+    """
+    specs = [get_optimizer(name) for name in optimizers]
+    if not specs:
+        raise LossMountainError("choose at least one optimizer")
+    rates = np.sort(np.asarray(lr_grid(1e-4, 10.0) if lrs is None else lrs, dtype=np.float64))
+    if not (2 <= len(rates) <= MAX_RATES and np.isfinite(rates).all() and (rates > 0).all()):
+        raise LossMountainError(f"a sweep needs 2 to {MAX_RATES} positive learning rates")
+    if not (isinstance(tolerance, (int, float)) and 0 < tolerance < 1):
+        raise LossMountainError(f"the tolerance must be a fraction between 0 and 1, got {tolerance!r}")
+    start = check_settings(surface, float(rates[0]), start, steps, clip_norm)
+    count = len(rates)
+    check_starts(np.zeros((len(specs) * count, 2)), steps)
+    chosen = check_device(device)
+    param = torch.tensor([start] * (len(specs) * count), dtype=torch.float64, device=chosen).requires_grad_(True)
+    table = torch.as_tensor(lr_table(schedule, rates, steps), device=chosen)[:, :, None]
+    hyperparameters = hyperparameters or {}
+    # ball k * count + i is optimizer k at rate i
+    movers = [BallwiseOptimizer(spec, param.detach()[:count], hyperparameters.get(spec.name)) for spec in specs]
+
+    @torch.no_grad()
+    def update(step: int) -> None:
+        for k, mover in enumerate(movers):
+            rows = slice(k * count, (k + 1) * count)
+            mover.step(param[rows], param.grad[rows], table[step])
+
+    _, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
+    losses = losses.reshape(steps + 1, len(specs), count)
+    diverged = diverged.reshape(len(specs), count)
+    floor = surface.min_value
+    start_gap = float(losses[0, 0, 0]) - floor
+    within = (losses - floor) <= tolerance * max(start_gap, 1e-300)
+    reached = np.where(within.any(axis=0), within.argmax(axis=0), -1)
+    final = losses[-1] - floor
+    regimes = np.stack([classify(final[k], start_gap, diverged[k], reached[k]) for k in range(len(specs))])
+    return Sweep(surface.name, tuple(spec.name for spec in specs), rates, start, steps, zero_grad,
+                 losses, diverged, floor, float(tolerance * max(start_gap, 0.0)), reached, regimes)

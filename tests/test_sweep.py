@@ -1,0 +1,90 @@
+"""Learning-rate sweeps: every ball equals its solo run; regimes and steps against hand-derived formulas."""
+
+import numpy as np
+import pytest
+
+from core import LossMountainError, descend, get_surface
+from core.sweep import DIVERGED, JUST_RIGHT, TOO_BIG, TOO_SMALL, classify, lr_grid, lr_sweep, lr_table
+
+ALL = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"zero_grad": False},
+    {"schedule": "onecycle", "clip_norm": 3.0},
+    {"schedule": "step", "hyperparameters": {"momentum": {"momentum": 0.5}, "adam": {"amsgrad": True}}},
+])
+def test_every_rate_equals_its_solo_run(settings):
+    surface = get_surface("himmelblau")
+    lrs = lr_grid(1e-4, 3.0, 24)
+    sweep = lr_sweep(surface, ALL, (0.5, -1.0), 120, lrs, **settings)
+    overrides = settings.pop("hyperparameters", {})
+    for k, name in enumerate(ALL):
+        for i in range(0, 24, 3):
+            run = descend(surface, name, float(lrs[i]), (0.5, -1.0), 120,
+                          hyperparameters=overrides.get(name), **settings)
+            kept = len(run.losses)
+            np.testing.assert_array_equal(sweep.losses[:kept, k, i], run.losses)
+            assert np.isnan(sweep.losses[kept:, k, i]).all()
+            assert sweep.diverged_at[k, i] == (-1 if run.diverged_at is None else run.diverged_at)
+
+
+def test_scheduled_rates_are_what_each_lone_scheduler_sets():
+    lrs = np.array([0.01, 0.3, 2.0])
+    table = lr_table("warmup_cosine", lrs, 50)
+    for i, lr in enumerate(lrs):
+        run = descend(get_surface("bowl"), "sgd", float(lr), (1e-3, 1e-3), 50, schedule="warmup_cosine")
+        np.testing.assert_array_equal(table[:, i], run.lrs)
+
+
+def test_plain_gd_on_a_ravine_follows_the_hand_derived_law():
+    # f = x² + 25y²: along each axis the gap shrinks by (1 - 2·lr·a)² per step, a = 1 and 25,
+    # so plain GD settles for lr < 2/λmax = 2/50 and flies off above it
+    x0, y0, steps = 1.5, 0.5, 300
+    lrs = lr_grid(1e-3, 0.1, 64)
+    sweep = lr_sweep(get_surface("ravine"), ["sgd"], (x0, y0), steps, lrs)
+    t = np.arange(steps + 1)[:, None]
+    with np.errstate(over="ignore"):
+        gap = x0**2 * (1 - 2 * lrs) ** (2 * t) + 25 * y0**2 * (1 - 50 * lrs) ** (2 * t)
+    np.testing.assert_allclose(sweep.losses[:, 0, lrs < 0.04], gap[:, lrs < 0.04], rtol=1e-9, atol=1e-300)
+    tolerance = 1e-3 * gap[0, 0]
+    assert sweep.tolerance == pytest.approx(tolerance)
+    within = gap <= tolerance
+    expected = np.where(within.any(axis=0), within.argmax(axis=0), -1)
+    # skip the rates whose hand-derived gap sits within rounding of the tolerance
+    clear = np.abs(np.take_along_axis(gap, np.maximum(expected, 0)[None], 0)[0] / tolerance - 1) > 1e-6
+    np.testing.assert_array_equal(sweep.reached_at[0, clear], expected[clear])
+    regimes = sweep.regimes[0]
+    assert (regimes[lrs > 0.04 * 1.05] == DIVERGED).all()
+    assert (regimes[lrs < 0.04] != DIVERGED).all()
+    assert (regimes[expected >= 0] == JUST_RIGHT).all() and (regimes[expected < 0] != JUST_RIGHT).all()
+    assert regimes[0] == TOO_SMALL
+    assert sweep.best_lr("sgd") == pytest.approx(lrs[np.argmin(np.where(expected >= 0, expected, 10**9))])
+
+
+def test_regimes_are_named_around_the_rates_that_work():
+    never = np.full(7, -1)
+    reached = np.array([-1, -1, 40, 20, -1, -1, -1])
+    diverged = np.array([-1, -1, -1, -1, -1, -1, 12])
+    final = np.array([5.0, 1.0, 1e-4, 1e-5, 0.5, 2.0, np.nan])
+    assert classify(final, 10.0, diverged, reached).tolist() == [
+        TOO_SMALL, TOO_SMALL, JUST_RIGHT, JUST_RIGHT, TOO_BIG, TOO_BIG, DIVERGED]
+    # nothing reached: the lowest final loss splits the crawling rates from the bouncing ones
+    bouncing = np.array([5.0, 1.0, 0.2, 3.0, 4000.0, 9.0, 8.0])
+    assert classify(bouncing, 10.0, never, never).tolist() == [
+        TOO_SMALL, TOO_SMALL, TOO_SMALL, TOO_BIG, DIVERGED, TOO_BIG, TOO_BIG]
+
+
+def test_bad_sweeps_are_refused():
+    bowl = get_surface("bowl")
+    with pytest.raises(LossMountainError, match="2 to 1024"):
+        lr_grid(1e-3, 1.0, 5000)
+    with pytest.raises(LossMountainError, match="positive low"):
+        lr_grid(1.0, 1e-3)
+    with pytest.raises(LossMountainError, match="positive learning rates"):
+        lr_sweep(bowl, ["sgd"], (1, 1), 10, [0.1, -1.0])
+    with pytest.raises(LossMountainError, match="at least one optimizer"):
+        lr_sweep(bowl, [], (1, 1), 10)
+    with pytest.raises(LossMountainError, match="unknown optimizer|no optimizer"):
+        lr_sweep(bowl, ["sgdd"], (1, 1), 10)
