@@ -9,12 +9,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st  # noqa: E402
 
 from app.explorer import explorer_page, formula_page  # noqa: E402
+from app.many import many_page  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
              "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
-KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_")
+KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 # the plots need the height more than the default top margin does
@@ -22,6 +23,7 @@ st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem; }</s
 page = st.navigation([
     st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer", default=True),
     st.Page(formula_page, title="Type a mountain", icon="✏️", url_path="formula"),
+    st.Page(many_page, title="Many balls", icon="🐝", url_path="many"),
     st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),
     st.Page(network_page, title="A real network", icon="🧠", url_path="network"),
 ])

@@ -43,6 +43,18 @@ function tracesByRole(figure, role) {
   return found;
 }
 
+function traceWithRole(figure, role) {
+  return figure.data.findIndex((trace) => trace.meta && trace.meta.role === role);
+}
+
+// A swarm's frames: every ball's x, y and height at each shown step (frames × balls).
+function decodeSwarm(swarm) {
+  const x = numbers(swarm.x);
+  const balls = swarm.colors.length;
+  return { x, y: numbers(swarm.y), z: numbers(swarm.z), steps: numbers(swarm.steps), colors: swarm.colors,
+    balls, frames: x.length / balls };
+}
+
 function shapesNamed(figure, prefix) {
   const found = [];
   (figure.layout.shapes || []).forEach((shape, index) => {
@@ -58,7 +70,10 @@ class MountainView {
       mountain: root.querySelector(".lm-mountain"),
       map: root.querySelector(".lm-map"),
       loss: root.querySelector(".lm-loss"),
+      feature: root.querySelector(".lm-feature"),
     };
+    this.featureBox = root.querySelector(".lm-feature-box");
+    this.swarmCanvas = root.querySelector(".lm-swarm");
     this.playButton = root.querySelector(".lm-play");
     this.scrubber = root.querySelector(".lm-scrub");
     this.stepLabel = root.querySelector(".lm-step");
@@ -80,26 +95,46 @@ class MountainView {
   async update(payload) {
     const Plotly = await loadPlotly();
     this.payload = payload;
-    const { mountain, map, loss } = payload.figures;
+    const { mountain, map, loss, feature } = payload.figures;
     this.balls = { mountain: tracesByRole(mountain, "ball"), map: shapesNamed(map, "ball:") };
+    this.swarm = payload.swarm ? decodeSwarm(payload.swarm) : null;
+    this.swarmTrace = traceWithRole(mountain, "swarm");
+    if (this.swarm) {
+      // the canvas draws the rolling balls on the map; the figure's own copy would stand still
+      const still = traceWithRole(map, "swarm");
+      if (still >= 0) map.data[still].visible = false;
+    }
     // each run's path, decoded once: x, y and the drawn height z on the mountain
     this.paths = tracesByRole(mountain, "path").map((index) => {
       const trace = mountain.data[index];
       return { x: numbers(trace.x), y: numbers(trace.y), z: numbers(trace.z) };
     });
-    this.lastStep = Math.max(0, ...this.paths.map((path) => path.x.length - 1));
+    this.lastStep = this.swarm ? this.swarm.frames - 1 : Math.max(0, ...this.paths.map((path) => path.x.length - 1));
     this.scrubber.max = String(this.lastStep);
     const focus = Number.isInteger(payload.step) ? payload.step : null;
     this.placeBalls(mountain, map, focus === null ? 0 : focus, focus);
+    this.featureClick = payload.feature_click || null;
+    this.featureBox.hidden = !feature;
+    if (feature) {
+      this.plots.feature.style.height = `${payload.feature_height || 460}px`;
+      this.root.querySelector(".lm-feature-caption").textContent = (payload.captions || {}).feature || "";
+    }
     await Promise.all([
       Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
       Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG),
+      feature ? Plotly.react(this.plots.feature, feature.data, feature.layout, PLOT_CONFIG) : null,
     ]);
+    if (feature) this.listenToFeature();
+    else if (this.plots.feature.data) {
+      Plotly.purge(this.plots.feature);
+      this.featureListening = false;
+    }
+    this.swarmCanvas.hidden = !this.swarm;
     this.listenForClicks();
     // a page may say what its plots are for (the network page has no start to click)
     const captions = payload.captions || {};
-    this.root.querySelectorAll(".lm-caption").forEach((caption, i) => {
+    this.root.querySelectorAll(".lm-views .lm-caption").forEach((caption, i) => {
       if (!caption.dataset.original) caption.dataset.original = caption.textContent;
       caption.textContent = [captions.mountain, captions.map][i] || caption.dataset.original;
     });
@@ -114,6 +149,9 @@ class MountainView {
   // Put the balls where the animation starts before the first draw, so nothing flashes.
   // The figure draws each ball a little above its path: keep that lift while it rolls.
   placeBalls(mountain, map, step, focus) {
+    if (this.swarm && this.swarmTrace >= 0) {
+      Object.assign(mountain.data[this.swarmTrace], this.swarmAt(step));
+    }
     this.paths.forEach((path, run) => {
       const last = path.x.length - 1;
       const drawnAt = Number.isInteger(focus) ? Math.min(focus, last) : last;
@@ -138,13 +176,60 @@ class MountainView {
     });
   }
 
+  // The step a frame shows: a swarm's frames may skip steps, a path's are every step.
+  stepOf(frame) {
+    return this.swarm ? this.swarm.steps[frame] : frame;
+  }
+
   showStep(t) {
     this.step = Math.max(0, Math.min(t, this.lastStep));
     const shown = Math.floor(this.step);
     this.scrubber.value = String(shown);
-    this.stepLabel.textContent = `step ${shown} / ${this.lastStep}`;
-    this.root.dataset.step = String(shown);
+    this.stepLabel.textContent = `step ${this.stepOf(shown)} / ${this.stepOf(this.lastStep)}`;
+    this.root.dataset.step = String(this.stepOf(shown));
     this.draw();
+  }
+
+  // Every swarm ball's place at (fractional) frame t, gliding between frames.
+  swarmAt(t) {
+    const { x, y, z, balls, frames } = this.swarm;
+    const i = Math.min(Math.floor(t), frames - 1);
+    const j = Math.min(i + 1, frames - 1);
+    const f = i === j ? 0 : t - i;
+    const mix = (a) => {
+      const out = new Array(balls);
+      for (let k = 0; k < balls; k++) out[k] = a[i * balls + k] + (a[j * balls + k] - a[i * balls + k]) * f;
+      return out;
+    };
+    return { x: mix(x), y: mix(y), z: mix(z) };
+  }
+
+  // The swarm on the map: dots on a canvas laid over the plot area (a restyle would redraw the contours).
+  drawSwarmMap(at) {
+    const gd = this.plots.map;
+    const layout = gd._fullLayout;
+    if (!layout || !layout.xaxis) return;
+    // the plot area, as the axes place it (a square map is narrower than the margins allow)
+    const size = { l: layout.xaxis._offset, t: layout.yaxis._offset, w: layout.xaxis._length, h: layout.yaxis._length };
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = this.swarmCanvas;
+    Object.assign(canvas.style, { left: `${size.l}px`, top: `${size.t}px`, width: `${size.w}px`, height: `${size.h}px` });
+    if (canvas.width !== Math.round(size.w * ratio)) canvas.width = Math.round(size.w * ratio);
+    if (canvas.height !== Math.round(size.h * ratio)) canvas.height = Math.round(size.h * ratio);
+    const context = canvas.getContext("2d");
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, size.w, size.h);
+    context.lineWidth = 0.6;
+    context.strokeStyle = "#222";
+    for (let k = 0; k < at.x.length; k++) {
+      const px = layout.xaxis.l2p(at.x[k]);
+      const py = layout.yaxis.l2p(at.y[k]);
+      context.beginPath();
+      context.arc(px, py, 3.2, 0, 2 * Math.PI);
+      context.fillStyle = this.swarm.colors[k];
+      context.fill();
+      context.stroke();
+    }
   }
 
   // At most one redraw in flight: a slow frame is skipped, never queued up.
@@ -157,6 +242,14 @@ class MountainView {
     const at = this.positionsAt(this.step);
     const shown = Math.floor(this.step);
     try {
+      if (this.swarm) {
+        const balls = this.swarmAt(this.step);
+        this.moveMountainSwarm(balls);
+        this.drawSwarmMap(balls);
+        const step = this.stepOf(shown);
+        await window.Plotly.relayout(this.plots.loss, { "shapes[0].x0": step, "shapes[0].x1": step });
+        return;
+      }
       this.moveMountainBalls(at);
       const mapBalls = {};
       this.balls.map.forEach((index, k) => {
@@ -199,10 +292,31 @@ class MountainView {
     }, this.balls.mountain);
   }
 
+  // The swarm on the mountain: the same fast path as the balls, for one trace of many points.
+  moveMountainSwarm(at) {
+    const gd = this.plots.mountain;
+    const scene = gd._fullLayout && gd._fullLayout.scene && gd._fullLayout.scene._scene;
+    const trace = gd._fullData && gd._fullData[this.swarmTrace];
+    const object = scene && scene.traces && trace ? scene.traces[trace.uid] : null;
+    if (object && typeof object.update === "function") {
+      Object.assign(trace, at);
+      object.update(trace);
+      scene.glplot.redraw();
+      this.mountainStale = true;
+      return;
+    }
+    window.Plotly.restyle(gd, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+  }
+
   // After a fast animation, tell plotly.js where the balls are so its own state agrees.
   syncMountainBalls() {
     if (!this.mountainStale) return;
     this.mountainStale = false;
+    if (this.swarm) {
+      const at = this.swarmAt(this.step);
+      window.Plotly.restyle(this.plots.mountain, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+      return;
+    }
     const at = this.positionsAt(this.step);
     window.Plotly.restyle(this.plots.mountain, {
       x: at.map((p) => [p.x]), y: at.map((p) => [p.y]), z: at.map((p) => [p.z]),
@@ -245,9 +359,14 @@ class MountainView {
     if (this.listening) return;
     this.listening = true;
     this.plots.map.on("plotly_click", (event) => {
-      const point = this.mapPoint(event);
+      const point = this.mapPoint(this.plots.map, event);
       if (point) this.moveStart(point);
     });
+    // the swarm's canvas follows the map when it is zoomed, panned or resized
+    this.plots.map.on("plotly_afterplot", () => {
+      if (this.swarm) this.drawSwarmMap(this.swarmAt(this.step));
+    });
+
     // plotly.js reports a 3-D "click" while the button is down, so turning the mountain
     // starts with one too: keep the picked point and use it only if the press stayed put
     let pressed = null;
@@ -268,9 +387,24 @@ class MountainView {
     });
   }
 
-  mapPoint(event) {
-    const layout = this.plots.map._fullLayout;
-    const area = this.plots.map.querySelector(".nsewdrag");
+  // The chart above the views: a click picks a learning rate (sweep) or a start (basins).
+  listenToFeature() {
+    if (this.featureListening) return;
+    this.featureListening = true;
+    this.plots.feature.on("plotly_click", (event) => {
+      if (this.featureClick === "lr") {
+        const point = (event.points || []).find((p) => typeof p.x === "number" && p.x > 0);
+        if (point) this.pickRate(point.x);
+      } else if (this.featureClick === "start") {
+        const point = this.mapPoint(this.plots.feature, event);
+        if (point) this.moveStart(point);
+      }
+    });
+  }
+
+  mapPoint(plot, event) {
+    const layout = plot._fullLayout;
+    const area = plot.querySelector(".nsewdrag");
     if (layout && area && event.event) {
       const box = area.getBoundingClientRect();
       return {
@@ -280,6 +414,12 @@ class MountainView {
     }
     const point = event.points && event.points[0];
     return point ? { x: point.x, y: point.y } : null;
+  }
+
+  pickRate(lr) {
+    if (!Number.isFinite(lr) || !this.sendTrigger) return;
+    this.status.textContent = `Using learning rate ${lr.toPrecision(3)}…`;
+    this.sendTrigger("lr", { lr });
   }
 
   moveStart(point) {

@@ -7,11 +7,14 @@ would reset on every slider move; this component keeps one element and calls
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import plotly
 import streamlit as st
 
@@ -40,26 +43,53 @@ _render = st.components.v2.component(
 )
 
 
+def typed_array(values: np.ndarray) -> dict[str, str]:
+    """A numeric array as Plotly 7 sends one: its dtype code and its bytes in base64."""
+    values = np.ascontiguousarray(values)
+    code = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8", np.dtype(np.int32): "i4"}[values.dtype]
+    return {"dtype": code, "bdata": base64.b64encode(values.tobytes()).decode()}
+
+
 def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
-              captions: dict[str, str] | None = None) -> str:
-    """The payload the view draws: the three figures (mountain, map, loss), a revision that
-    names the scene, the step to show (None: roll the balls from the start), whether clicks move
-    the start, and optional captions under the plots."""
+              captions: dict[str, str] | None = None, feature_click: str | None = None,
+              feature_height: int = 460, swarm: dict | None = None) -> str:
+    """The payload the view draws: the three figures (mountain, map, loss) and optionally a
+    "feature" chart above them, a revision that names the scene, the step to show (None: roll the
+    balls from the start), whether clicks move the start, optional captions (mountain, map,
+    feature). feature_click: "lr" (a click on the feature picks a learning rate) or "start".
+    swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser."""
     # the figures are JSON text already: splice them in rather than parse and dump them again
     parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
     options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,
-               "captions": captions or {}}
+               "captions": captions or {}, "feature_click": feature_click, "feature_height": feature_height}
+    if swarm is not None:
+        options["swarm"] = {key: value if key == "colors" else typed_array(value) for key, value in swarm.items()}
     return json.dumps(options)[:-1] + f', "figures": {{{parts}}}}}'
 
 
-def mountain_view(payload: str, on_start_click: Callable[[], None], key: str = VIEW_KEY) -> None:
+def mountain_view(payload: str, on_start_click: Callable[[], None], key: str = VIEW_KEY,
+                  on_lr_click: Callable[[], None] | None = None) -> None:
     """Draw the linked views from a JSON payload (see app.scene.view_payload)."""
-    _render(data=payload, key=key, on_start_change=on_start_click)
+    _render(data=payload, key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore)
 
 
-def clicked_start() -> tuple[float, float] | None:
+def _ignore() -> None:
+    pass
+
+
+def clicked_lr(key: str = VIEW_KEY) -> float | None:
+    """The learning rate the user last clicked on a sweep chart, inside a click callback."""
+    value = st.session_state.get(key)
+    try:
+        lr = float(value["lr"]["lr"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return lr if math.isfinite(lr) and lr > 0 else None
+
+
+def clicked_start(key: str = VIEW_KEY) -> tuple[float, float] | None:
     """The (x, y) the user last clicked on the map or mountain, inside a click callback."""
-    value = st.session_state.get(VIEW_KEY)
+    value = st.session_state.get(key)
     point = value.get("start") if value else None
     try:
         return float(point["x"]), float(point["y"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core import Run, Surface, descend_many
@@ -35,8 +36,21 @@ def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={Surface: lambda s: (s.name, s.formula, s.bounds)})
-def _grid(surface: Surface) -> Grid:
+def scene_grid(surface: Surface) -> Grid:
+    """The surface sampled for drawing (shared by every figure of that surface)."""
     return surface_grid(surface)
+
+
+def scene_figures(settings: Settings, focus: int | None = None) -> dict[str, go.Figure]:
+    """The three figures of a scene (mountain, map, charts); focus as in view_payload."""
+    runs, ghosts = scene_runs(settings), scene_ghosts(settings)
+    surface = mountain_of(settings)
+    grid = scene_grid(surface)
+    return {
+        "mountain": mountain_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
+        "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
+        "loss": loss_figure(surface, runs, ghosts=ghosts),
+    }
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -45,15 +59,12 @@ def view_payload(settings: Settings, focus: int | None = None) -> str:
 
     focus: in step-by-step mode, the step whose arrows are drawn and where the balls wait.
     """
-    runs, ghosts = scene_runs(settings), scene_ghosts(settings)
-    surface = mountain_of(settings)
-    grid = _grid(surface)
-    figures = {
-        "mountain": mountain_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
-        "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
-        "loss": loss_figure(surface, runs, ghosts=ghosts),
-    }
-    return view_json(figures, json.dumps({**asdict(settings), "focus": focus}), step=focus)
+    return view_json(scene_figures(settings, focus), revision(settings, focus=focus), step=focus)
+
+
+def revision(settings: Settings, **extra) -> str:
+    """A text naming a view's content: the browser view redraws when it changes."""
+    return json.dumps({**asdict(settings), **extra})
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -32,7 +32,9 @@ Progress = Callable[[float], None]
 @dataclass(frozen=True, eq=False)
 class BatchRun:
     """positions: (steps + 1, N, 2), NaN from each ball's first non-finite step on; losses:
-    (steps + 1, N) likewise; diverged_at: (N,) the first non-finite step, or -1."""
+    (steps + 1, N) likewise; diverged_at: (N,) the first non-finite step, or -1. Without the
+    whole path (path=False) positions and losses have two rows: the start, and the last finite
+    place of each ball."""
 
     optimizer: str
     lr: float
@@ -73,13 +75,15 @@ def check_starts(starts: Sequence[Sequence[float]] | np.ndarray, steps: int) -> 
 
 def roll_balls(
     surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
-    update: Callable[[int], None], progress: Progress | None = None,
+    update: Callable[[int], None], progress: Progress | None = None, path: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The training loop for a leaf `param` (N, 2) of balls; `update(step)` moves them after each
-    backward pass. Returns positions (steps + 1, N, 2), losses (steps + 1, N) and diverged_at (N,)."""
+    backward pass. Returns positions (steps + 1, N, 2), losses (steps + 1, N) and diverged_at (N,);
+    with path=False only two rows: the start and each ball's last finite place."""
     n, device = len(param), param.device
-    positions = torch.full((steps + 1, n, 2), float("nan"), dtype=torch.float64, device=device)
-    losses = torch.full((steps + 1, n), float("nan"), dtype=torch.float64, device=device)
+    rows = steps + 1 if path else 2
+    positions = torch.full((rows, n, 2), float("nan"), dtype=torch.float64, device=device)
+    losses = torch.full((rows, n), float("nan"), dtype=torch.float64, device=device)
     alive = torch.ones(n, dtype=torch.bool, device=device)
     diverged = torch.full((n,), -1, dtype=torch.long, device=device)
     report_every = max(1, steps // 20)
@@ -90,8 +94,9 @@ def roll_balls(
         finite = torch.isfinite(loss) & torch.isfinite(param).all(dim=1)
         diverged[alive & ~finite] = step
         alive &= finite
-        positions[step] = torch.where(alive[:, None], param.detach(), positions[step])
-        losses[step] = torch.where(alive, loss.detach(), losses[step])
+        row = step if path else min(step, 1)
+        positions[row] = torch.where(alive[:, None], param.detach(), positions[row])
+        losses[row] = torch.where(alive, loss.detach(), losses[row])
         if step == steps or not bool(alive.any()):
             break
         # only the balls still on the mountain carry a loss; the others stay where they were
@@ -110,16 +115,17 @@ def descend_batch(
     surface: Surface, optimizer: str, lr: float, starts: Sequence[Sequence[float]] | np.ndarray,
     steps: int, zero_grad: bool = True, *, hyperparameters: Mapping[str, Any] | None = None,
     schedule: str = "constant", clip_norm: float | None = None, device: str | torch.device = "cpu",
-    progress: Progress | None = None,
+    progress: Progress | None = None, path: bool = True,
 ) -> BatchRun:
     """Run `optimizer` (a real torch.optim one) from every start in `starts` (N, 2) at once.
 
     hyperparameters, schedule, clip_norm: as in core.descend (clipping acts on each ball's own
     gradient). device: where the tensors live. progress: called with the fraction done.
+    path: keep every step (else only the start and the last finite place, for big grids).
     """
     spec = get_optimizer(optimizer)
     check_stride(lr, steps, clip_norm)
-    points = check_starts(starts, steps)
+    points = check_starts(starts, steps if path else 1)
     param = torch.tensor(points, device=check_device(device)).requires_grad_(True)
     torch_optimizer = spec.make([param], lr, hyperparameters)
     scheduler = make_scheduler(schedule, torch_optimizer, lr, steps)
@@ -129,5 +135,5 @@ def descend_batch(
         if scheduler is not None:
             scheduler.step()
 
-    positions, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
+    positions, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, path)
     return BatchRun(spec.name, float(lr), positions, losses, diverged)

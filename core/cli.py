@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .cli_many import MANY_COMMANDS, add_many_commands, run_many
 from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
@@ -27,8 +28,8 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _descent_arguments() -> argparse.ArgumentParser:
-    """The flags `descend` and `code` share: one descent, fully described."""
+def _scene_arguments() -> argparse.ArgumentParser:
+    """The flags every run shares: the mountain, the start, the steps and the training loop."""
     shared = argparse.ArgumentParser(add_help=False)
     mountain = shared.add_mutually_exclusive_group(required=True)
     mountain.add_argument("--surface", metavar="NAME", choices=list(SURFACES),
@@ -37,10 +38,6 @@ def _descent_arguments() -> argparse.ArgumentParser:
                           help='your own f(x, y), for example "x^2 + 3*sin(y)" (quote it)')
     shared.add_argument("--bounds", type=float, nargs=4, metavar=("X0", "X1", "Y0", "Y1"),
                         help="with --expr: the x and y ranges (default: -5 5 -5 5)")
-    shared.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
-                        help=f"one of: {', '.join(OPTIMIZERS)}")
-    shared.add_argument("--lr", type=float, metavar="LR",
-                        help="learning rate (default: the surface's suggested one)")
     shared.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"),
                         help="start point (default: the surface's suggested one)")
     shared.add_argument("--steps", type=int, default=100, metavar="N",
@@ -51,6 +48,16 @@ def _descent_arguments() -> argparse.ArgumentParser:
                         help=f"learning-rate schedule, one of: {', '.join(SCHEDULES)} (default: constant)")
     shared.add_argument("--clip-norm", type=float, metavar="MAX",
                         help="clip p.grad to this norm before each step (clip_grad_norm_)")
+    return shared
+
+
+def _optimizer_arguments() -> argparse.ArgumentParser:
+    """One optimizer, its learning rate and its hyperparameters."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
+                        help=f"one of: {', '.join(OPTIMIZERS)}")
+    shared.add_argument("--lr", type=float, metavar="LR",
+                        help="learning rate (default: the surface's suggested one)")
     tuning = shared.add_argument_group("optimizer hyperparameters (PyTorch's defaults unless given)")
     for name in ("momentum", "dampening", "weight_decay", "eps", "alpha", "lr_decay"):
         low, high = RANGES[name]
@@ -69,19 +76,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     commands.add_parser("surfaces", help="list the surfaces with their bounds, start and minima")
-    shared = _descent_arguments()
+    scene, optimizer = _scene_arguments(), _optimizer_arguments()
+    shared = [scene, optimizer]
     run = commands.add_parser(
-        "descend", parents=[shared],
+        "descend", parents=shared,
         help="print the path of one optimizer as CSV or JSON",
         description="Print one optimizer's path: one row per position, row 0 is the start.",
     )
     run.add_argument("--format", choices=("csv", "json"), default="csv",
                      help="output format (default: csv)")
     commands.add_parser(
-        "code", parents=[shared],
+        "code", parents=shared,
         help="print the runnable PyTorch script for these settings",
         description="Print a PyTorch script that, run on its own, prints the same path as descend.",
     )
+    add_many_commands(commands, scene, optimizer)
     return parser
 
 
@@ -158,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         surface = _surface(args)
+        if args.command in MANY_COMMANDS:
+            return run_many(args, surface, _options(args) if args.command != "sweep" else {}, sys.stdout)
     except LossMountainError as error:
         parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
     settings = (surface, args.optimizer, surface.lr if args.lr is None else args.lr,

@@ -71,3 +71,16 @@ def test_too_much_work_and_missing_devices_are_refused():
             descend_batch(get_surface("bowl"), "sgd", 0.1, [(1.0, 2.0)], 10, device="cuda")
     with pytest.raises(LossMountainError, match="finite"):
         descend_batch(get_surface("bowl"), "sgd", 0.1, [(float("nan"), 2.0)], 10)
+
+
+def test_without_the_path_only_the_start_and_the_last_finite_place_are_kept():
+    surface = get_surface("bowl")
+    starts = [(1.0, 1.0), (1e150, 0.0), (1e300, 0.0), (0.5, -0.2)]
+    whole = descend_batch(surface, "sgd", 1.5, starts, 40)
+    ends = descend_batch(surface, "sgd", 1.5, starts, 40, path=False)
+    assert ends.positions.shape == (2, 4, 2)
+    np.testing.assert_array_equal(ends.positions[0], whole.positions[0])
+    np.testing.assert_array_equal(ends.diverged_at, whole.diverged_at)
+    for k, diverged in enumerate(whole.diverged_at):
+        last = 40 if diverged < 0 else diverged - 1
+        np.testing.assert_array_equal(ends.positions[1 if last else 0, k], whole.positions[last, k])

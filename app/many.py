@@ -1,0 +1,238 @@
+"""The page "Many balls": a learning-rate sweep, basins of attraction and a swarm, all from the
+sidebar's scene, each computed as one batch of balls (core.sweep, core.basins, core.swarm)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from core import OPTIMIZERS, LossMountainError
+from core.basin_figures import basin_figure
+from core.basins import DIVERGED, STILL_ROLLING, Basins, basins
+from core.sweep import REGIMES, Sweep, lr_grid, lr_sweep
+from core.sweep_figures import sweep_figure
+from core.swarm import Swarm, swarm
+from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
+
+from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr
+from app.lessons import lr_picture
+from app.mountain_view import clicked_lr, clicked_start, mountain_view, view_json
+from app.mountains import mountain_of
+from app.scene import revision, scene_figures, scene_grid, scene_runs, stability_limit
+from app.settings import Settings
+
+MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
+VIEW_KEY = "many_view"
+SWEEP_COUNTS = (16, 32, 64, 128, 256)
+TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
+BASIN_RESOLUTIONS = (51, 101, 151, 201)
+MAX_SWARM = 1000
+DEFAULTS = {"many_mode": "sweep", "sweep_range": (1e-4, 10.0), "sweep_count": 64, "sweep_tolerance": 1e-3,
+            "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
+
+
+def _progress(text: str):
+    """A progress bar and the callback core calls with the fraction done."""
+    bar = st.progress(0.0, text=text)
+    return bar, lambda done: bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
+
+
+# each view's runs ignore the learning rate where they do not use it, so clicking a rate on the
+# sweep reuses the sweep; every cache is bounded so a long class does not grow the server
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
+    bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
+    result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
+                      lr_grid(low, high, count), settings.zero_grad, tolerance=tolerance, progress=progress,
+                      **settings.options())
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
+    bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
+    options = settings.options()
+    result = basins(mountain_of(settings), optimizer, settings.lr, settings.steps, resolution, settings.zero_grad,
+                    hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
+                    clip_norm=options["clip_norm"], progress=progress)
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
+    bar, progress = _progress(f"Rolling {size} balls from random starts…")
+    options = settings.options()
+    result = swarm(mountain_of(settings), optimizer, settings.lr, settings.steps, size, seed, settings.zero_grad,
+                   hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
+                   clip_norm=options["clip_norm"], progress=progress)
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float) -> str:
+    sweep = _sweep(replace(settings, lr=1.0), low, high, count, tolerance)
+    figures = {**scene_figures(settings), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
+    captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
+                           "learning rate. Click a learning rate to roll the balls at it below."}
+    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance]),
+                     captions=captions, feature_click="lr")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool) -> str:
+    result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
+    surface = mountain_of(settings)
+    runs = [run for run in scene_runs(replace(settings, optimizers=(optimizer,)))]
+    figures = {**scene_figures(replace(settings, optimizers=(optimizer,))),
+               "feature": basin_figure(surface, result, scene_grid(surface), runs, show_jumps=jumps)}
+    captions = {"feature": "Every pixel is a start; its colour says where a ball from there ends. "
+                           "Click the map to start your ball there."}
+    return view_json(figures, revision(settings, view="basins", basins=[optimizer, resolution, jumps]),
+                     captions=captions, feature_click="start", feature_height=560)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _swarm_payload(settings: Settings, optimizer: str, size: int, seed: int) -> str:
+    result = _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
+    surface = mountain_of(settings)
+    grid = scene_grid(surface)
+    figures = {"mountain": swarm_mountain_figure(result, surface, grid), "map": swarm_map_figure(result, surface, grid),
+               "loss": swarm_loss_figure(result, surface)}
+    captions = {"mountain": "Drag to turn the mountain · each ball's colour is where it ends",
+                "map": "The map from above: the swarm rolls here too"}
+    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed]),
+                     captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))
+
+
+def _on_rate_click() -> None:
+    lr = clicked_lr(VIEW_KEY)
+    if lr is not None:
+        st.session_state.lr = nearest_lr(lr)
+
+
+def _on_start_click() -> None:
+    point = clicked_start(VIEW_KEY)
+    if point is not None:
+        move_start(*point)
+
+
+def _sweep_sentences(sweep: Sweep) -> str:
+    lines = []
+    for k, name in enumerate(sweep.optimizers):
+        spec = OPTIMIZERS[name]
+        regimes = sweep.regimes[k]
+        right = sweep.lrs[regimes == REGIMES.index("just right")]
+        off = sweep.lrs[regimes == REGIMES.index("diverged")]
+        dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
+        if right.size:
+            best = sweep.best_lr(name)
+            fastest = int(sweep.reached_at[k][np.argmin(np.abs(sweep.lrs - best))])
+            text = (f"reaches the tolerance from lr {right.min():.3g} to {right.max():.3g}, fastest at "
+                    f"{best:.3g} ({fastest} steps)")
+        else:
+            text = f"never reaches the tolerance in {sweep.steps} steps at these rates"
+        text += f"; diverges from lr {off.min():.3g} up." if off.size else "; never diverges here."
+        lines.append(f"{dot} {text}")
+    return "  \n".join(lines)
+
+
+def _sweep_view(settings: Settings) -> None:
+    a, b, c = st.columns([3, 1, 1])
+    a.select_slider("Learning rates from … to …", LR_OPTIONS, key="sweep_range", format_func=lambda v: f"{v:g}")
+    b.selectbox("How many rates", SWEEP_COUNTS, key="sweep_count")
+    c.selectbox("Reached = loss within", TOLERANCES, key="sweep_tolerance", format_func=lambda v: f"{v:g} of the way",
+                help="A ball has reached the minimum once its loss has come this close, as a fraction of "
+                     "the way from the start's loss down to the minimum's.")
+    state = st.session_state
+    low, high = (float(v) for v in state.sweep_range)
+    if low >= high:
+        st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
+        return
+    count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
+    mountain_view(_sweep_payload(settings, low, high, count, tolerance), _on_start_click, key=VIEW_KEY,
+                  on_lr_click=_on_rate_click)
+    st.markdown(_sweep_sentences(_sweep(replace(settings, lr=1.0), low, high, count, tolerance)),
+                unsafe_allow_html=True)
+    st.caption("**Too small**: the ball is still crawling when the steps run out. **Just right**: it reaches "
+               "the minimum. **Too big**: it overshoots and bounces, or lands somewhere else. **Diverged**: "
+               "each step overshoots further until it flies off the mountain. The purple line is plain "
+               "gradient descent's limit 2/λmax at the minimum nearest your start.")
+
+
+def _optimizer_choice(settings: Settings, key: str) -> str:
+    choices = list(settings.optimizers or OPTIMIZERS)
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = choices[0]
+    return st.selectbox("Optimizer", choices, key=key, format_func=lambda name: OPTIMIZERS[name].label)
+
+
+def _basins_view(settings: Settings) -> None:
+    a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
+    with a:
+        optimizer = _optimizer_choice(settings, "basin_optimizer")
+    b.selectbox("Starts a side", BASIN_RESOLUTIONS, key="basin_resolution",
+                format_func=lambda n: f"{n} × {n} = {n * n:,}")
+    c.toggle("Dot the starts that end in a farther valley", key="basin_jumps")
+    state = st.session_state
+    resolution = int(state.basin_resolution)
+    mountain_view(_basins_payload(settings, optimizer, resolution, bool(state.basin_jumps)), _on_start_click,
+                  key=VIEW_KEY)
+    result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
+    spec = OPTIMIZERS[optimizer]
+    known = sum(result.ends.known)
+    in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
+    st.markdown(
+        f"With **{spec.label}** at lr **{settings.lr:g}** for {settings.steps} steps: **{in_minimum:.0%}** of the "
+        f"starts end in a global minimum, **{result.share(STILL_ROLLING):.0%}** are still moving and "
+        f"**{result.share(DIVERGED):.0%}** fly off. Of those that reach a minimum, "
+        f"**{result.far_valley_share:.0%}** end in one that is *not* the nearest to where they started: "
+        "their first strides were so long that they jumped right over the nearest valley and ended up in "
+        "another. Try a bigger learning rate, or momentum, and watch the colours fray.")
+
+
+def _swarm_view(settings: Settings) -> None:
+    a, b, c = st.columns([1, 2, 1], vertical_alignment="bottom")
+    with a:
+        optimizer = _optimizer_choice(settings, "swarm_optimizer")
+    b.slider("Balls", 10, MAX_SWARM, key="swarm_size", step=10)
+    c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
+    state = st.session_state
+    size, seed = int(state.swarm_size), int(state.swarm_seed)
+    mountain_view(_swarm_payload(settings, optimizer, size, seed), _on_start_click, key=VIEW_KEY)
+    result = _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
+    labels = result.ends.labels
+    known = sum(result.ends.known)
+    shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),
+              "stop on another flat spot": np.mean(labels >= known),
+              "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}
+    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls at lr **{settings.lr:g}**: "
+                + ", ".join(f"**{share:.0%}** {what}" for what, share in shares.items() if share) + ". "
+                "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
+
+
+def many_page() -> None:
+    """Many descents at once, from the sidebar's scene."""
+    state = st.session_state
+    state.page = "many"
+    for key, value in DEFAULTS.items():
+        state.setdefault(key, value)
+    settings = controls_ui(lr_picture)
+    surface = mountain_of(settings)
+    st.markdown(f"### 🐝 Many balls at once · {surface.title}")
+    mode = st.segmented_control("View", list(MODES), key="many_mode", format_func=MODES.get, required=True,
+                                label_visibility="collapsed")
+    if mode != "sweep" and not settings.optimizers:
+        st.caption("No optimizer is chosen in the sidebar: pick one here.")
+    if mode == "sweep" and not settings.optimizers:
+        st.info("Pick at least one optimizer in the sidebar to sweep its learning rate.")
+        return
+    try:
+        {"sweep": _sweep_view, "basins": _basins_view, "swarm": _swarm_view}[mode or "sweep"](settings)
+    except LossMountainError as error:
+        st.error(f"That setting does not work here: {error}", icon="⚠️")
+

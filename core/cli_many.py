@@ -1,0 +1,114 @@
+"""`python -m core sweep | basins | swarm`: many balls at once, printed as CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from typing import TextIO
+
+import numpy as np
+
+from .basin_figures import ending
+from .basins import Ends, basins
+from .grid import DEFAULT_RESOLUTION
+from .optimizers import OPTIMIZERS
+from .surfaces import Surface
+from .sweep import DEFAULT_RATES, DEFAULT_TOLERANCE, REGIMES, lr_grid, lr_sweep
+from .swarm import DEFAULT_SWARM, swarm
+
+MANY_COMMANDS = ("sweep", "basins", "swarm")
+
+
+def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argparse.ArgumentParser) -> None:
+    """Add the sweep, basins and swarm subcommands to the CLI's subparsers."""
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default: csv)")
+    output.add_argument("--device", default="cpu", metavar="DEVICE",
+                        help="where the tensors live: cpu (default), cuda, cuda:1, mps")
+    sweep = commands.add_parser(
+        "sweep", parents=[scene, output], help="every optimizer at many learning rates: final loss and regime",
+        description="Run each optimizer from one start at many learning rates (a log grid); print one row "
+                    "per optimizer and rate: final loss, steps to the tolerance, diverged step, regime.")
+    sweep.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
+                       choices=list(OPTIMIZERS), help=f"any of: {', '.join(OPTIMIZERS)} (default: sgd momentum adam)")
+    sweep.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 10.0), metavar=("LOW", "HIGH"),
+                       help="the learning rates' range (default: 1e-4 10)")
+    sweep.add_argument("--rates", type=int, default=DEFAULT_RATES, metavar="N",
+                       help=f"how many learning rates (default: {DEFAULT_RATES})")
+    sweep.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="F",
+                       help="reached = loss within this fraction of the way from the start's loss to the "
+                            f"minimum (default: {DEFAULT_TOLERANCE:g})")
+    grid = commands.add_parser(
+        "basins", parents=[scene, optimizer, output], help="which valley a ball from each start of a grid ends in",
+        description="Start a ball at every point of a grid over the surface and print where each one ends.")
+    grid.add_argument("--resolution", type=int, default=DEFAULT_RESOLUTION, metavar="N",
+                      help=f"starts a side (default: {DEFAULT_RESOLUTION})")
+    crowd = commands.add_parser(
+        "swarm", parents=[scene, optimizer, output], help="many balls from random starts: where each one ends",
+        description="Roll balls from random starts at once; print each ball's start, end and ending.")
+    crowd.add_argument("--balls", type=int, default=DEFAULT_SWARM, metavar="N",
+                       help=f"how many balls (default: {DEFAULT_SWARM})")
+    crowd.add_argument("--seed", type=int, default=0, metavar="S", help="which random starts (default: 0)")
+
+
+def _csv(out: TextIO, header: tuple[str, ...], rows) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def _number(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _classes(ends: Ends) -> list[dict]:
+    return [{"label": label, "ending": ending(ends, label), "share": float(np.mean(ends.labels == label))}
+            for label in sorted(set(ends.labels.tolist()))]
+
+
+def run_many(args: argparse.Namespace, surface: Surface, options: dict, out: TextIO) -> int:
+    """Run the sweep, basins or swarm command for parsed `args`; prints to `out`, returns 0."""
+    start = surface.start if args.start is None else args.start
+    zero_grad = not args.no_zero_grad
+    if args.command == "sweep":
+        low, high = args.lr_range
+        result = lr_sweep(surface, args.optimizers, start, args.steps, lr_grid(low, high, args.rates), zero_grad,
+                          schedule=args.schedule, clip_norm=args.clip_norm, tolerance=args.tolerance,
+                          device=args.device)
+        rows = [(name, repr(float(lr)), _number(result.losses[-1, k, i]), int(result.reached_at[k, i]),
+                 int(result.diverged_at[k, i]), REGIMES[result.regimes[k, i]])
+                for k, name in enumerate(result.optimizers) for i, lr in enumerate(result.lrs)]
+        header = ("optimizer", "lr", "final_loss", "reached_at", "diverged_at", "regime")
+        summary = {"surface": surface.name, "start": list(result.start), "steps": result.steps,
+                   "tolerance": result.tolerance,
+                   "best_lr": {name: result.best_lr(name) for name in result.optimizers}}
+    else:
+        lr = surface.lr if args.lr is None else args.lr
+        if args.command == "basins":
+            result = basins(surface, args.optimizer, lr, args.steps, args.resolution, zero_grad, device=args.device,
+                            **options)
+            gx, gy = np.meshgrid(result.xs, result.ys)
+            labels = result.ends.labels
+            rows = [(repr(float(x)), repr(float(y)), int(label), ending(result.ends, int(label)))
+                    for x, y, label in zip(gx.ravel(), gy.ravel(), labels)]
+            header = ("start_x", "start_y", "label", "ending")
+            summary = {"surface": surface.name, "optimizer": result.optimizer, "lr": result.lr,
+                       "steps": result.steps, "far_valley_share": result.far_valley_share,
+                       "classes": _classes(result.ends)}
+        else:
+            result = swarm(surface, args.optimizer, lr, args.steps, args.balls, args.seed, zero_grad,
+                           device=args.device, **options)
+            final = np.where(result.diverged_at >= 0, np.nan, 0)[:, None] + result.positions[-1]
+            rows = [(k, *(repr(float(v)) for v in result.positions[0, k]), *(_number(v) for v in final[k]),
+                     _number(result.losses[-1, k]), int(result.diverged_at[k]),
+                     ending(result.ends, int(result.ends.labels[k]))) for k in range(len(final))]
+            header = ("ball", "start_x", "start_y", "end_x", "end_y", "final_loss", "diverged_at", "ending")
+            summary = {"surface": surface.name, "optimizer": result.optimizer, "lr": result.lr,
+                       "steps": result.steps, "seed": result.seed, "classes": _classes(result.ends)}
+    if args.format == "json":
+        json.dump({**summary, "rows": [dict(zip(header, row)) for row in rows]}, out, indent=1)
+        out.write("\n")
+    else:
+        _csv(out, header, rows)
+    return 0
