@@ -29,7 +29,7 @@ SWEEP_COUNTS = (16, 32, 64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
 BASIN_RESOLUTIONS = (51, 101, 151, 201)
 MAX_SWARM = 1000
-DEFAULTS = {"many_mode": "sweep", "sweep_range": (1e-4, 10.0), "sweep_count": 64, "sweep_tolerance": 1e-3,
+DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
             "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
 
 
@@ -143,13 +143,20 @@ def _sweep_sentences(sweep: Sweep) -> str:
 
 def _sweep_view(settings: Settings) -> None:
     a, b, c = st.columns([3, 1, 1])
-    a.select_slider("Learning rates from … to …", LR_OPTIONS, key="sweep_range", format_func=lambda v: f"{v:g}")
+    state = st.session_state
+
+    def keep_range() -> None:
+        state.sweep_low, state.sweep_high = state.range_of_sweep
+
+    # a range slider turns single when its value is re-saved across pages, so the two ends are kept
+    # as plain values and the slider (keyed outside the kept keys) starts from them
+    a.select_slider("Learning rates from … to …", LR_OPTIONS, value=(state.sweep_low, state.sweep_high),
+                    key="range_of_sweep", on_change=keep_range, format_func=lambda v: f"{v:g}")
     b.selectbox("How many rates", SWEEP_COUNTS, key="sweep_count")
     c.selectbox("Reached = loss within", TOLERANCES, key="sweep_tolerance", format_func=lambda v: f"{v:g} of the way",
                 help="A ball has reached the minimum once its loss has come this close, as a fraction of "
                      "the way from the start's loss down to the minimum's.")
-    state = st.session_state
-    low, high = (float(v) for v in state.sweep_range)
+    low, high = float(state.sweep_low), float(state.sweep_high)
     if low >= high:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return

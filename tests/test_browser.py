@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 
 CAMERA = ("() => { const gd = document.querySelector('.lm-mountain');"
           " return gd._fullLayout.scene._scene.getCamera().eye; }")
-REVISION = "() => document.querySelector('.lm-root').dataset.revision"
+# null-safe: while Streamlit reruns, the view may be briefly re-mounted
+REVISION = "() => { const r = document.querySelector('.lm-root'); return r ? r.dataset.revision : null; }"
 FIRST_PATH_X = ("() => { const gd = document.querySelector('.lm-map');"
                 " const path = gd._fullData.find(t => t.meta && t.meta.role === 'path');"
                 " return Array.from(path.x); }")
@@ -38,7 +39,8 @@ def slider_values(page):
 
 
 def wait_for_new_revision(page, old):
-    page.wait_for_function(f"() => ({REVISION})() !== {json.dumps(old)}", timeout=60_000)
+    page.wait_for_function(f"() => {{ const now = ({REVISION})(); return !!now && now !== {json.dumps(old)}; }}",
+                           timeout=60_000)
     page.wait_for_function(VIEW_READY, timeout=60_000)
 
 

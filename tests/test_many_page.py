@@ -1,0 +1,74 @@
+"""The page "Many balls" in AppTest: each view's payload holds the right figures and data."""
+
+import numpy as np
+import pytest
+
+from core import get_surface
+from core.sweep import lr_grid, lr_sweep
+from tests.pages import open_page, view_payload
+from tests.plotly_json import decode
+
+
+@pytest.fixture()
+def app():
+    return open_page("app.many", "many_page")
+
+
+def _texts(app):
+    return " ".join(m.value for m in app.markdown)
+
+
+def test_the_sweep_is_drawn_above_the_balls_and_a_click_picks_a_rate(app):
+    assert not app.exception
+    payload = view_payload(app)
+    assert payload["feature_click"] == "lr" and set(payload["figures"]) == {"mountain", "map", "loss", "feature"}
+    ribbon = next(t for t in payload["figures"]["feature"]["data"] if t["type"] == "heatmap")
+    expected = lr_sweep(get_surface("himmelblau"), ["sgd", "momentum", "adam"], (0.0, 0.0), 150,
+                        lr_grid(1e-4, 10.0, 64))
+    np.testing.assert_array_equal(decode(ribbon["z"]).reshape(3, 64), expected.regimes)
+    for label in ("SGD", "Momentum", "Adam"):
+        assert f"**{label}** reaches the tolerance" in _texts(app)
+    # a new learning rate moves the marks and the balls, not the sweep
+    app.session_state["lr"] = 0.1
+    app.run()
+    moved = view_payload(app)["figures"]["feature"]["data"]
+    assert [t["x"][0] for t in moved if t.get("name", "").startswith("your lr")] == [0.1, 0.1]
+    assert next(t for t in moved if t["type"] == "heatmap")["z"] == ribbon["z"]
+
+
+def test_a_range_of_one_rate_is_refused_with_a_message(app):
+    app.select_slider(key="range_of_sweep").set_range(0.01, 0.01).run()
+    assert not app.exception
+    assert "wider than one value" in app.warning[0].value
+
+
+def test_the_basins_map_colours_every_start(app):
+    app.session_state["many_mode"] = "basins"
+    app.run()
+    assert not app.exception
+    payload = view_payload(app)
+    assert payload["feature_click"] == "start"
+    heatmap = payload["figures"]["feature"]["data"][0]
+    assert decode(heatmap["z"]).size == 101 * 101
+    assert "end in a global minimum" in _texts(app) and "jumped right over the nearest valley" in _texts(app)
+
+
+def test_the_swarm_sends_every_balls_frames(app):
+    app.session_state["many_mode"] = "swarm"
+    app.session_state["swarm_size"] = 120
+    app.run()
+    assert not app.exception
+    swarm = view_payload(app)["swarm"]
+    steps = decode(swarm["steps"])
+    assert len(swarm["colors"]) == 120 and steps[0] == 0 and steps[-1] == 150
+    assert decode(swarm["x"]).size == 120 * len(steps)
+    assert "Of 120 **SGD** balls" in _texts(app)
+
+
+def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app):
+    app.session_state["optimizers"] = []
+    app.run()
+    assert "Pick at least one optimizer" in app.info[0].value
+    app.session_state["many_mode"] = "basins"
+    app.run()
+    assert not app.exception and len(app.selectbox(key="basin_optimizer").options) == 7
