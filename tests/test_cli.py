@@ -87,7 +87,7 @@ def test_a_diverged_run_prints_its_finite_rows_and_says_so():
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1"], "expected 2 arguments"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--format", "xml"], "invalid choice: 'xml'"),
     (["descend", "--optimizer", "sgd"], "one of the arguments --surface --expr is required"),
-    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'descend', 'code')"),
+    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'descend', 'code', 'sweep', 'basins', 'swarm')"),
     ([], "the following arguments are required: command"),
 ])
 def test_mistakes_are_one_line_and_exit_2(args, message, capsys):
