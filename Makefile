@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench screenshot clean
+.PHONY: run test bench bench-quick screenshot clean
 
 # stamp files: reinstall only when the pinned requirements change
 $(VENV)/.app: requirements.txt
@@ -21,8 +21,17 @@ run: $(VENV)/.app
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
+# speed against straightforward baselines, printed as tables (see docs/PERFORMANCE.md)
 bench: $(VENV)/.dev
 	$(PY) -m bench.explorer
+	$(PY) -m bench.many
+	$(PY) -m bench.landscape
+
+# the same, fewer repeats: CI runs it to prove the benchmarks work, not to judge the times
+bench-quick: $(VENV)/.dev
+	$(PY) -m bench.explorer --quick
+	$(PY) -m bench.many --quick
+	$(PY) -m bench.landscape --quick
 
 screenshot: $(VENV)/.dev
 	$(PY) -m scripts.screenshot docs

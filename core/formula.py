@@ -122,14 +122,14 @@ class _Compiler:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.fail(f"a {type(node.value).__name__} value", node, "only numbers, x and y are allowed")
             value = float(node.value) if abs(node.value) < 1e308 else math.inf
-            return (lambda x, y: torch.tensor(value, dtype=x.dtype)), repr(value)
+            return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), repr(value)
         if isinstance(node, ast.Name):
             if node.id in VARIABLES:
                 index = VARIABLES.index(node.id)
                 return (lambda x, y: (x, y)[index]), node.id
             if node.id in CONSTANTS:
                 value = CONSTANTS[node.id]
-                return (lambda x, y: torch.tensor(value, dtype=x.dtype)), f"math.{node.id}"
+                return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), f"math.{node.id}"
             if node.id in FUNCTIONS:
                 raise self.fail(f"`{node.id}` without brackets", node, f"it is a function: write {node.id}(…)")
             raise self.fail(f"unknown name `{node.id}`", node, "use x and y (and the constants pi and e)")
