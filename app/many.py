@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
-from core.basin_figures import basin_figure
+from core.basin_figures import basin_figure, percent
 from core.basins import DIVERGED, STILL_ROLLING, Basins, basins
 from core.sweep import REGIMES, Sweep, lr_grid, lr_sweep
 from core.sweep_figures import sweep_figure
@@ -194,10 +194,10 @@ def _basins_view(settings: Settings) -> None:
     known = sum(result.ends.known)
     in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
     st.markdown(
-        f"With **{spec.label}** at lr **{settings.lr:g}** for {settings.steps} steps: **{in_minimum:.0%}** of the "
-        f"starts end in a global minimum, **{result.share(STILL_ROLLING):.0%}** are still moving and "
-        f"**{result.share(DIVERGED):.0%}** fly off. Of those that reach a minimum, "
-        f"**{result.far_valley_share:.0%}** end in one that is *not* the nearest to where they started: "
+        f"With **{spec.label}** at lr **{settings.lr:g}** for {settings.steps} steps: **{percent(in_minimum)}** of "
+        f"the starts end in a global minimum, **{percent(result.share(STILL_ROLLING))}** are still moving and "
+        f"**{percent(result.share(DIVERGED))}** fly off. Of those that reach a minimum, "
+        f"**{percent(result.far_valley_share)}** end in one that is *not* the nearest to where they started: "
         "their first strides were so long that they jumped right over the nearest valley and ended up in "
         "another. Try a bigger learning rate, or momentum, and watch the colours fray.")
 
@@ -218,7 +218,7 @@ def _swarm_view(settings: Settings) -> None:
               "stop on another flat spot": np.mean(labels >= known),
               "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}
     st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls at lr **{settings.lr:g}**: "
-                + ", ".join(f"**{share:.0%}** {what}" for what, share in shares.items() if share) + ". "
+                + ", ".join(f"**{percent(share)}** {what}" for what, share in shares.items() if share) + ". "
                 "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
 
 

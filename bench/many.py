@@ -10,7 +10,6 @@ timed on a random sample of the runs and scaled to all of them, as printed. Time
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np

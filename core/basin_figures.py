@@ -74,7 +74,7 @@ def basin_figure(
         traces.append(go.Scattergl(
             x=basins.xs[cols], y=basins.ys[rows], mode="markers", hoverinfo="skip",
             marker=dict(size=2.5, color="rgba(20,20,20,0.55)"),
-            name=f"· jumped to a farther valley ({basins.far_valley_share:.0%} of those in a minimum)",
+            name=f"· jumped to a farther valley ({percent(basins.far_valley_share)} of those in a minimum)",
         ))
     minima = np.array(surface.minima)
     traces.append(go.Scatter(
@@ -86,11 +86,12 @@ def basin_figure(
         share = basins.share(label)
         if share == 0 or (label >= 0 and not basins.ends.known[label]):
             continue
-        traces.append(_legend_square(colors[label], f"{ending(basins.ends, label)} · {share:.0%}"))
+        traces.append(_legend_square(colors[label], f"{ending(basins.ends, label)} · {percent(share)}"))
     flat = [label for label, known in enumerate(basins.ends.known) if not known]
     if flat:
         share = float(np.isin(basins.ends.labels, flat).mean())
-        traces.append(_legend_square(FLAT_COLORS[0], f"stuck on another flat spot ({len(flat)} places) · {share:.0%}"))
+        traces.append(_legend_square(FLAT_COLORS[0], f"stuck on another flat spot ({len(flat)} places) · "
+                                                     f"{percent(share)}"))
     for run in runs:
         spec = get_optimizer(run.optimizer)
         (x0, x1), (y0, y1) = surface.bounds
@@ -110,13 +111,18 @@ def basin_figure(
     figure = go.Figure(traces)
     figure.update_layout(
         font=FONT, margin=dict(l=45, r=10, t=10, b=40), plot_bgcolor="white", uirevision=surface.name,
-        legend=dict(x=1.02, y=1.0, yanchor="top", title=dict(text="where the ball from each start ends")),
+        legend=dict(x=1.02, y=0.94, yanchor="top", title=dict(text="where the ball from each start ends")),
         xaxis=dict(title="start x (click to start there)", range=[x0, x1], constrain="domain", showgrid=False,
                    zeroline=False),
         yaxis=dict(title="start y", range=[y0, y1], scaleanchor="x", constrain="domain", showgrid=False,
                    zeroline=False),
     )
     return figure
+
+
+def percent(share: float) -> str:
+    """A share in whole percent, where a few starts out of thousands still show as "<1%"."""
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
 def _legend_square(color: str, name: str) -> go.Scatter:

@@ -117,8 +117,10 @@ def swarm_loss_figure(swarm: Swarm, surface: Surface) -> go.Figure:
     figure.update_xaxes(range=[0, swarm.steps])
     finite = gaps[np.isfinite(gaps)]
     if finite.size:
+        # a ball leaping away would stretch the axis to 1e100: stop a thousand times above the starts
+        top = min(float(finite.max()), 1e3 * float(np.nanmax(gaps[0])))
         figure.update_yaxes(range=[float(np.log10(max(finite.min(), LOSS_FLOOR))) - 0.3,
-                                   float(np.log10(finite.max())) + 0.3], row=1, col=1)
+                                   float(np.log10(top)) + 0.3], row=1, col=1)
     return figure
 
 

@@ -1,6 +1,6 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/    # explorer, step-by-step, zero-grad, fit-data and network .png
+    python -m scripts.screenshot docs/    # explorer, step-by-step, zero-grad, fit-data, network, many-*.png
 """
 
 import sys
@@ -39,7 +39,28 @@ def main(folder: str) -> None:
             page.goto(f"{url}/{path}")
             page.wait_for_function(VIEW_READY, timeout=120_000)
             page.screenshot(path=out / name)
-    print(f"wrote explorer.png, step-by-step.png, zero-grad.png, fit-data.png and network.png in {out}")
+        _many_balls(page, url, out)
+    print(f"wrote explorer.png, step-by-step.png, zero-grad.png, fit-data.png, network.png and "
+          f"many-sweep.png, many-basins.png, many-swarm.png in {out}")
+
+
+def _many_balls(page, url: str, out: Path) -> None:
+    """The page "Many balls": the sweep, Momentum's basins on Himmelblau, a swarm mid-roll."""
+    page.goto(f"{url}/many")
+    page.wait_for_function(VIEW_READY, timeout=120_000)
+    page.screenshot(path=out / "many-sweep.png")
+    _after(page, lambda: page.get_by_text("Basins of attraction").click())
+    page.locator('[data-testid="stSelectbox"]', has_text="Optimizer").click()
+    _after(page, lambda: page.get_by_role("option", name="Momentum").click())
+    page.screenshot(path=out / "many-basins.png")
+    _after(page, lambda: page.get_by_text("Swarm", exact=True).click())
+    page.locator('[data-testid="stSelectbox"]', has_text="Optimizer").click()
+    _after(page, lambda: page.get_by_role("option", name="Momentum").click())
+    # pause the swarm a few steps in, while the balls are on their way
+    page.evaluate("() => { const s = document.querySelector('.lm-scrub'); s.value = '12';"
+                  " s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=out / "many-swarm.png")
 
 
 if __name__ == "__main__":
