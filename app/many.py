@@ -130,13 +130,16 @@ def _sweep_sentences(sweep: Sweep) -> str:
         off = sweep.lrs[regimes == REGIMES.index("diverged")]
         dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
         if right.size:
-            best = sweep.best_lr(name)
-            fastest = int(sweep.reached_at[k][np.argmin(np.abs(sweep.lrs - best))])
-            text = (f"reaches the tolerance from lr {right.min():.3g} to {right.max():.3g}, fastest at "
-                    f"{best:.3g} ({fastest} steps)")
+            best = int(np.argmin(np.abs(sweep.lrs - sweep.best_lr(name))))
+            # the unbroken band of working rates around the fastest one
+            works = regimes == REGIMES.index("just right")
+            low = best - np.argmin(works[best::-1]) + 1 if not works[:best + 1].all() else 0
+            high = best + np.argmin(works[best:]) - 1 if not works[best:].all() else len(works) - 1
+            text = (f"reaches the tolerance at every rate from {sweep.lrs[low]:.3g} to {sweep.lrs[high]:.3g}, "
+                    f"fastest at {sweep.lrs[best]:.3g} ({int(sweep.reached_at[k][best])} steps)")
         else:
             text = f"never reaches the tolerance in {sweep.steps} steps at these rates"
-        text += f"; diverges from lr {off.min():.3g} up." if off.size else "; never diverges here."
+        text += f"; it first diverges at lr {off.min():.3g}." if off.size else "; it never diverges here."
         lines.append(f"{dot} {text}")
     return "  \n".join(lines)
 
