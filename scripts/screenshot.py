@@ -40,8 +40,18 @@ def main(folder: str) -> None:
             page.wait_for_function(VIEW_READY, timeout=120_000)
             page.screenshot(path=out / name)
         _many_balls(page, url, out)
+    for picture in out.glob("*.png"):
+        _small(picture)
     print(f"wrote explorer.png, step-by-step.png, zero-grad.png, fit-data.png, network.png and "
           f"many-sweep.png, many-basins.png, many-swarm.png in {out}")
+
+
+def _small(path: Path, limit: int = 290_000) -> None:
+    """Keep a screenshot under the repository's 300 KB: a 256-colour palette if it is bigger."""
+    if path.stat().st_size > limit:
+        from PIL import Image  # Pillow comes with Streamlit
+
+        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
 
 
 def _many_balls(page, url: str, out: Path) -> None:
