@@ -43,18 +43,22 @@ def _surface_defaults() -> dict[str, object]:
     return {"lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1]}
 
 
-def controls_init() -> None:
-    """Every control's first value, where the session has none yet."""
+def control_defaults() -> dict[str, object]:
+    """Every sidebar control's value in a fresh session."""
     surface = get_surface(DEFAULT_SURFACE)
     (x0, x1), (y0, y1) = DEFAULT_BOUNDS
-    defaults = {
+    return {
         "surface": DEFAULT_SURFACE, "optimizers": list(DEFAULT_OPTIMIZERS),
         "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False,
         "lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1],
         "formula": DEFAULT_FORMULA, "good_custom": (DEFAULT_FORMULA, DEFAULT_BOUNDS),
         **dict(zip(BOUND_KEYS, (x0, x1, y0, y1))),
     }
-    for key, value in defaults.items():
+
+
+def controls_init() -> None:
+    """Every control's first value, where the session has none yet."""
+    for key, value in control_defaults().items():
         if key not in st.session_state:
             st.session_state[key] = value
 

@@ -19,6 +19,11 @@ MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
                "accumulate": "accumulate 4 mini-batches, step, zero (right)"}
 
 
+DATA_DEFAULTS = {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02, "data_steps": 300,
+                 "data_batch": 0, "data_mode": "zero_grad", "data_centre": False, "data_seed": 0,
+                 "data_pair": "a, b"}
+
+
 @st.cache_data(max_entries=32, show_spinner="Training…")
 def _fit(x: tuple, y: tuple, source: str, settings: tuple):
     return fit(Data(np.array(x), np.array(y), source), *settings)
@@ -56,8 +61,7 @@ def data_page() -> None:
     st.caption("Fitting a model is descending a mountain whose coordinates are the model's coefficients "
                "and whose height is the mean squared error on the data.")
     state = st.session_state
-    for key, value in {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02, "data_steps": 300,
-                       "data_batch": 0, "data_mode": "zero_grad", "data_centre": False, "data_seed": 0}.items():
+    for key, value in DATA_DEFAULTS.items():
         state.setdefault(key, value)
     a, b, c, d = st.columns(4)
     a.radio("Model", list(MODELS), key="data_model",

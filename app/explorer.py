@@ -13,6 +13,7 @@ from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step
 from app.mountains import mountain_of
 from app.mountain_view import clicked_start, mountain_view
 from app.scene import scene_runs, view_payload
+from app.share import share_tab
 
 
 def _on_start_click() -> None:
@@ -110,14 +111,16 @@ def _explorer() -> None:
         with panel:
             step_panel(runs, step)
     _outcomes_ui(runs, surface)
-    curvature, code, forgot, about = st.tabs(
+    curvature, code, forgot, share, about = st.tabs(
         ["📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
-         "❔ What am I looking at?"])
+         "🔗 Share and download", "❔ What am I looking at?"])
     with curvature:
         curvature_tab(settings, runs, step)
     with code:
         code_tab(settings)
     with forgot:
         zero_grad_tab(settings, runs)
+    with share:
+        share_tab(settings, runs)
     with about:
         _about()

@@ -8,7 +8,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
 
+from core.custom import SURFACE_NAME  # noqa: E402
+
 from app.explorer import explorer_page, formula_page  # noqa: E402
+from app.link import read_link, write_link  # noqa: E402
+from app.share import copy_link_button  # noqa: E402
 from app.many import many_page  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
@@ -18,6 +22,14 @@ KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forg
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
+state = st.session_state
+if "link_read" not in state:
+    # a session opened from a link starts from the link's settings, checked
+    state.link_read = True
+    values, state.link_notices = read_link(st.query_params.to_dict())
+    if values.get("surface") == SURFACE_NAME:
+        values["page"] = "formula"  # the typed mountain is already chosen: keep the link's start
+    state.update(values)
 # the plots need the height more than the default top margin does
 st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem; }</style>")
 page = st.navigation([
@@ -29,6 +41,17 @@ page = st.navigation([
 ])
 # Streamlit forgets a widget's value when its page is left; saving each control's value
 # back as plain session state keeps every setting across pages
-for key in [key for key in st.session_state if str(key).startswith(KEPT_PREFIXES) or key in KEPT_KEYS]:
-    st.session_state[key] = st.session_state[key]
+for key in [key for key in state if str(key).startswith(KEPT_PREFIXES) or key in KEPT_KEYS]:
+    state[key] = state[key]
+if state.link_notices:
+    shown = state.link_notices[:6] + ([f"and {len(state.link_notices) - 6} more"] if len(state.link_notices) > 6 else [])
+    st.warning("**Parts of this link could not be used**, so they are at their defaults:  \n"
+               + "  \n".join(f"- {notice}" for notice in shown), icon="🔗")
+    state.link_notices = []
 page.run()
+with st.sidebar:
+    copy_link_button()
+# the address bar always holds the link to what is on screen
+link = write_link(state)
+if link != st.query_params.to_dict():
+    st.query_params.from_dict(link)

@@ -13,6 +13,8 @@ from core.landscape_figures import landscape_figures
 from app.controls import LR_OPTIONS
 from app.mountain_view import mountain_view, view_json
 
+NETWORK_DEFAULTS = {"net_optimizer": "adam", "net_lr": 0.05, "net_steps": 300, "net_directions": "pca",
+                    "net_resolution": 41, "net_seed": 0}
 DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al., 2018)",
                     "pca": "the top two principal directions of the training path"}
 
@@ -42,9 +44,7 @@ def network_page() -> None:
                "torch.optim optimizer. Its 337 weights make a 337-dimensional mountain; here is its "
                "loss on a flat 2-D window through the trained weights, and the training path's shadow on it.")
     state = st.session_state
-    defaults = {"net_optimizer": "adam", "net_lr": 0.05, "net_steps": 300, "net_directions": "pca",
-                "net_resolution": 41, "net_seed": 0}
-    for key, value in defaults.items():
+    for key, value in NETWORK_DEFAULTS.items():
         state.setdefault(key, value)
     a, b, c = st.columns(3)
     a.selectbox("Optimizer", list(OPTIMIZERS), key="net_optimizer", format_func=lambda n: OPTIMIZERS[n].label)

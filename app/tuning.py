@@ -10,6 +10,7 @@ from core import OPTIMIZERS
 from core.optimizers import RANGES
 from core.schedules import SCHEDULES
 
+SCHEDULE_DEFAULTS = {"schedule": "constant", "clip": False, "clip_norm": 1.0}
 EPS_OPTIONS = (1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1.0)
 # input step and display format of the number hyperparameters
 NUMBER_STYLE = {
@@ -83,9 +84,8 @@ def reset_hyperparameters() -> None:
 
 def schedule_ui(box) -> tuple[str, float | None]:
     """The learning-rate schedule and the clipping norm (None when clipping is off)."""
-    _init("schedule", "constant")
-    _init("clip", False)
-    _init("clip_norm", 1.0)
+    for key, value in SCHEDULE_DEFAULTS.items():
+        _init(key, value)
     schedule = box.selectbox("Learning-rate schedule", list(SCHEDULES), key="schedule",
                              format_func=lambda name: SCHEDULES[name].label,
                              help="A torch.optim.lr_scheduler, stepped once after every optimizer step.")

@@ -127,13 +127,18 @@ def write_csv(run: Run, out: TextIO) -> None:
         writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:])])
 
 
-def write_json(run: Run, out: TextIO) -> None:
-    """Write a Run as one JSON object: the settings, diverged_at and the rows."""
-    json.dump({
+def run_record(run: Run) -> dict:
+    """A Run as the CLI's JSON object: the settings, diverged_at and the rows."""
+    return {
         "surface": run.surface, "optimizer": run.optimizer, "lr": run.lr,
         "start": list(run.start), "steps": run.steps, "zero_grad": run.zero_grad,
         "diverged_at": run.diverged_at, "rows": _rows(run),
-    }, out, indent=1)
+    }
+
+
+def write_json(run: Run, out: TextIO) -> None:
+    """Write a Run as one JSON object: the settings, diverged_at and the rows."""
+    json.dump(run_record(run), out, indent=1)
     out.write("\n")
 
 
