@@ -24,12 +24,12 @@ DATA_DEFAULTS = {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02,
                  "data_pair": "a, b"}
 
 
-@st.cache_data(max_entries=32, show_spinner="Training…")
+@st.cache_data(max_entries=32, ttl="1h", show_spinner="Training…")
 def _fit(x: tuple, y: tuple, source: str, settings: tuple):
     return fit(Data(np.array(x), np.array(y), source), *settings)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _payload(x: tuple, y: tuple, source: str, settings: tuple, shown: tuple[int, int]) -> str:
     """The view's figures for a fit, with its bug-or-fix counterpart as a ghost."""
     data = Data(np.array(x), np.array(y), source)

@@ -29,6 +29,8 @@ SWEEP_COUNTS = (16, 32, 64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
 BASIN_RESOLUTIONS = (51, 101, 151, 201)
 MAX_SWARM = 1000
+# one basins map may roll at most this many ball-steps (about a second on a 2-core CPU)
+MAX_BASIN_WORK = 20_000_000
 DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
             "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
 
@@ -41,7 +43,7 @@ def _progress(text: str):
 
 # each view's runs ignore the learning rate where they do not use it, so clicking a rate on the
 # sweep reuses the sweep; every cache is bounded so a long class does not grow the server
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
 def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
     bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
     result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
@@ -51,7 +53,7 @@ def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: f
     return result
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
 def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
     options = settings.options()
@@ -62,7 +64,7 @@ def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     return result
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
 def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     bar, progress = _progress(f"Rolling {size} balls from random starts…")
     options = settings.options()
@@ -73,7 +75,7 @@ def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     return result
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float) -> str:
     sweep = _sweep(replace(settings, lr=1.0), low, high, count, tolerance)
     figures = {**scene_figures(settings), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
@@ -83,7 +85,7 @@ def _sweep_payload(settings: Settings, low: float, high: float, count: int, tole
                      captions=captions, feature_click="lr")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool) -> str:
     result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
     surface = mountain_of(settings)
@@ -96,7 +98,7 @@ def _basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: 
                      captions=captions, feature_click="start", feature_height=560)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
 def _swarm_payload(settings: Settings, optimizer: str, size: int, seed: int) -> str:
     result = _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
     surface = mountain_of(settings)
@@ -190,6 +192,13 @@ def _basins_view(settings: Settings) -> None:
     c.toggle("Dot the starts that end in a farther valley", key="basin_jumps")
     state = st.session_state
     resolution = int(state.basin_resolution)
+    work = resolution * resolution * settings.steps
+    if work > MAX_BASIN_WORK:
+        st.warning(f"{resolution * resolution:,} starts × {settings.steps:,} steps is {work / 1e6:.0f} million ball-steps; "
+                   f"the limit is {MAX_BASIN_WORK / 1e6:.0f} million, so that every view answers within about a "
+                   f"second. Choose fewer starts a side, or at most {MAX_BASIN_WORK // (resolution * resolution):,} "
+                   "steps in the sidebar.", icon="✋")
+        return
     mountain_view(_basins_payload(settings, optimizer, resolution, bool(state.basin_jumps)), _on_start_click,
                   key=VIEW_KEY)
     result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)

@@ -19,7 +19,7 @@ DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al
                     "pca": "the top two principal directions of the training path"}
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> Landscape:
     bar = st.progress(0.0, text="Training the network and evaluating the loss on the grid…")
     result = landscape(optimizer, lr, steps, directions, resolution, seed=seed,
@@ -28,7 +28,7 @@ def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolutio
     return result
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _payload(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> str:
     view = _landscape(optimizer, lr, steps, directions, resolution, seed)
     captions = {"mountain": "The loss of the whole network on a 2-D plane through its trained weights",

@@ -19,7 +19,7 @@ from app.mountains import mountain, mountain_of
 from app.settings import Settings
 
 
-@st.cache_data(max_entries=128, show_spinner="Rolling the balls down the mountain…")
+@st.cache_data(max_entries=128, ttl="1h", show_spinner="Rolling the balls down the mountain…")
 def scene_runs(settings: Settings) -> tuple[Run, ...]:
     """One Run per chosen optimizer, from one shared torch.optim pass (none when none is chosen)."""
     if not settings.optimizers:
@@ -53,7 +53,7 @@ def scene_figures(settings: Settings, focus: int | None = None) -> dict[str, go.
     }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
 def view_payload(settings: Settings, focus: int | None = None) -> str:
     """The three figures (mountain, map, charts) as one JSON text for the browser view.
 
@@ -67,7 +67,7 @@ def revision(settings: Settings, **extra) -> str:
     return json.dumps({**asdict(settings), **extra})
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
 def _curvature(surface: str, formula: str, bounds: tuple | None, point: tuple[float, float]) -> Curvature:
     return curvature_at(mountain(surface, formula, bounds), point)
 
@@ -82,13 +82,13 @@ def stability_limit(settings: Settings) -> float | None:
     return curvature(settings, nearest_minimum(mountain_of(settings), settings.start)).stability_limit
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
 def lr_scale(lr: float, limit: float | None):
     """The learning-rate scale with the stability limit marked (see lr_scale_figure)."""
     return lr_scale_figure(lr, limit)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def accumulation(settings: Settings):
     """|p.grad| against the fresh |∇f| per step for the scene's runs (see accumulation_figure)."""
     return accumulation_figure(mountain_of(settings), scene_runs(settings))

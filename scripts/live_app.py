@@ -33,6 +33,13 @@ def _free_port() -> int:
 @contextmanager
 def running_app(script: str = "app/main.py", timeout: float = 60.0) -> Iterator[str]:
     """Run `streamlit run script` on 127.0.0.1; yields its URL and stops it afterwards."""
+    with running_server(script, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def running_server(script: str = "app/main.py", timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like running_app, but yields the URL and the server's process (to watch its memory)."""
     port = _free_port()
     log = open(os.devnull, "wb")
     server = subprocess.Popen(
@@ -53,7 +60,7 @@ def running_app(script: str = "app/main.py", timeout: float = 60.0) -> Iterator[
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the app did not start on {url}")
             time.sleep(0.3)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         try:

@@ -72,3 +72,15 @@ def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app)
     app.session_state["many_mode"] = "basins"
     app.run()
     assert not app.exception and len(app.selectbox(key="basin_optimizer").options) == 7
+
+
+def test_a_basins_map_too_big_to_answer_quickly_is_refused_with_what_to_lower(app):
+    app.session_state["many_mode"] = "basins"
+    app.session_state["basin_resolution"] = 201
+    app.session_state["steps"] = 2000
+    app.run()
+    assert not app.exception
+    assert "the limit is 20 million" in app.warning[0].value and "at most 495 steps" in app.warning[0].value
+    app.session_state["steps"] = 495
+    app.run()
+    assert not app.warning and view_payload(app)["feature_click"] == "start"
