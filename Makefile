@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench bench-quick screenshot clean
+.PHONY: run test bench bench-quick load screenshot clean
 
 # stamp files: reinstall only when the pinned requirements change
 $(VENV)/.app: requirements.txt
@@ -32,6 +32,10 @@ bench-quick: $(VENV)/.dev
 	$(PY) -m bench.explorer --quick
 	$(PY) -m bench.many --quick
 	$(PY) -m bench.landscape --quick
+
+# a classroom: ten headless-Chromium sessions against one local server for 60 s (see docs/PERFORMANCE.md)
+load: $(VENV)/.dev
+	$(PY) -m bench.load
 
 screenshot: $(VENV)/.dev
 	$(PY) -m scripts.screenshot docs

@@ -143,7 +143,10 @@ class MountainView {
     // step-by-step mode names the step to show; otherwise the balls roll from the start
     this.pause();
     this.showStep(focus === null ? 0 : focus);
-    if (payload.autoplay && this.lastStep > 0) this.play(); else this.pause();
+    // people who ask their system for less motion see where the balls end; ▶ still rolls them
+    const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    if (payload.autoplay && still) this.showStep(this.lastStep);
+    if (payload.autoplay && !still && this.lastStep > 0) this.play(); else this.pause();
   }
 
   // Put the balls where the animation starts before the first draw, so nothing flashes.

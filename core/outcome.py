@@ -59,6 +59,10 @@ def outcome(run: Run, surface: Surface) -> Outcome:
     elif wander <= 1e-4 * scale and len(run.positions) > 5:
         status = STUCK
         sentence = "stopped on a flat spot that is not a global minimum (a local minimum or a saddle)."
+        if len(run.lrs) and run.lrs[-1] <= 0.05 * run.lrs.max():
+            # a decayed schedule halts a ball anywhere: do not call that a flat spot
+            sentence = (f"came to a halt {distances[k]:.3g} from the nearest minimum because the schedule's "
+                        f"learning rate ran down to {run.lrs[-1]:.2g}, not because the ground is flat.")
     else:
         status = ROLLING
         sentence = (f"is still rolling: {distances[k]:.3g} away from the nearest minimum. "

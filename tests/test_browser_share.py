@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from core import descend, get_surface
+from core.codegen import training_script
 from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
 from tests.test_browser import REVISION, slider_values, wait_for_new_revision
 
@@ -76,6 +77,11 @@ def test_the_paths_download_as_the_clis_csv_and_json(page):
     printed = json.loads(open(_download(page, "Paths (JSON)").path()).read())
     assert [r["optimizer"] for r in printed["runs"]] == ["sgd", "adam"]
     assert [row["loss"] for row in printed["runs"][1]["rows"]] == run.losses.tolist()
+
+
+def test_the_script_download_is_the_training_loop_on_screen(page):
+    script = open(_download(page, "PyTorch script").path()).read()
+    assert script == training_script(get_surface("rosenbrock"), "sgd", 0.0022, (-1.5, 2.0), 120, schedule="cosine")
 
 
 def test_the_figure_downloads_as_a_page_that_draws_it_offline(page, tmp_path):

@@ -33,3 +33,11 @@ def test_a_ball_past_the_stability_limit_is_leaping_away_before_it_overflows():
     surface = get_surface("ravine")
     result = outcome(descend(surface, "sgd", 0.05, surface.start, 150), surface)
     assert result.status == ESCAPING and "leaping ever higher" in result.sentence
+
+
+def test_a_ball_halted_by_a_decayed_schedule_is_not_said_to_be_on_a_flat_spot():
+    # Adam on Rosenbrock with cosine annealing: the learning rate reaches 0 on the valley's slope
+    surface = get_surface("rosenbrock")
+    result = outcome(descend(surface, "adam", 0.002, (-1.5, 2.0), 120, schedule="cosine"), surface)
+    assert result.status == STUCK and "learning rate ran down to 3.4e-07" in result.sentence
+    assert "flat spot" not in result.sentence.replace("not because the ground is flat", "")
