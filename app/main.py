@@ -52,6 +52,4 @@ page.run()
 with st.sidebar:
     copy_link_button()
 # the address bar always holds the link to what is on screen
-link = write_link(state)
-if link != st.query_params.to_dict():
-    st.query_params.from_dict(link)
+st.query_params.from_dict(write_link(state))
