@@ -63,27 +63,32 @@ def cached_rerun_seconds(repeats: int) -> float:
     return median_seconds(lambda: app.run(), repeats)
 
 
+def _time_moves(page, slider, shown: str, moves: int, settle) -> list[float]:
+    """Press → on `slider` `moves` times; each time, seconds until the JS `shown` reads differently."""
+    times = []
+    for _ in range(moves):
+        old = page.evaluate(shown)
+        slider.focus()
+        began = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => {{ const v = ({shown})(); return !!v && v !== {json.dumps(old)}; }}",
+                               timeout=60_000)
+        times.append(time.perf_counter() - began)
+        settle()
+    return times
+
+
 def slider_to_redraw_seconds(moves: int) -> list[float]:
     """Press → on the learning-rate slider; time until the view shows the new scene."""
     from scripts.live_app import VIEW_READY, chromium_page, running_app
 
+    # redrawn = Plotly.react finished and the new revision is on the view
     revision = "() => { const r = document.querySelector('.lm-root'); return r ? r.dataset.revision : null; }"
-    times = []
     with running_app() as url, chromium_page() as page:
         page.goto(url)
         page.wait_for_function(VIEW_READY, timeout=120_000)
         slider = page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider")
-        for _ in range(moves):
-            old = page.evaluate(revision)
-            slider.focus()
-            began = time.perf_counter()
-            page.keyboard.press("ArrowRight")
-            # redrawn = Plotly.react finished and the new revision is on the view
-            page.wait_for_function(f"() => {{ const r = ({revision})(); return !!r && r !== {json.dumps(old)}; }}",
-                                   timeout=60_000)
-            times.append(time.perf_counter() - began)
-            page.wait_for_function(VIEW_READY, timeout=60_000)
-    return times
+        return _time_moves(page, slider, revision, moves, lambda: page.wait_for_function(VIEW_READY, timeout=60_000))
 
 
 def reference_slider_seconds(moves: int) -> list[float]:
@@ -93,21 +98,10 @@ def reference_slider_seconds(moves: int) -> list[float]:
 
     title = ("() => { const gd = document.querySelector('.js-plotly-plot');"
              " return gd && gd._fullLayout && gd._fullLayout.title ? gd._fullLayout.title.text : null; }")
-    times = []
     with running_app("bench/reference_app.py") as url, chromium_page() as page:
         page.goto(url)
         page.wait_for_function(f"() => ({title})() !== null", timeout=120_000)
-        slider = page.get_by_role("slider")
-        for _ in range(moves):
-            old = page.evaluate(title)
-            slider.focus()
-            began = time.perf_counter()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(f"() => {{ const t = ({title})(); return !!t && t !== {json.dumps(old)}; }}",
-                                   timeout=60_000)
-            times.append(time.perf_counter() - began)
-            page.wait_for_timeout(300)
-    return times
+        return _time_moves(page, page.get_by_role("slider"), title, moves, lambda: page.wait_for_timeout(300))
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from .basins import DIVERGED, STILL_ROLLING, UNDEFINED, Basins, Ends
 from .descent import Run
-from .figures import FONT, MINIMUM_COLOR, START_COLOR
+from .figures import FONT, MINIMUM_COLOR, START_COLOR, framed
 from .grid import Grid
 from .optimizers import get_optimizer
 from .surfaces import Surface
@@ -94,8 +94,7 @@ def basin_figure(
                                                      f"{percent(share)}"))
     for run in runs:
         spec = get_optimizer(run.optimizer)
-        (x0, x1), (y0, y1) = surface.bounds
-        xy = np.column_stack((np.clip(run.positions[:, 0], x0, x1), np.clip(run.positions[:, 1], y0, y1)))
+        xy = framed(run.positions, surface)
         traces.append(go.Scatter(
             x=xy[:, 0], y=xy[:, 1], mode="lines", line=dict(color=spec.color, width=2.5),
             name=f"{spec.label}'s path from your start", hoverinfo="skip",

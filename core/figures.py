@@ -61,7 +61,7 @@ def _hover(run: Run, ghost: bool = False) -> tuple[np.ndarray, str]:
     return data, template
 
 
-def _framed(positions: np.ndarray, surface: Surface) -> np.ndarray:
+def framed(positions: np.ndarray, surface: Surface) -> np.ndarray:
     """Positions pinned to the surface's bounds.
 
     A ball that flies off leaves along its true direction and stops at the edge of the
@@ -151,7 +151,7 @@ def mountain_figure(
     for k, (run, ghost) in enumerate(everyone):
         z = np.minimum(surface.display_height(run.losses), hi) + lift
         data, template = _hover(run, ghost)
-        xy = _framed(run.positions, surface)
+        xy = framed(run.positions, surface)
         traces.append(go.Scatter3d(
             x=xy[:, 0], y=xy[:, 1], z=z, mode="lines", opacity=GHOST_OPACITY if ghost else 1.0,
             line=dict(color=_color(run), width=4 if ghost else 6, dash="dash" if ghost else "solid"),
@@ -168,7 +168,7 @@ def mountain_figure(
         ))
     for k, (run, ghost) in enumerate(everyone):
         i = _ball_step(run, focus)
-        end = _framed(run.positions[i:i + 1], surface)
+        end = framed(run.positions[i:i + 1], surface)
         traces.append(go.Scatter3d(
             x=end[:, 0], y=end[:, 1], z=np.minimum(surface.display_height(run.losses[i:i + 1]), hi) + 2 * lift,
             mode="markers", opacity=GHOST_OPACITY if ghost else 1.0,
@@ -181,7 +181,7 @@ def mountain_figure(
             arrows = step_arrows(run, focus, surface)
             if arrows is None:
                 continue
-            ends = _framed(np.array([arrows.compass_end, arrows.update_end]), surface)
+            ends = framed(np.array([arrows.compass_end, arrows.update_end]), surface)
             traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, "compass: downhill (−p.grad)", height, lift)
             traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
@@ -233,7 +233,7 @@ def map_figure(
     everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
     for k, (run, ghost) in enumerate(everyone):
         data, template = _hover(run, ghost)
-        xy = _framed(run.positions, surface)
+        xy = framed(run.positions, surface)
         traces.append(go.Scatter(
             x=xy[:, 0], y=xy[:, 1], mode="lines+markers", opacity=GHOST_OPACITY if ghost else 1.0,
             line=dict(color=_color(run), width=2, dash="dash" if ghost else "solid"),
@@ -253,7 +253,7 @@ def map_figure(
     balls = []
     for k, (run, ghost) in enumerate(everyone):
         i = _ball_step(run, focus)
-        end = _framed(run.positions[i:i + 1], surface)[0]
+        end = framed(run.positions[i:i + 1], surface)[0]
         balls.append(dict(
             type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
             xanchor=float(end[0]), yanchor=float(end[1]),
@@ -265,7 +265,7 @@ def map_figure(
     for run in runs if focus is not None else ():
         step = step_arrows(run, focus, surface)
         if step is not None:
-            ends = _framed(np.array([step.compass_end, step.update_end]), surface)
+            ends = framed(np.array([step.compass_end, step.update_end]), surface)
             arrows += [_arrow_2d(step.start, ends[0], COMPASS_COLOR, 1.6),
                        _arrow_2d(step.start, ends[1], _color(run), 2.8)]
     (x0, x1), (y0, y1) = surface.bounds

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .descent import Run
-from .figures import MINIMUM_COLOR, TERRAIN
+from .figures import MINIMUM_COLOR, TERRAIN, framed
 from .grid import Grid
 from .optimizers import get_optimizer
 from .surfaces import Surface
@@ -43,8 +43,7 @@ def rolling_gif(
     minima = np.array(surface.minima)
     axes.plot(minima[:, 0], minima[:, 1], "*", color=MINIMUM_COLOR, markersize=16, markeredgecolor="#5c4500")
     (x0, x1), (y0, y1) = surface.bounds
-    paths = [np.column_stack((np.clip(run.positions[:, 0], x0, x1), np.clip(run.positions[:, 1], y0, y1)))
-             for run in runs]
+    paths = [framed(run.positions, surface) for run in runs]
     axes.plot(*paths[0][0], "o", color="white", markeredgecolor="#222", markersize=9, zorder=4)
     drawn = []
     for run, path in zip(runs, paths):

@@ -1,11 +1,11 @@
 """The real app in headless Chromium: slider moves redraw the plots, the camera stays, clicks move the start."""
 
 import json
-import os
 
 import pytest
 
-from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
+from scripts.live_app import VIEW_READY
+from tests.browser import app_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,16 +20,8 @@ FIRST_PATH_X = ("() => { const gd = document.querySelector('.lm-map');"
 
 @pytest.fixture(scope="module")
 def page():
-    if not chromium_available():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with running_app() as url, chromium_page() as page:
-        page.goto(url)
-        page.wait_for_function(VIEW_READY, timeout=120_000)
+    with app_page("/") as page:
         yield page
-        assert page.errors == []
 
 
 def slider_values(page):

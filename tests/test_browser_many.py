@@ -3,12 +3,12 @@ rolls on the mountain and the map, a click on the basins map moves the start."""
 
 import json
 import math
-import os
 
 import pytest
 
 from app.controls import nearest_lr
-from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
+from scripts.live_app import VIEW_READY
+from tests.browser import app_page
 from tests.test_browser import REVISION, slider_values, wait_for_new_revision
 
 pytestmark = pytest.mark.browser
@@ -18,16 +18,8 @@ MODE = "(mode) => { const r = document.querySelector('.lm-root'); return !!r && 
 
 @pytest.fixture(scope="module")
 def page():
-    if not chromium_available():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with running_app() as url, chromium_page() as page:
-        page.goto(f"{url}/many")
-        page.wait_for_function(VIEW_READY, timeout=120_000)
+    with app_page("/many") as page:
         yield page
-        assert page.errors == []
 
 
 def _show(page, label, mode):

@@ -4,7 +4,6 @@ controls, the copy button copies it, and every download opens and shows the righ
 import csv
 import io
 import json
-import os
 import urllib.parse
 
 import numpy as np
@@ -13,7 +12,8 @@ from PIL import Image
 
 from core import descend, get_surface
 from core.codegen import training_script
-from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
+from scripts.live_app import VIEW_READY
+from tests.browser import app_page
 from tests.test_browser import REVISION, slider_values, wait_for_new_revision
 
 pytestmark = pytest.mark.browser
@@ -24,18 +24,8 @@ LINK = {"surface": "rosenbrock", "optimizers": "sgd,adam", "lr": "0.002", "start
 
 @pytest.fixture(scope="module")
 def page():
-    if not chromium_available():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with running_app() as url, chromium_page() as page:
-        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-        page.goto(f"{url}/?{urllib.parse.urlencode(LINK)}")
-        page.wait_for_function(VIEW_READY, timeout=120_000)
-        page.base = url
+    with app_page(f"/?{urllib.parse.urlencode(LINK)}", clipboard=True) as page:
         yield page
-        assert page.errors == []
 
 
 def _address(page) -> str:
