@@ -67,10 +67,15 @@ def check_starts(starts: Sequence[Sequence[float]] | np.ndarray, steps: int) -> 
         raise LossMountainError(f"starts must be 1 to {MAX_BALLS} pairs x, y")
     if not np.isfinite(points).all():
         raise LossMountainError("starts must be finite numbers")
-    if len(points) * (steps + 1) > MAX_BALL_STEPS:
-        raise LossMountainError(f"balls x steps must be at most {MAX_BALL_STEPS:,} (every path is kept): "
-                                f"{len(points):,} x {steps:,} is too many; use fewer balls or steps")
+    check_work(len(points), steps)
     return points
+
+
+def check_work(balls: int, steps: int) -> None:
+    """Refuse a batch whose kept paths would not fit in memory, saying what to lower."""
+    if balls * (steps + 1) > MAX_BALL_STEPS:
+        raise LossMountainError(f"balls x steps must be at most {MAX_BALL_STEPS:,} (every path is kept): "
+                                f"{balls:,} x {steps:,} is too many; use fewer balls or steps")
 
 
 def roll_balls(

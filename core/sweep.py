@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .ballwise import BallwiseOptimizer
-from .batch import Progress, check_device, check_starts, roll_balls
+from .batch import Progress, check_device, check_work, roll_balls
 from .descent import check_settings
 from .errors import LossMountainError
 from .optimizers import get_optimizer
@@ -131,7 +131,7 @@ def lr_sweep(
         raise LossMountainError(f"the tolerance must be a fraction between 0 and 1, got {tolerance!r}")
     start = check_settings(surface, float(rates[0]), start, steps, clip_norm)
     count = len(rates)
-    check_starts(np.zeros((len(specs) * count, 2)), steps)
+    check_work(len(specs) * count, steps)
     chosen = check_device(device)
     param = torch.tensor([start] * (len(specs) * count), dtype=torch.float64, device=chosen).requires_grad_(True)
     table = torch.as_tensor(lr_table(schedule, rates, steps), device=chosen)[:, :, None]
