@@ -3,24 +3,19 @@ sidebar's scene, each computed as one batch of balls (core.sweep, core.basins, c
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
-from core.basin_figures import basin_figure, percent
-from core.basins import DIVERGED, STILL_ROLLING, Basins, basins
-from core.sweep import REGIMES, Sweep, lr_grid, lr_sweep
-from core.sweep_figures import sweep_figure
-from core.swarm import Swarm, swarm
-from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
+from core.basin_figures import percent
+from core.basins import DIVERGED, STILL_ROLLING
+from core.sweep import REGIMES, Sweep
 
 from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr
 from app.lessons import lr_picture
-from app.mountain_view import clicked_lr, clicked_start, mountain_view, view_json
+from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
+from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
-from app.scene import revision, scene_figures, scene_grid, scene_runs, stability_limit
 from app.settings import Settings
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
@@ -33,82 +28,6 @@ MAX_SWARM = 1000
 MAX_BASIN_WORK = 20_000_000
 DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
             "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
-
-
-def _progress(text: str):
-    """A progress bar and the callback core calls with the fraction done."""
-    bar = st.progress(0.0, text=text)
-    return bar, lambda done: bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
-
-
-# each view's runs ignore the learning rate where they do not use it, so clicking a rate on the
-# sweep reuses the sweep; every cache is bounded so a long class does not grow the server
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
-    bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
-    result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
-                      lr_grid(low, high, count), settings.zero_grad, tolerance=tolerance, progress=progress,
-                      **settings.options())
-    bar.empty()
-    return result
-
-
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
-    bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
-    options = settings.options()
-    result = basins(mountain_of(settings), optimizer, settings.lr, settings.steps, resolution, settings.zero_grad,
-                    hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
-                    clip_norm=options["clip_norm"], progress=progress)
-    bar.empty()
-    return result
-
-
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
-    bar, progress = _progress(f"Rolling {size} balls from random starts…")
-    options = settings.options()
-    result = swarm(mountain_of(settings), optimizer, settings.lr, settings.steps, size, seed, settings.zero_grad,
-                   hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
-                   clip_norm=options["clip_norm"], progress=progress)
-    bar.empty()
-    return result
-
-
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def _sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float) -> str:
-    sweep = _sweep(replace(settings, lr=1.0), low, high, count, tolerance)
-    figures = {**scene_figures(settings), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
-    captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
-                           "learning rate. Click a learning rate to roll the balls at it below."}
-    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance]),
-                     captions=captions, feature_click="lr")
-
-
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def _basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool) -> str:
-    result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
-    surface = mountain_of(settings)
-    runs = [run for run in scene_runs(replace(settings, optimizers=(optimizer,)))]
-    figures = {**scene_figures(replace(settings, optimizers=(optimizer,))),
-               "feature": basin_figure(surface, result, scene_grid(surface), runs, show_jumps=jumps)}
-    captions = {"feature": "Every pixel is a start; its colour says where a ball from there ends. "
-                           "Click the map to start your ball there."}
-    return view_json(figures, revision(settings, view="basins", basins=[optimizer, resolution, jumps]),
-                     captions=captions, feature_click="start", feature_height=560)
-
-
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def _swarm_payload(settings: Settings, optimizer: str, size: int, seed: int) -> str:
-    result = _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
-    surface = mountain_of(settings)
-    grid = scene_grid(surface)
-    figures = {"mountain": swarm_mountain_figure(result, surface, grid), "map": swarm_map_figure(result, surface, grid),
-               "loss": swarm_loss_figure(result, surface)}
-    captions = {"mountain": "Drag to turn the mountain · each ball's colour is where it ends",
-                "map": "The map from above: the swarm rolls here too"}
-    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed]),
-                     captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))
 
 
 def _on_rate_click() -> None:
@@ -166,9 +85,9 @@ def _sweep_view(settings: Settings) -> None:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
-    mountain_view(_sweep_payload(settings, low, high, count, tolerance), _on_start_click, key=VIEW_KEY,
+    mountain_view(sweep_payload(settings, low, high, count, tolerance), _on_start_click, key=VIEW_KEY,
                   on_lr_click=_on_rate_click)
-    st.markdown(_sweep_sentences(_sweep(replace(settings, lr=1.0), low, high, count, tolerance)),
+    st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance)),
                 unsafe_allow_html=True)
     st.caption("**Too small**: the ball is still crawling when the steps run out. **Just right**: it reaches "
                "the minimum. **Too big**: it overshoots and bounces, or lands somewhere else. **Diverged**: "
@@ -199,9 +118,9 @@ def _basins_view(settings: Settings) -> None:
                    f"second. Choose fewer starts a side, or at most {MAX_BASIN_WORK // (resolution * resolution):,} "
                    "steps in the sidebar.", icon="✋")
         return
-    mountain_view(_basins_payload(settings, optimizer, resolution, bool(state.basin_jumps)), _on_start_click,
+    mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps)), _on_start_click,
                   key=VIEW_KEY)
-    result = _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
+    result = basins_of(settings, optimizer, resolution)
     spec = OPTIMIZERS[optimizer]
     known = sum(result.ends.known)
     in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
@@ -222,8 +141,8 @@ def _swarm_view(settings: Settings) -> None:
     c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
     state = st.session_state
     size, seed = int(state.swarm_size), int(state.swarm_seed)
-    mountain_view(_swarm_payload(settings, optimizer, size, seed), _on_start_click, key=VIEW_KEY)
-    result = _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
+    mountain_view(swarm_payload(settings, optimizer, size, seed), _on_start_click, key=VIEW_KEY)
+    result = swarm_of(settings, optimizer, size, seed)
     labels = result.ends.labels
     known = sum(result.ends.known)
     shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),

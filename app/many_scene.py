@@ -1,0 +1,113 @@
+"""Cached many-ball computations for the page "Many balls", and the payloads its view draws.
+
+Each result ignores the settings it does not use (a sweep the learning rate in use, a basins map
+and a swarm the start), so clicking a rate on the sweep or a start on the map reuses it.
+Every cache is bounded, so a long class does not grow the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.basin_figures import basin_figure
+from core.basins import Basins, basins
+from core.sweep import Sweep, lr_grid, lr_sweep
+from core.sweep_figures import sweep_figure
+from core.swarm import Swarm, swarm
+from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
+
+from app.mountain_view import view_json
+from app.mountains import mountain_of
+from app.scene import revision, scene_figures, scene_grid, scene_runs, stability_limit
+from app.settings import Settings
+
+
+def _progress(text: str):
+    """A progress bar and the callback core calls with the fraction done."""
+    bar = st.progress(0.0, text=text)
+    return bar, lambda done: bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
+    bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
+    result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
+                      lr_grid(low, high, count), settings.zero_grad, tolerance=tolerance, progress=progress,
+                      **settings.options())
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
+    bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
+    options = settings.options()
+    result = basins(mountain_of(settings), optimizer, settings.lr, settings.steps, resolution, settings.zero_grad,
+                    hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
+                    clip_norm=options["clip_norm"], progress=progress)
+    bar.empty()
+    return result
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
+    bar, progress = _progress(f"Rolling {size} balls from random starts…")
+    options = settings.options()
+    result = swarm(mountain_of(settings), optimizer, settings.lr, settings.steps, size, seed, settings.zero_grad,
+                   hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
+                   clip_norm=options["clip_norm"], progress=progress)
+    bar.empty()
+    return result
+
+
+def sweep_of(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
+    """Every chosen optimizer from the scene's start at `count` rates from `low` to `high`."""
+    return _sweep(replace(settings, lr=1.0), low, high, count, tolerance)
+
+
+def basins_of(settings: Settings, optimizer: str, resolution: int) -> Basins:
+    """Where a ball from each start of a resolution² grid ends, with the scene's settings."""
+    return _basins(replace(settings, start=(0.0, 0.0)), optimizer, resolution)
+
+
+def swarm_of(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
+    """`size` balls from random starts (drawn with `seed`), with the scene's settings."""
+    return _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
+
+
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float) -> str:
+    sweep = sweep_of(settings, low, high, count, tolerance)
+    figures = {**scene_figures(settings), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
+    captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
+                           "learning rate. Click a learning rate to roll the balls at it below."}
+    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance]),
+                     captions=captions, feature_click="lr")
+
+
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool) -> str:
+    result = basins_of(settings, optimizer, resolution)
+    surface = mountain_of(settings)
+    runs = scene_runs(replace(settings, optimizers=(optimizer,)))
+    figures = {**scene_figures(replace(settings, optimizers=(optimizer,))),
+               "feature": basin_figure(surface, result, scene_grid(surface), runs, show_jumps=jumps)}
+    captions = {"feature": "Every pixel is a start; its colour says where a ball from there ends. "
+                           "Click the map to start your ball there."}
+    return view_json(figures, revision(settings, view="basins", basins=[optimizer, resolution, jumps]),
+                     captions=captions, feature_click="start", feature_height=560)
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int) -> str:
+    result = swarm_of(settings, optimizer, size, seed)
+    surface = mountain_of(settings)
+    grid = scene_grid(surface)
+    figures = {"mountain": swarm_mountain_figure(result, surface, grid), "map": swarm_map_figure(result, surface, grid),
+               "loss": swarm_loss_figure(result, surface)}
+    captions = {"mountain": "Drag to turn the mountain · each ball's colour is where it ends",
+                "map": "The map from above: the swarm rolls here too"}
+    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed]),
+                     captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))
