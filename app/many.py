@@ -20,9 +20,9 @@ from app.settings import Settings
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
 VIEW_KEY = "many_view"
-SWEEP_COUNTS = (16, 32, 64, 128, 256)
+SWEEP_COUNTS = (64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
-BASIN_RESOLUTIONS = (51, 101, 151, 201)
+BASIN_RESOLUTIONS = (101, 151, 201)
 MAX_SWARM = 1000
 # one basins map may roll at most this many ball-steps (about a second on a 2-core CPU)
 MAX_BASIN_WORK = 20_000_000

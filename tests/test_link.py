@@ -15,7 +15,7 @@ CHANGED = {
     "clip": True, "clip_norm": 2.5, "hp:momentum:momentum": 0.75, "hp:momentum:dampening": 0.1,
     "hp:adam:betas:0": 0.8, "hp:adam:betas:1": 0.95, "hp:adam:amsgrad": True, "hp:adam:eps": 1e-06,
     "hp:adamw:weight_decay": 0.05, "many_mode": "basins", "sweep_low": 0.001, "sweep_high": 1.0,
-    "sweep_count": 128, "sweep_tolerance": 0.0001, "basin_optimizer": "adam", "basin_resolution": 51,
+    "sweep_count": 128, "sweep_tolerance": 0.0001, "basin_optimizer": "adam", "basin_resolution": 151,
     "basin_jumps": False, "swarm_optimizer": "adamw", "swarm_size": 500, "swarm_seed": 42, "data_model": "quadratic",
     "data_optimizer": "rmsprop", "data_lr": 0.05, "data_steps": 500, "data_batch": 8, "data_mode": "forget",
     "data_centre": True, "data_pair": "a, c", "data_seed": 3, "net_optimizer": "sgd", "net_lr": 0.1,
