@@ -217,7 +217,7 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
     surface_name = values.get("surface", fresh["surface"])
     if surface_name == SURFACE_NAME:
         formula = values.get("formula", fresh["formula"])
-        bounds = tuple(values.get(key, dict(zip(BOUND_KEYS, sum(DEFAULT_BOUNDS, ())))[key]) for key in BOUND_KEYS)
+        bounds = tuple(values.get(key, fresh[key]) for key in BOUND_KEYS)
         pairs = (bounds[:2], bounds[2:])
         try:
             surface = mountain(SURFACE_NAME, formula, pairs)
@@ -240,7 +240,7 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
     for name, spec in OPTIMIZERS.items():
         overrides = {setting: values[hyperparameter_key(name, setting)] for setting in TUNABLE[spec.cls]
                      if hyperparameter_key(name, setting) in values}
-        if spec.cls.__name__.startswith("Adam") and any(hyperparameter_key(name, "betas", p) in values for p in (0, 1)):
+        if "betas" in TUNABLE[spec.cls] and any(hyperparameter_key(name, "betas", p) in values for p in (0, 1)):
             betas = spec.defaults()["betas"]
             overrides["betas"] = tuple(values.get(hyperparameter_key(name, "betas", p), betas[p]) for p in (0, 1))
         try:
@@ -263,8 +263,6 @@ def write_link(state: Mapping[str, Any]) -> dict[str, str]:
         if key not in state:
             continue
         value = state[key]
-        if isinstance(value, tuple) and key == "optimizers":
-            value = list(value)
         if key in ALWAYS or value != fresh.get(key):
             params[key] = field.text(value)
     if state.get("surface") != SURFACE_NAME:

@@ -81,9 +81,11 @@ def share_tab(settings: Settings, runs: Sequence[Run]) -> None:
     b.download_button("Paths (JSON)", lambda: runs_json(runs), f"{name}.json", "application/json",
                       on_click="ignore", icon="🧾", width="stretch", help="The CLI's JSON for every run.")
     options = settings.options()
-    script = training_script(surface, runs[0].optimizer, settings.lr, settings.start, settings.steps,
-                             settings.zero_grad, hyperparameters=options["hyperparameters"].get(runs[0].optimizer),
-                             schedule=options["schedule"], clip_norm=options["clip_norm"])
+    # built on click only: every rerun of the explorer passes through here
+    script = lambda: training_script(  # noqa: E731
+        surface, runs[0].optimizer, settings.lr, settings.start, settings.steps, settings.zero_grad,
+        hyperparameters=options["hyperparameters"].get(runs[0].optimizer), schedule=options["schedule"],
+        clip_norm=options["clip_norm"])
     c.download_button("PyTorch script", script, f"{name}-{runs[0].optimizer}.py", "text/x-python",
                       on_click="ignore", icon="🐍", width="stretch",
                       help="The training loop for the first optimizer; the code tab has the others.")

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from .basins import DIVERGED, STILL_ROLLING, UNDEFINED, Basins, Ends
 from .descent import Run
-from .figures import FONT, MINIMUM_COLOR, START_COLOR, framed
+from .figures import FONT, MINIMUM_COLOR, framed, start_marker
 from .grid import Grid
 from .optimizers import get_optimizer
 from .surfaces import Surface
@@ -100,12 +100,7 @@ def basin_figure(
             name=f"{spec.label}'s path from your start", hoverinfo="skip",
         ))
     if runs:
-        start = runs[0].positions[0]
-        traces.append(go.Scatter(
-            x=[start[0]], y=[start[1]], mode="markers", name="your start",
-            marker=dict(size=12, color=START_COLOR, line=dict(color="#111", width=2)),
-            hovertemplate="your start (%{x:.4g}, %{y:.4g})<extra></extra>",
-        ))
+        traces.append(start_marker(runs[0].positions[0], "your start", size=12))
     (x0, x1), (y0, y1) = surface.bounds
     figure = go.Figure(traces)
     figure.update_layout(

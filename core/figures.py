@@ -81,6 +81,15 @@ def _ball_step(run: Run, focus: int | None) -> int:
     return last if focus is None else min(focus, last)
 
 
+def start_marker(start, name: str = "start", size: int = 11) -> go.Scatter:
+    """The white start point on a 2-D map."""
+    return go.Scatter(
+        x=[start[0]], y=[start[1]], mode="markers", name=name,
+        marker=dict(size=size, color=START_COLOR, line=dict(color="#222", width=2)),
+        hovertemplate=name + " (%{x:.4g}, %{y:.4g})<extra></extra>",
+    )
+
+
 def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
     """z-axis ticks that read in true loss on a log-compressed mountain."""
     gaps = [0.0] + [10.0**k for k in range(-3, 13)]
@@ -242,12 +251,7 @@ def map_figure(
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
     if runs:
-        start = runs[0].positions[0]
-        traces.append(go.Scatter(
-            x=[start[0]], y=[start[1]], mode="markers", name="start",
-            marker=dict(size=11, color=START_COLOR, line=dict(color="#222", width=2)),
-            hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
-        ))
+        traces.append(start_marker(runs[0].positions[0]))
     # balls are fixed-size circles anchored at a data point: a viewer moves them with a cheap
     # relayout, where moving a trace would recompute the contours on every frame
     balls = []
