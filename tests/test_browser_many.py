@@ -53,11 +53,11 @@ def test_the_swarm_rolls_on_the_mountain_and_the_map(page):
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"
     page.locator(".lm-scrub").fill("0")
     page.wait_for_function("() => document.querySelector('.lm-root').dataset.step === '0'")
-    page.wait_for_timeout(300)
-    painted = page.evaluate("""() => { const c = document.querySelector('.lm-swarm');
+    # the canvas is painted on the next animation frame, later on a loaded machine
+    page.wait_for_function("""() => { const c = document.querySelector('.lm-swarm');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
-    assert painted > 300 * 10, "the 300 balls are drawn on the map"
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n > 300 * 10; }""",
+                           timeout=30_000)  # the 300 balls are drawn on the map
     # the mountain's balls stand at the swarm's starts
     starts = page.evaluate("""() => { const gd = document.querySelector('.lm-mountain');
         const t = gd._fullData.find(t => t.meta && t.meta.role === 'swarm'); return Array.from(t.x).slice(0, 3); }""")
