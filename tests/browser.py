@@ -20,6 +20,8 @@ def app_page(path: str = "/", clipboard: bool = False):
     with running_app() as url, chromium_page() as page:
         if clipboard:
             page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        # a loaded CI machine can take longer than Playwright's 30 s default to rerun and redraw
+        page.set_default_timeout(90_000)
         page.goto(url + path)
         page.wait_for_function(VIEW_READY, timeout=120_000)
         yield page
