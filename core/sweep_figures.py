@@ -93,10 +93,10 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
     if limit is not None and np.isfinite(limit):
         marks.append((limit, LIMIT_COLOR, "dot", f"plain GD limit 2/λmax = {limit:.3g}"))
     annotations = []
-    for x, color, dash, text in marks:
+    for x, color, dash, text in sorted(marks):
         figure.add_trace(_vline(x, bottom, top, color, dash, text), row=1, col=1)
         figure.add_trace(_vline(x, 0, sweep.steps, color, dash, text), row=2, col=1)
-        # the first label reads leftwards from its line, the second rightwards, so they never collide
+        # the lower rate's label reads leftwards from its line, the higher one's rightwards: never crossing
         annotations.append(dict(x=float(np.log10(x)), y=1.0, xref="x", yref="paper", text=text,
                                 showarrow=False, yanchor="bottom", xanchor="left" if annotations else "right",
                                 font=dict(color=color, size=11)))

@@ -39,6 +39,15 @@ def test_sweep_chart_draws_each_optimizers_final_loss_steps_and_regimes(sweep):
     assert all(t.get("meta", {}).get("role") == "rate" for t in data if t["type"] == "heatmap")
 
 
+@pytest.mark.parametrize("lr, limit", [(0.01, 0.04), (0.05, 0.0243)])
+def test_the_two_line_labels_read_away_from_each_other(sweep, lr, limit):
+    labels = figure_json(sweep_figure(sweep, lr=lr, limit=limit))["layout"]["annotations"]
+    # whichever rate is lower, its label extends left of its line and the other's right
+    (low, high) = sorted(labels, key=lambda a: a["x"])
+    assert (low["xanchor"], high["xanchor"]) == ("right", "left")
+    assert [low["x"], high["x"]] == pytest.approx(sorted(np.log10([lr, limit])))
+
+
 def test_basins_map_colours_every_start_by_its_ending():
     surface = get_surface("himmelblau")
     result = basins(surface, "sgd", 0.022, 100, resolution=31)
