@@ -1,11 +1,15 @@
 """One live app in one headless Chromium page, for the browser tests."""
 
+import json
 import os
 from contextlib import contextmanager
 
 import pytest
 
 from scripts.live_app import VIEW_READY, chromium_available, chromium_page, running_app
+
+# null-safe: while Streamlit reruns, the view may be briefly re-mounted
+REVISION = "() => { const r = document.querySelector('.lm-root'); return r ? r.dataset.revision : null; }"
 
 
 @contextmanager
@@ -26,3 +30,30 @@ def app_page(path: str = "/", clipboard: bool = False):
         page.wait_for_function(VIEW_READY, timeout=120_000)
         yield page
         assert page.errors == []
+
+
+def slider_values(page) -> dict[str, str]:
+    texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
+    # sliders inside a closed expander have no text
+    return {lines[0]: lines[2] for lines in (text.split("\n") for text in texts) if len(lines) > 2}
+
+
+def wait_for_new_revision(page, old: str) -> None:
+    page.wait_for_function(f"() => {{ const now = ({REVISION})(); return !!now && now !== {json.dumps(old)}; }}",
+                           timeout=60_000)
+    page.wait_for_function(VIEW_READY, timeout=60_000)
+
+
+def click_quarter_in(page, plot: str) -> None:
+    """Click a quarter of the way in from the top-left of `plot`'s axes — (-2.5, 2.5) on x, y in
+    [-5, 5] — wait for the rerun, check the sliders and the plot's start marker moved there."""
+    old = page.evaluate(REVISION)
+    area = page.locator(f"{plot} .nsewdrag").bounding_box()
+    page.mouse.click(area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.25)
+    wait_for_new_revision(page, old)
+    values = slider_values(page)
+    assert float(values["Start x"]) == pytest.approx(-2.5, abs=0.06)
+    assert float(values["Start y"]) == pytest.approx(2.5, abs=0.06)
+    marker = page.evaluate(f"() => {{ const gd = document.querySelector({json.dumps(plot)});"
+                           " const t = gd._fullData.find(t => /start$/.test(t.name || '')); return [t.x[0], t.y[0]]; }")
+    assert marker == [float(values["Start x"]), float(values["Start y"])]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from scripts.live_app import VIEW_READY
-from tests.browser import app_page
+from tests.browser import REVISION, app_page, click_quarter_in, slider_values, wait_for_new_revision
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,6 @@ SETTLED_CAMERA = """async () => {
   }
   return null;
 }"""
-# null-safe: while Streamlit reruns, the view may be briefly re-mounted
-REVISION = "() => { const r = document.querySelector('.lm-root'); return r ? r.dataset.revision : null; }"
 FIRST_PATH_X = ("() => { const gd = document.querySelector('.lm-map');"
                 " const path = gd._fullData.find(t => t.meta && t.meta.role === 'path');"
                 " return Array.from(path.x); }")
@@ -38,18 +36,6 @@ FIRST_PATH_X = ("() => { const gd = document.querySelector('.lm-map');"
 def page():
     with app_page("/") as page:
         yield page
-
-
-def slider_values(page):
-    texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
-    # sliders inside a closed expander have no text
-    return {lines[0]: lines[2] for lines in (text.split("\n") for text in texts) if len(lines) > 2}
-
-
-def wait_for_new_revision(page, old):
-    page.wait_for_function(f"() => {{ const now = ({REVISION})(); return !!now && now !== {json.dumps(old)}; }}",
-                           timeout=60_000)
-    page.wait_for_function(VIEW_READY, timeout=60_000)
 
 
 def test_the_explorer_draws_three_plots_and_rolls_the_balls(page):
@@ -103,17 +89,7 @@ def test_learning_rate_slider_redraws_and_keeps_the_camera(page):
 
 
 def test_clicking_the_map_moves_the_start(page):
-    old_revision = page.evaluate(REVISION)
-    area = page.locator(".lm-map .nsewdrag").bounding_box()
-    # a quarter of the way in from the top-left corner of x, y in [-5, 5]: (-2.5, 2.5)
-    page.mouse.click(area["x"] + area["width"] * 0.25, area["y"] + area["height"] * 0.25)
-    wait_for_new_revision(page, old_revision)
-    values = slider_values(page)
-    assert float(values["Start x"]) == pytest.approx(-2.5, abs=0.06)
-    assert float(values["Start y"]) == pytest.approx(2.5, abs=0.06)
-    start = page.evaluate("() => { const gd = document.querySelector('.lm-map');"
-                          " const t = gd._fullData.find(t => t.name === 'start'); return [t.x[0], t.y[0]]; }")
-    assert start == [float(values["Start x"]), float(values["Start y"])]
+    click_quarter_in(page, ".lm-map")
 
 
 def test_clicking_the_mountain_surface_moves_the_start(page):

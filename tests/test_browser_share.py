@@ -13,8 +13,7 @@ from PIL import Image
 from core import descend, get_surface
 from core.codegen import training_script
 from scripts.live_app import VIEW_READY
-from tests.browser import app_page
-from tests.test_browser import REVISION, slider_values, wait_for_new_revision
+from tests.browser import REVISION, app_page, slider_values, wait_for_new_revision
 
 pytestmark = pytest.mark.browser
 
