@@ -55,6 +55,11 @@ function decodeSwarm(swarm) {
     balls, frames: x.length / balls };
 }
 
+// plotly.js's WebGL scene behind a 3-D plot (internal, so every use has a public fallback)
+function glScene(gd) {
+  return gd._fullLayout && gd._fullLayout.scene ? gd._fullLayout.scene._scene : undefined;
+}
+
 function shapesNamed(figure, prefix) {
   const found = [];
   (figure.layout.shapes || []).forEach((shape, index) => {
@@ -119,6 +124,10 @@ class MountainView {
       this.plots.feature.style.height = `${payload.feature_height || 460}px`;
       this.root.querySelector(".lm-feature-caption").textContent = (payload.captions || {}).feature || "";
     }
+    // plotly.js saves the camera on mouseup but eases it on behind the pointer for a moment
+    // (longer on a slow machine); save where it came to rest, or the redraw snaps it back
+    const scene = glScene(this.plots.mountain);
+    if (scene && typeof scene.saveLayout === "function") scene.saveLayout(this.plots.mountain.layout);
     await Promise.all([
       Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
@@ -278,7 +287,7 @@ class MountainView {
   // takes under 1 ms. Use that when plotly.js exposes it, else the public restyle.
   moveMountainBalls(at) {
     const gd = this.plots.mountain;
-    const scene = gd._fullLayout && gd._fullLayout.scene && gd._fullLayout.scene._scene;
+    const scene = glScene(gd);
     const balls = this.balls.mountain.map((index) => gd._fullData && gd._fullData[index]);
     const objects = scene && scene.traces ? balls.map((trace) => trace && scene.traces[trace.uid]) : [];
     if (objects.length === at.length && objects.every((o) => o && typeof o.update === "function")) {
@@ -298,7 +307,7 @@ class MountainView {
   // The swarm on the mountain: the same fast path as the balls, for one trace of many points.
   moveMountainSwarm(at) {
     const gd = this.plots.mountain;
-    const scene = gd._fullLayout && gd._fullLayout.scene && gd._fullLayout.scene._scene;
+    const scene = glScene(gd);
     const trace = gd._fullData && gd._fullData[this.swarmTrace];
     const object = scene && scene.traces && trace ? scene.traces[trace.uid] : null;
     if (object && typeof object.update === "function") {
