@@ -6,13 +6,14 @@ import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
 from core.custom import SURFACE_NAME
-from core.outcome import DIVERGED, ESCAPING, outcome
+from core.status import LABELS
+from core.verdict import DOES
 
 from app.controls import controls_init, controls_ui, move_start, on_surface_change
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_start, mountain_view
-from app.scene import scene_runs, view_payload
+from app.scene import scene_runs, scene_verdicts, view_payload
 from app.share import share_tab
 
 
@@ -22,31 +23,52 @@ def _on_start_click() -> None:
         move_start(*point)
 
 
-def _zero_grad_note() -> None:
+# a status as a badge colour (Streamlit's Markdown colour names)
+BADGES = {"converged": "green", "creeping": "blue", "bouncing": "orange", "stuck": "violet",
+          "diverged": "red", "off_domain": "gray", "schedule_ran_out": "gray"}
+CAUSE_NAMES = {"zero_grad": "missing zero_grad()", "lr": "learning rate too big", "domain": "undefined formula",
+               "schedule": "schedule ran down", "steps": "too few steps", "start": "start on a ridge",
+               "terrain": "flat ground"}
+
+
+def badges(result) -> str:
+    """A verdict's status, and its cause, as Markdown badges."""
+    text = f":{BADGES[result.status]}-badge[{LABELS[result.status]}]"
+    return text + (f" :gray-badge[cause: {CAUSE_NAMES[result.cause]}]" if result.cause else "")
+
+
+def _zero_grad_note(runs, results) -> None:
+    """With zero_grad() off: what happened to each ball, from the verdicts and their counterfactuals."""
+    said = "; ".join(f"**{OPTIMIZERS[run.optimizer].label}** {_short(result)}" for run, result in zip(runs, results))
     st.info(
-        "**`optimizer.zero_grad()` is switched off.** Each `loss.backward()` now *adds* the new "
-        "gradient to `p.grad` instead of replacing it, so every step uses the sum of all the "
-        "gradients so far: the compass points where the ball *was* as well as where it *is*. "
-        "The faint dashed balls do it right. More in the tab *Forgot zero_grad()?* below.",
+        "**`optimizer.zero_grad()` is switched off**, so each `loss.backward()` *adds* to `p.grad`: every "
+        "step uses the sum of all the gradients so far (drawn tip to tail at each ball on the map). "
+        + (f"Here: {said}. " if said else "") + "The faint dashed balls do it right.",
         icon="🧭",
     )
 
 
-def _outcomes_ui(runs, surface) -> None:
-    lines, diverged = [], []
-    for run in runs:
+def _short(result) -> str:
+    """A few words on a ball without zero_grad(): what it does, and what zero_grad() would change."""
+    words = DOES[result.status]
+    if result.cause == "zero_grad" and result.evidence is not None:
+        fixed = result.evidence
+        return words + " — with zero_grad() it " + (
+            f"converges in {fixed.converged_at} steps" if fixed.converged_at is not None else DOES[fixed.status])
+    if result.status == "converged":
+        return "still " + words
+    return words + f" — zero_grad() alone would not change that ({CAUSE_NAMES[result.cause]})" if result.cause else words
+
+
+def _outcomes_ui(runs, results, so_far: int | None = None) -> None:
+    """One line per ball: its status and cause as badges, then the verdict's sentence."""
+    lines = []
+    for run, result in zip(runs, results):
         spec = OPTIMIZERS[run.optimizer]
-        result = outcome(run, surface)
         dot = f"<span style='color:{spec.color}'>●</span>"
-        loss = f"final loss {result.final_loss:.4g}" if result.status != DIVERGED else "no final loss"
-        lines.append(f"{dot} **{spec.label}** {result.sentence} <small>({loss})</small>")
-        if result.status == DIVERGED:
-            diverged.append(f"{spec.label} at step {run.diverged_at}")
-        elif result.status == ESCAPING:
-            diverged.append(f"{spec.label} is on its way (its loss keeps growing)")
-    if diverged:
-        st.warning(f"**Diverged: {', '.join(diverged)}.** Those balls fly off the mountain: the "
-                   "learning rate is too big for them here. Try a smaller one.", icon="💥")
+        lines.append(f"{dot} **{spec.label}** {badges(result)} {result.sentence}")
+    if so_far is not None:
+        st.caption(f"So far, after {so_far} of {runs[0].steps if runs else 0} steps:")
     st.markdown("  \n".join(lines), unsafe_allow_html=True)
 
 
@@ -99,8 +121,9 @@ def _explorer() -> None:
     step = step_controls(settings) if state.step_mode and runs else None
     if not settings.optimizers:
         st.info("Pick at least one optimizer in the sidebar to roll a ball down this mountain.")
+    results = scene_verdicts(settings, step) if runs and step != 0 else ()
     if not settings.zero_grad:
-        _zero_grad_note()
+        _zero_grad_note(runs, results)
     payload = view_payload(settings, step)
     if step is None:
         mountain_view(payload, on_start_click=_on_start_click)
@@ -110,7 +133,10 @@ def _explorer() -> None:
             mountain_view(payload, on_start_click=_on_start_click)
         with panel:
             step_panel(runs, step)
-    _outcomes_ui(runs, surface)
+    if step == 0:
+        st.caption("Press **Step ▶** to take the first step; the verdicts follow the balls.")
+    else:
+        _outcomes_ui(runs, results, step)
     curvature, code, forgot, share, about = st.tabs(
         ["📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
          "🔗 Share and download", "❔ What am I looking at?"])

@@ -9,13 +9,15 @@ import streamlit as st
 from core import OPTIMIZERS, LossMountainError
 from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
-from core.sweep import REGIMES, Sweep
+from core.sweep import Sweep
+from core.sweep_verdicts import sweep_sentence
 
 from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr
 from app.lessons import lr_picture
 from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
+from app.scene import stability_limit
 from app.settings import Settings
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
@@ -42,26 +44,12 @@ def _on_start_click() -> None:
         move_start(*point)
 
 
-def _sweep_sentences(sweep: Sweep) -> str:
+def _sweep_sentences(sweep: Sweep, limit: float | None) -> str:
     lines = []
     for k, name in enumerate(sweep.optimizers):
         spec = OPTIMIZERS[name]
-        regimes = sweep.regimes[k]
-        right = sweep.lrs[regimes == REGIMES.index("just right")]
-        off = sweep.lrs[regimes == REGIMES.index("diverged")]
         dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
-        if right.size:
-            best = int(np.argmin(np.abs(sweep.lrs - sweep.best_lr(name))))
-            # the unbroken band of working rates around the fastest one
-            works = regimes == REGIMES.index("just right")
-            low = best - np.argmin(works[best::-1]) + 1 if not works[:best + 1].all() else 0
-            high = best + np.argmin(works[best:]) - 1 if not works[best:].all() else len(works) - 1
-            text = (f"reaches the tolerance at every rate from {sweep.lrs[low]:.3g} to {sweep.lrs[high]:.3g}, "
-                    f"fastest at {sweep.lrs[best]:.3g} ({int(sweep.reached_at[k][best])} steps)")
-        else:
-            text = f"never reaches the tolerance in {sweep.steps} steps at these rates"
-        text += f"; it first diverges at lr {off.min():.3g}." if off.size else "; it never diverges here."
-        lines.append(f"{dot} {text}")
+        lines.append(f"{dot} {sweep_sentence(sweep, k, limit)}")
     return "  \n".join(lines)
 
 
@@ -87,12 +75,14 @@ def _sweep_view(settings: Settings) -> None:
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
     mountain_view(sweep_payload(settings, low, high, count, tolerance), _on_start_click, key=VIEW_KEY,
                   on_lr_click=_on_rate_click)
-    st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance)),
+    st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
                 unsafe_allow_html=True)
-    st.caption("**Too small**: the ball is still crawling when the steps run out. **Just right**: it reaches "
-               "the minimum. **Too big**: it overshoots and bounces, or lands somewhere else. **Diverged**: "
-               "each step overshoots further until it flies off the mountain. The purple line is plain "
-               "gradient descent's limit 2/λmax at the minimum nearest your start.")
+    st.caption("The ribbon names what each ball did, as every run's verdict does: **converged** (it ends at "
+               "a minimum), **creeping** (still on its way when the steps run out), **bouncing** (its steps "
+               "flip across the valley without settling), **stuck** (on a saddle or flat ground), "
+               "**diverged** (it flies off), and **off the domain** or **schedule ran out** where those "
+               "happen. The purple line is plain gradient descent's limit 2/λmax at the minimum nearest "
+               "your start.")
 
 
 def _optimizer_choice(settings: Settings, key: str) -> str:

@@ -12,6 +12,7 @@ from core import Run, Surface, descend_many
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
 
 from app.mountain_view import view_json
@@ -33,6 +34,16 @@ def scene_runs(settings: Settings) -> tuple[Run, ...]:
 def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
     """With zero_grad() forgotten, the same runs done right, to follow beside them."""
     return () if settings.zero_grad else scene_runs(settings.with_zero_grad())
+
+
+@st.cache_data(max_entries=128, ttl="1h", show_spinner=False)
+def scene_verdicts(settings: Settings, step: int | None = None) -> tuple[Verdict, ...]:
+    """What each run did and why (core.verdict), over the whole run or, in step-by-step mode,
+    over its first `step` steps; the ghosts serve as the zero_grad() counterfactual."""
+    runs, ghosts = scene_runs(settings), scene_ghosts(settings)
+    if step is not None:
+        runs, ghosts = tuple(run.prefix(step) for run in runs), tuple(run.prefix(step) for run in ghosts)
+    return verdicts(mountain_of(settings), runs, ghosts or None)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={Surface: lambda s: (s.name, s.formula, s.bounds)})

@@ -13,7 +13,7 @@ from core.figures import map_figure, mountain_figure
 from core.gif import rolling_gif
 
 from app.mountains import mountain_of
-from app.scene import scene_ghosts, scene_grid
+from app.scene import scene_ghosts, scene_grid, scene_verdicts
 from app.settings import Settings
 
 _COPY_JS = """
@@ -78,7 +78,7 @@ def share_tab(settings: Settings, runs: Sequence[Run]) -> None:
     a, b, c = st.columns(3)
     a.download_button("Paths (CSV)", lambda: runs_csv(runs), f"{name}.csv", "text/csv", on_click="ignore",
                       icon="📄", width="stretch", help="One row per optimizer and step, as `python -m core descend`.")
-    b.download_button("Paths (JSON)", lambda: runs_json(runs), f"{name}.json", "application/json",
+    b.download_button("Paths (JSON)", lambda: runs_json(runs, scene_verdicts(settings)), f"{name}.json", "application/json",
                       on_click="ignore", icon="🧾", width="stretch", help="The CLI's JSON for every run.")
     options = settings.options()
     # built on click only: every rerun of the explorer passes through here

@@ -19,7 +19,7 @@ from .batch import Progress, descend_batch
 from .descent import gradients_at
 from .errors import LossMountainError
 from .grid import DEFAULT_RESOLUTION
-from .outcome import ESCAPE_FACTOR
+from .status import ESCAPE_FACTOR
 from .surfaces import Point, Surface
 
 STILL_ROLLING, DIVERGED, UNDEFINED = -1, -2, -3

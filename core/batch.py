@@ -34,13 +34,28 @@ class BatchRun:
     """positions: (steps + 1, N, 2), NaN from each ball's first non-finite step on; losses:
     (steps + 1, N) likewise; diverged_at: (N,) the first non-finite step, or -1. Without the
     whole path (path=False) positions and losses have two rows: the start, and the last finite
-    place of each ball."""
+    place of each ball. off_positions (N, 2), off_losses (N,): where the first non-finite step
+    landed and the loss there (NaN for balls that stayed finite)."""
 
     optimizer: str
     lr: float
     positions: np.ndarray
     losses: np.ndarray
     diverged_at: np.ndarray
+    off_positions: np.ndarray | None = None
+    off_losses: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Rolled:
+    """What roll_balls returns: positions (rows, N, 2), losses (rows, N), diverged_at (N,), and
+    where each ball's first non-finite step landed with the loss there (NaN where none did)."""
+
+    positions: np.ndarray
+    losses: np.ndarray
+    diverged_at: np.ndarray
+    off_positions: np.ndarray
+    off_losses: np.ndarray
 
 
 def check_device(device: str | torch.device) -> torch.device:
@@ -81,23 +96,28 @@ def check_work(balls: int, steps: int) -> None:
 def roll_balls(
     surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
     update: Callable[[int], None], progress: Progress | None = None, path: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> Rolled:
     """The training loop for a leaf `param` (N, 2) of balls; `update(step)` moves them after each
-    backward pass. Returns positions (steps + 1, N, 2), losses (steps + 1, N) and diverged_at (N,);
-    with path=False only two rows: the start and each ball's last finite place."""
+    backward pass. Returns their positions (steps + 1, N, 2), losses (steps + 1, N) and the rest
+    (see Rolled); with path=False only two rows: the start and each ball's last finite place."""
     n, device = len(param), param.device
     rows = steps + 1 if path else 2
     positions = torch.full((rows, n, 2), float("nan"), dtype=torch.float64, device=device)
     losses = torch.full((rows, n), float("nan"), dtype=torch.float64, device=device)
     alive = torch.ones(n, dtype=torch.bool, device=device)
     diverged = torch.full((n,), -1, dtype=torch.long, device=device)
+    off_positions = torch.full((n, 2), float("nan"), dtype=torch.float64, device=device)
+    off_losses = torch.full((n,), float("nan"), dtype=torch.float64, device=device)
     report_every = max(1, steps // 20)
     for step in range(steps + 1):
         if zero_grad:
             param.grad = None  # what optimizer.zero_grad() does (set_to_none)
         loss = surface(param)
         finite = torch.isfinite(loss) & torch.isfinite(param).all(dim=1)
-        diverged[alive & ~finite] = step
+        leaving = alive & ~finite
+        diverged[leaving] = step
+        off_positions[leaving] = param.detach()[leaving]
+        off_losses[leaving] = loss.detach()[leaving]
         alive &= finite
         row = step if path else min(step, 1)
         positions[row] = torch.where(alive[:, None], param.detach(), positions[row])
@@ -113,7 +133,7 @@ def roll_balls(
             progress(step / steps)
     if progress is not None:
         progress(1.0)
-    return positions.cpu().numpy(), losses.cpu().numpy(), diverged.cpu().numpy()
+    return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)))
 
 
 def descend_batch(
@@ -140,5 +160,6 @@ def descend_batch(
         if scheduler is not None:
             scheduler.step()
 
-    positions, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, path)
-    return BatchRun(spec.name, float(lr), positions, losses, diverged)
+    rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, path)
+    return BatchRun(spec.name, float(lr), rolled.positions, rolled.losses, rolled.diverged_at,
+                    rolled.off_positions, rolled.off_losses)

@@ -13,10 +13,11 @@ from .cli_many import MANY_COMMANDS, add_many_commands, run_many
 from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
-from .optimizers import OPTIMIZERS, RANGES
+from .optimizers import OPTIMIZERS, RANGES, get_optimizer
 from .schedules import SCHEDULES
 from .custom import DEFAULT_BOUNDS, formula_surface
 from .surfaces import SURFACES, Surface, get_surface
+from .verdict import Verdict, verdict
 
 CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y")
 
@@ -127,18 +128,22 @@ def write_csv(run: Run, out: TextIO) -> None:
         writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:])])
 
 
-def run_record(run: Run) -> dict:
-    """A Run as the CLI's JSON object: the settings, diverged_at and the rows."""
-    return {
+def run_record(run: Run, result: Verdict | None = None) -> dict:
+    """A Run as the CLI's JSON object: the settings, diverged_at, the outcome (status, cause and
+    sentence, when `result` is given) and the rows."""
+    record = {
         "surface": run.surface, "optimizer": run.optimizer, "lr": run.lr,
         "start": list(run.start), "steps": run.steps, "zero_grad": run.zero_grad,
-        "diverged_at": run.diverged_at, "rows": _rows(run),
+        "diverged_at": run.diverged_at,
     }
+    if result is not None:
+        record["outcome"] = result.record()
+    return record | {"rows": _rows(run)}
 
 
-def write_json(run: Run, out: TextIO) -> None:
-    """Write a Run as one JSON object: the settings, diverged_at and the rows."""
-    json.dump(run_record(run), out, indent=1)
+def write_json(run: Run, out: TextIO, result: Verdict | None = None) -> None:
+    """Write a Run as one JSON object: the settings, diverged_at, its outcome and the rows."""
+    json.dump(run_record(run, result), out, indent=1)
     out.write("\n")
 
 
@@ -185,10 +190,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = descend(*settings, **_options(args))
     except LossMountainError as error:
         parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
-    (write_json if args.format == "json" else write_csv)(run, sys.stdout)
+    result = verdict(run, surface)
+    if args.format == "json":
+        write_json(run, sys.stdout, result)
+    else:
+        write_csv(run, sys.stdout)
     if run.diverged_at is not None:
-        sys.stderr.write(
-            f"diverged at step {run.diverged_at}: the position or loss stopped being a finite "
-            f"number; printed the {len(run.positions)} finite rows (try a smaller --lr)\n"
-        )
+        # the advice comes from the verdict's counterfactual, not from a rule of thumb
+        sys.stderr.write(f"{get_optimizer(run.optimizer).label} {result.sentence} "
+                         f"(printed the {len(run.positions)} finite rows)\n")
     return 0

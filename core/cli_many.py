@@ -14,7 +14,8 @@ from .basins import Ends, basins
 from .grid import DEFAULT_RESOLUTION
 from .optimizers import OPTIMIZERS
 from .surfaces import Surface
-from .sweep import DEFAULT_RATES, DEFAULT_TOLERANCE, REGIMES, lr_grid, lr_sweep
+from .status import STATUSES
+from .sweep import DEFAULT_RATES, DEFAULT_TOLERANCE, lr_grid, lr_sweep
 from .swarm import DEFAULT_SWARM, swarm
 
 MANY_COMMANDS = ("sweep", "basins", "swarm")
@@ -27,9 +28,10 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
     output.add_argument("--device", default="cpu", metavar="DEVICE",
                         help="where the tensors live: cpu (default), cuda, cuda:1, mps")
     sweep = commands.add_parser(
-        "sweep", parents=[scene, output], help="every optimizer at many learning rates: final loss and regime",
+        "sweep", parents=[scene, output], help="every optimizer at many learning rates: final loss and status",
         description="Run each optimizer from one start at many learning rates (a log grid); print one row "
-                    "per optimizer and rate: final loss, steps to the tolerance, diverged step, regime.")
+                    "per optimizer and rate: final loss, steps to the tolerance, the step it converged from, the "
+                    "diverged step and its status (the classifier every run uses).")
     sweep.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
                        choices=list(OPTIMIZERS), help=f"any of: {', '.join(OPTIMIZERS)} (default: sgd momentum adam)")
     sweep.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 10.0), metavar=("LOW", "HIGH"),
@@ -77,9 +79,9 @@ def run_many(args: argparse.Namespace, surface: Surface, options: dict, out: Tex
                           schedule=args.schedule, clip_norm=args.clip_norm, tolerance=args.tolerance,
                           device=args.device)
         rows = [(name, repr(float(lr)), _number(result.losses[-1, k, i]), int(result.reached_at[k, i]),
-                 int(result.diverged_at[k, i]), REGIMES[result.regimes[k, i]])
+                 int(result.converged_at[k, i]), int(result.diverged_at[k, i]), STATUSES[result.statuses[k, i]])
                 for k, name in enumerate(result.optimizers) for i, lr in enumerate(result.lrs)]
-        header = ("optimizer", "lr", "final_loss", "reached_at", "diverged_at", "regime")
+        header = ("optimizer", "lr", "final_loss", "reached_at", "converged_at", "diverged_at", "status")
         summary = {"surface": surface.name, "start": list(result.start), "steps": result.steps,
                    "tolerance": result.tolerance,
                    "best_lr": {name: result.best_lr(name) for name in result.optimizers}}

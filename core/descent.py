@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -41,7 +41,8 @@ class Run:
     zero_grad is off, clipped when clipping is on). lrs: (n,), that step's learning rate.
     state: optimizer.state after each step, one (n, ...) array per key (momentum_buffer,
     exp_avg, exp_avg_sq, step, ...). diverged_at: the first step whose position or loss
-    was not finite (so positions has diverged_at rows), or None.
+    was not finite (so positions has diverged_at rows), or None. off_position, off_loss: where
+    that first non-finite step landed and the loss there (either may be non-finite), else None.
     """
 
     surface: str
@@ -60,10 +61,24 @@ class Run:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     schedule: str = "constant"
     clip_norm: float | None = None
+    off_position: Point | None = None
+    off_loss: float | None = None
 
     @property
     def steps_taken(self) -> int:
         return len(self.positions) - 1
+
+    def prefix(self, k: int) -> Run:
+        """The run as it stood after its first k steps (the whole run from its last step on)."""
+        if k >= self.steps:
+            return self
+        if self.diverged_at is not None and k >= self.diverged_at:
+            return replace(self, steps=k)  # it had already left the finite numbers
+        # slices of read-only arrays stay read-only
+        return replace(self, steps=k, positions=self.positions[:k + 1], losses=self.losses[:k + 1],
+                       grads=self.grads[:k], lrs=self.lrs[:k], diverged_at=None,
+                       state={key: values[:k] for key, values in self.state.items()},
+                       off_position=None, off_loss=None)
 
 
 def check_settings(
@@ -107,6 +122,7 @@ class _Track:
         self.lrs: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
         self.diverged_at: int | None = None
+        self.off: tuple[Point, float] | None = None
 
     def drop_last_step(self) -> None:
         for record in (self.grads, self.lrs, self.states):
@@ -127,6 +143,8 @@ class _Track:
                             if value is not None})
         if not bool(torch.isfinite(self.param).all()):
             self.drop_last_step()  # the last kept position has no step leaving it
+            x, y = (float(v) for v in self.param.detach())
+            self.off = ((x, y), math.nan)
             return False
         self.positions.append(self.param.detach().clone())
         return True
@@ -171,7 +189,8 @@ def descend_many(
         for j, track in enumerate(active):
             if not finite[j]:
                 # cut the position without a loss, and the step that led to it
-                track.positions.pop()
+                x, y = (float(v) for v in track.positions.pop())
+                track.off = ((x, y), float(loss[j].detach()))
                 track.drop_last_step()
                 track.diverged_at = step
                 continue
@@ -206,6 +225,8 @@ def descend_many(
             hyperparameters=track.spec.settings(hyperparameters.get(track.spec.name)),
             schedule=schedule,
             clip_norm=None if clip_norm is None else float(clip_norm),
+            off_position=None if track.off is None else track.off[0],
+            off_loss=None if track.off is None else track.off[1],
         )
         for track in tracks
     )

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from .cli import CSV_HEADER, run_record, write_csv
 from .descent import Run
+from .verdict import Verdict
 
 
 def runs_csv(runs: Sequence[Run]) -> str:
@@ -27,9 +28,11 @@ def runs_csv(runs: Sequence[Run]) -> str:
     return out.getvalue()
 
 
-def runs_json(runs: Sequence[Run]) -> str:
-    """{"runs": [...]}: each run as the CLI's JSON object (settings, diverged_at and rows)."""
-    return json.dumps({"runs": [run_record(run) for run in runs]}, indent=1) + "\n"
+def runs_json(runs: Sequence[Run], results: Sequence[Verdict] | None = None) -> str:
+    """{"runs": [...]}: each run as the CLI's JSON object (settings, diverged_at, the outcome
+    when its verdict is given, and the rows)."""
+    results = results or [None] * len(runs)
+    return json.dumps({"runs": [run_record(run, result) for run, result in zip(runs, results)]}, indent=1) + "\n"
 
 
 def figure_html(figure: go.Figure, title: str) -> str:

@@ -30,7 +30,8 @@ class Surface:
     show something interesting at once. display: "linear" or "log1p", how the
     height is drawn: steep surfaces read better as log1p((loss - min) / display_scale),
     which is linear near the valley floor and logarithmic up the walls. Paths and
-    the loss chart always use the true loss.
+    the loss chart always use the true loss. no_minimum: for a typed formula whose lowest point
+    found is not a minimum (it lies on the edge, or the loss falls without bound), why.
     """
 
     name: str
@@ -46,6 +47,7 @@ class Surface:
     display_scale: float = 1.0
     code: str = ""  # the formula as a PyTorch expression in x, y (or p), for generated scripts
     minima_label: str = "global minimum"  # typed-in surfaces only know their lowest point found
+    no_minimum: str = ""  # why the window holds no minimum (a typed 1/x falls without bound); "" if it does
 
     def __call__(self, points: torch.Tensor) -> torch.Tensor:
         return self.fn(points)

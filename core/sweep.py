@@ -19,12 +19,10 @@ from .batch import Progress, check_device, check_work, roll_balls
 from .descent import check_settings
 from .errors import LossMountainError
 from .optimizers import get_optimizer
-from .outcome import ESCAPE_FACTOR
 from .schedules import make_scheduler
+from .status import classify
 from .surfaces import Point, Surface
 
-TOO_SMALL, JUST_RIGHT, TOO_BIG, DIVERGED = range(4)
-REGIMES = ("too small", "just right", "too big", "diverged")
 DEFAULT_RATES = 64
 MAX_RATES = 1024
 # "reached" means the loss came within this fraction of the way from the start down to the minimum
@@ -35,7 +33,9 @@ DEFAULT_TOLERANCE = 1e-3
 class Sweep:
     """One start, many learning rates. losses: (steps + 1, optimizers, rates), NaN after a ball
     diverged. diverged_at, reached_at: (optimizers, rates), the first non-finite step and the first
-    step within `tolerance` of `floor` (-1: never). regimes: (optimizers, rates) codes into REGIMES."""
+    step within `tolerance` of `floor` (-1: never). statuses: (optimizers, rates) codes into
+    core.status.STATUSES, from the same classifier as every single run; converged_at: the step
+    from which a converged ball stayed at its minimum (-1: it did not converge)."""
 
     surface: str
     optimizers: tuple[str, ...]
@@ -48,7 +48,8 @@ class Sweep:
     floor: float
     tolerance: float
     reached_at: np.ndarray
-    regimes: np.ndarray
+    statuses: np.ndarray
+    converged_at: np.ndarray
 
     @property
     def final_losses(self) -> np.ndarray:
@@ -90,25 +91,6 @@ def lr_table(schedule: str, lrs: np.ndarray, steps: int) -> np.ndarray:
     return table
 
 
-def classify(final_gap: np.ndarray, start_gap: float, diverged_at: np.ndarray, reached_at: np.ndarray) -> np.ndarray:
-    """Name each rate's regime, for one optimizer, rates in increasing order: diverged (or leaping
-    away), just right (reached the tolerance), else too small below the rates that work, too big above."""
-    diverged = (diverged_at >= 0) | (final_gap > ESCAPE_FACTOR * max(start_gap, 1e-12))
-    reached = (reached_at >= 0) & ~diverged
-    regimes = np.full(len(final_gap), TOO_SMALL)
-    if reached.any():
-        steps = np.where(reached, reached_at, np.iinfo(np.int64).max)
-        pivot = int(np.argmin(steps))
-    elif (~diverged).any():
-        pivot = int(np.argmin(np.where(diverged, np.inf, final_gap)))
-    else:
-        pivot = len(final_gap)
-    regimes[np.arange(len(final_gap)) > pivot] = TOO_BIG
-    regimes[reached] = JUST_RIGHT
-    regimes[diverged] = DIVERGED
-    return regimes
-
-
 def lr_sweep(
     surface: Surface, optimizers: Sequence[str], start: Sequence[float], steps: int,
     lrs: Sequence[float] | np.ndarray | None = None, zero_grad: bool = True, *,
@@ -145,14 +127,17 @@ def lr_sweep(
             rows = slice(k * count, (k + 1) * count)
             mover.step(param[rows], param.grad[rows], table[step])
 
-    _, losses, diverged = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
-    losses = losses.reshape(steps + 1, len(specs), count)
-    diverged = diverged.reshape(len(specs), count)
+    rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
+    found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at,
+                     lrs=np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs))),
+                     off_positions=rolled.off_positions, off_losses=rolled.off_losses)
+    shape = (len(specs), count)
+    losses = rolled.losses.reshape(steps + 1, *shape)
+    diverged = rolled.diverged_at.reshape(shape)
     floor = surface.min_value
     start_gap = float(losses[0, 0, 0]) - floor
     within = (losses - floor) <= tolerance * max(start_gap, 1e-300)
     reached = np.where(within.any(axis=0), within.argmax(axis=0), -1)
-    final = losses[-1] - floor
-    regimes = np.stack([classify(final[k], start_gap, diverged[k], reached[k]) for k in range(len(specs))])
     return Sweep(surface.name, tuple(spec.name for spec in specs), rates, start, steps, zero_grad,
-                 losses, diverged, floor, float(tolerance * max(start_gap, 0.0)), reached, regimes)
+                 losses, diverged, floor, float(tolerance * max(start_gap, 0.0)), reached,
+                 found.codes.reshape(shape), found.converged_at.reshape(shape))

@@ -1,4 +1,4 @@
-"""The learning-rate sweep as one chart: final loss, steps to the tolerance and the regimes, against lr.
+"""The learning-rate sweep as one chart: final loss, steps to the tolerance and each ball's status, against lr.
 
 Every trace that stands for the sweep's learning rates carries meta {"role": "rate"}, so a
 viewer can turn a click anywhere in a column into "use this learning rate".
@@ -12,9 +12,12 @@ from plotly.subplots import make_subplots
 
 from .figures import FONT, LOSS_FLOOR
 from .optimizers import get_optimizer
-from .sweep import REGIMES, Sweep
+from .status import LABELS, STATUSES
+from .sweep import Sweep
 
-REGIME_COLORS = ("#9ecae1", "#74c476", "#fdae6b", "#de2d26")  # too small, just right, too big, diverged
+# one colour per status, in STATUSES order: converged, creeping, bouncing, stuck, diverged,
+# off the domain, schedule ran out
+STATUS_COLORS = ("#74c476", "#9ecae1", "#fdae6b", "#bcbddc", "#de2d26", "#636363", "#bdbdbd")
 LR_COLOR = "#262730"
 LIMIT_COLOR = "#6a3d9a"
 
@@ -26,7 +29,7 @@ def _vline(x: float, low: float, high: float, color: str, dash: str, name: str) 
 
 def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = None) -> go.Figure:
     """Final loss gap (log) and steps to reach the tolerance against the learning rate (log), one
-    line per optimizer, over a ribbon naming each rate's regime. `lr`: the learning rate in use,
+    line per optimizer, over a ribbon naming each rate's status (core.status, as for every run). `lr`: the learning rate in use,
     marked; `limit`: plain gradient descent's stability limit 2/λmax, marked."""
     figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                            row_heights=[0.46, 0.32, 0.22])
@@ -37,20 +40,20 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
     bottom = max(min(float(finite.min()) if finite.size else start_gap, start_gap) / 10, LOSS_FLOOR)
     for k, name in enumerate(sweep.optimizers):
         spec = get_optimizer(name)
-        regimes = [REGIMES[r] for r in sweep.regimes[k]]
+        statuses = [LABELS[STATUSES[code]] for code in sweep.statuses[k]]
         reached = np.where(sweep.reached_at[k] >= 0, sweep.reached_at[k], np.nan)
         data = np.column_stack((sweep.final_losses[k] + sweep.floor, reached))
         hover = (f"<b>{spec.label}</b> · lr %{{x:.3g}}<br>final loss %{{customdata[0]:.4g}}"
                  "<br>%{text}<extra></extra>")
-        texts = [f"{regime}" + (f", reached in {int(steps)} steps" if np.isfinite(steps) else "")
-                 for regime, steps in zip(regimes, reached)]
+        texts = [status + (f", reached in {int(steps)} steps" if np.isfinite(steps) else "")
+                 for status, steps in zip(statuses, reached)]
         shown = np.where(gaps[k] > top, np.nan, gaps[k])  # a ball leaping away is marked ✕ instead
         figure.add_trace(go.Scatter(
             x=sweep.lrs, y=shown, mode="lines+markers", line=dict(color=spec.color, width=2),
             marker=dict(size=5), name=spec.label, legendgroup=name, customdata=data, text=texts,
             hovertemplate=hover, meta=dict(role="rate"), legend="legend",
         ), row=1, col=1)
-        off = sweep.regimes[k] == REGIMES.index("diverged")
+        off = sweep.statuses[k] == STATUSES.index("diverged")
         if off.any():
             figure.add_trace(go.Scatter(
                 x=sweep.lrs[off], y=np.full(int(off.sum()), top), mode="markers", cliponaxis=False,
@@ -75,18 +78,22 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
                               "<extra></extra>", meta=dict(role="rate"),
             ), row=2, col=1)
     labels = [get_optimizer(name).label for name in sweep.optimizers]
-    # the ribbon: one row of coloured cells per optimizer, a discrete colour per regime
-    scale = [item for k, color in enumerate(REGIME_COLORS) for item in ([k / 4, color], [(k + 1) / 4, color])]
+    # the ribbon: one row of coloured cells per optimizer, a discrete colour per status
+    count = len(STATUSES)
+    scale = [item for k, color in enumerate(STATUS_COLORS)
+             for item in ([k / count, color], [(k + 1) / count, color])]
     figure.add_trace(go.Heatmap(
-        x=sweep.lrs, y=labels, z=sweep.regimes, zmin=-0.5, zmax=3.5, colorscale=scale, showscale=False,
-        xgap=1, ygap=2, text=[[REGIMES[r] for r in row] for row in sweep.regimes],
+        x=sweep.lrs, y=labels, z=sweep.statuses, zmin=-0.5, zmax=count - 0.5, colorscale=scale, showscale=False,
+        xgap=1, ygap=2, text=[[LABELS[STATUSES[code]] for code in row] for row in sweep.statuses],
         hovertemplate="<b>%{y}</b> · lr %{x:.3g}<br>%{text}<extra></extra>", meta=dict(role="rate"),
     ), row=3, col=1)
-    for regime, color in zip(REGIMES, REGIME_COLORS):
-        figure.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
-            name=regime, legend="legend2", hoverinfo="skip",
-        ), row=3, col=1)
+    present = set(sweep.statuses.ravel().tolist())
+    for code, (status, color) in enumerate(zip(STATUSES, STATUS_COLORS)):
+        if code in present:
+            figure.add_trace(go.Scatter(
+                x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=color),
+                name=LABELS[status], legend="legend2", hoverinfo="skip",
+            ), row=3, col=1)
     marks = []
     if lr is not None:
         marks.append((lr, LR_COLOR, "dash", f"your lr {lr:.3g}"))
@@ -104,7 +111,7 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
         font=FONT, margin=dict(l=85, r=150, t=26, b=40), plot_bgcolor="white", hovermode="x",
         uirevision="sweep", annotations=annotations,
         legend=dict(x=1.01, y=1.0, yanchor="top", title=dict(text="optimizer")),
-        legend2=dict(x=1.01, y=0.0, yanchor="bottom", title=dict(text="regime")),
+        legend2=dict(x=1.01, y=0.0, yanchor="bottom", title=dict(text="status")),
         yaxis=dict(title="final loss − min" if sweep.floor else "final loss", type="log",
                    range=[float(np.log10(bottom)), float(np.log10(top)) + 0.15], exponentformat="power",
                    gridcolor="#eee"),

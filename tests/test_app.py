@@ -38,7 +38,9 @@ def test_default_page_renders_three_balls_that_reach_somewhere(app):
     for path, run in zip(mountain_paths(app), expected):
         np.testing.assert_array_equal(path, run.positions)
     text = " ".join(m.value for m in app.markdown)
-    assert "reached the minimum at (3, 2)" in text and "still rolling" in text
+    # each ball's verdict, from core.verdict: SGD arrives, Adam's stride is too short for 150 steps
+    assert "**SGD** :green-badge[converged] converged: it reached the global minimum at (3, 2) in 19 steps" in text
+    assert "**Adam** :blue-badge[creeping] :gray-badge[cause: too few steps] is still on its way" in text
 
 
 def test_moving_the_learning_rate_changes_the_paths(app):
@@ -65,18 +67,25 @@ def test_a_new_mountain_starts_at_its_own_start_and_learning_rate(app):
 def test_forgetting_zero_grad_explains_and_accumulates(app):
     app.toggle(key="forget_zero_grad").set_value(True).run()
     assert not app.exception
-    assert any("zero_grad()` is switched off" in info.value for info in app.info)
+    (info,) = [info.value for info in app.info if "zero_grad()` is switched off" in info.value]
+    # what happened to each ball, and what zero_grad() would change, from the counterfactual runs
+    assert ("**SGD** bounces — with zero_grad() it converges in 19 steps; **Momentum** flies off — with "
+            "zero_grad() it converges in 99 steps; **Adam** is still on its way — zero_grad() alone would not "
+            "change that (too few steps)") in info
     expected = descend_many(get_surface("himmelblau"), ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0),
                             150, zero_grad=False)
     for path, run in zip(mountain_paths(app), expected):
         np.testing.assert_array_equal(path, run.positions)
 
 
-def test_a_too_big_learning_rate_says_which_ball_diverged(app):
+def test_a_too_big_learning_rate_says_which_ball_diverged_and_why(app):
     app.select_slider(key="lr").set_value(1.0).run()
     assert not app.exception
-    (warning,) = app.warning
-    assert "Diverged: SGD at step" in warning.value and ", Momentum at step" in warning.value
+    text = " ".join(m.value for m in app.markdown)
+    for label in ("SGD", "Momentum"):
+        assert f"**{label}** :red-badge[diverged] :gray-badge[cause: learning rate too big] diverged at step" in text
+    # the counterfactual found the rate that works: 1/64 of 1.0
+    assert "The learning rate is too big here: at lr 0.0156 (1/64 of yours) the same run converges" in text
     names = [t["name"] for t in payload(app)["figures"]["mountain"]["data"]]
     assert any(name.startswith("SGD · diverged at step") for name in names)
 

@@ -12,6 +12,7 @@ import pytest
 
 from core import SURFACES, descend, get_surface
 from core.cli import main
+from core.verdict import verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +73,22 @@ def test_a_diverged_run_prints_its_finite_rows_and_says_so():
     rows = result.stdout.strip().splitlines()
     assert len(rows) == 1 + 512
     assert "diverged at step 512" in result.stderr
+    assert "at lr 0.75 (1/2 of yours) the same run converges" in result.stderr
     assert all("inf" not in row and "nan" not in row for row in rows)
+
+
+def test_json_carries_the_outcome_from_the_classifier_and_csv_does_not_change():
+    args = ("descend", "--surface", "himmelblau", "--optimizer", "momentum", "--lr", "0.01",
+            "--start", "0", "0", "--steps", "150", "--no-zero-grad")
+    data = json.loads(cli(*args, "--format", "json").stdout)
+    surface = get_surface("himmelblau")
+    expected = verdict(descend(surface, "momentum", 0.01, (0.0, 0.0), 150, zero_grad=False), surface)
+    assert data["outcome"]["status"] == "diverged" and data["outcome"]["cause"] == "zero_grad"
+    assert data["outcome"]["sentence"] == expected.sentence
+    assert list(data)[-1] == "rows"
+    plain = cli(*args)
+    assert plain.stdout.splitlines()[0] == "step,x,y,loss,grad_x,grad_y"
+    assert "missing zero_grad() is the cause" in plain.stderr and "outcome" not in plain.stdout
 
 
 @pytest.mark.parametrize("args, message", [

@@ -9,6 +9,7 @@ import pytest
 
 from core import descend, get_surface
 from core.basins import basins
+from core.status import STATUSES
 from core.sweep import lr_grid, lr_sweep
 from tests.test_cli import cli
 
@@ -29,9 +30,10 @@ def test_sweep_prints_every_optimizer_at_every_rate():
         final = expected.losses[-1, k, i]
         assert (row["final_loss"] == "") if np.isnan(final) else float(row["final_loss"]) == final
         assert int(row["reached_at"]) == expected.reached_at[k, i]
-        assert row["regime"] in ("too small", "just right", "too big", "diverged")
+        assert row["status"] == STATUSES[expected.statuses[k, i]]
+        assert int(row["converged_at"]) == expected.converged_at[k, i]
     # plain GD on x² + 25y² flies off above lr = 2/50
-    assert {row["regime"] for row in rows if row["optimizer"] == "sgd" and float(row["lr"]) > 0.05} == {"diverged"}
+    assert {row["status"] for row in rows if row["optimizer"] == "sgd" and float(row["lr"]) > 0.05} == {"diverged"}
 
 
 def test_basins_json_names_each_start_and_the_far_valley_share():

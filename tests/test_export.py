@@ -15,6 +15,7 @@ from core.export import figure_html, runs_csv, runs_json
 from core.figures import map_figure
 from core.gif import rolling_gif
 from core.grid import surface_grid
+from core.verdict import verdicts
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_paths_csv_is_the_clis_csv_for_each_optimizer(scene, capsys):
 
 def test_paths_json_holds_the_clis_object_for_each_run(scene, capsys):
     surface, runs = scene
-    saved = json.loads(runs_json(runs))["runs"]
+    saved = json.loads(runs_json(runs, verdicts(surface, runs)))["runs"]
     main(["descend", "--surface", "himmelblau", "--optimizer", "adam", "--lr", "0.01", "--start", "0", "0",
           "--steps", "40", "--format", "json"])
     assert saved[1] == json.loads(capsys.readouterr().out)

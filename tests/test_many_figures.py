@@ -7,8 +7,9 @@ from core import get_surface
 from core.basin_figures import DIVERGED_COLOR, basin_figure, class_colors
 from core.basins import DIVERGED, basins
 from core.grid import surface_grid
-from core.sweep import REGIMES, lr_grid, lr_sweep
-from core.sweep_figures import REGIME_COLORS, sweep_figure
+from core.status import LABELS, STATUSES
+from core.sweep import lr_grid, lr_sweep
+from core.sweep_figures import STATUS_COLORS, sweep_figure
 from core.swarm import random_starts, swarm
 from core.swarm_figures import ball_colors, swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
 from tests.plotly_json import decode, figure_json
@@ -19,7 +20,7 @@ def sweep():
     return lr_sweep(get_surface("ravine"), ["sgd", "adam"], (1.5, 0.5), 100, lr_grid(1e-3, 1.0, 20))
 
 
-def test_sweep_chart_draws_each_optimizers_final_loss_steps_and_regimes(sweep):
+def test_sweep_chart_draws_each_optimizers_final_loss_steps_and_statuses(sweep):
     data = figure_json(sweep_figure(sweep, lr=0.01, limit=0.04))["data"]
     lines = [t for t in data if t.get("mode") == "lines+markers" and t.get("showlegend") is not False]
     assert [t["name"] for t in lines] == ["SGD", "Adam"]
@@ -29,10 +30,13 @@ def test_sweep_chart_draws_each_optimizers_final_loss_steps_and_regimes(sweep):
         top = 1e3 * (sweep.losses[0, 0, 0] - sweep.floor)
         np.testing.assert_allclose(decode(trace["y"]), np.where(gap > top, np.nan, gap))
     (ribbon,) = [t for t in data if t["type"] == "heatmap"]
-    np.testing.assert_array_equal(decode(ribbon["z"]).reshape(2, 20), sweep.regimes)
+    np.testing.assert_array_equal(decode(ribbon["z"]).reshape(2, 20), sweep.statuses)
     assert ribbon["y"] == ["SGD", "Adam"]
-    assert [t["name"] for t in data if t.get("legend") == "legend2"] == list(REGIMES)
-    assert [t["marker"]["color"] for t in data if t.get("legend") == "legend2"] == list(REGIME_COLORS)
+    # the legend names the statuses that occur, each in its colour
+    present = sorted(set(sweep.statuses.ravel().tolist()))
+    assert len(present) >= 3
+    assert [t["name"] for t in data if t.get("legend") == "legend2"] == [LABELS[STATUSES[c]] for c in present]
+    assert [t["marker"]["color"] for t in data if t.get("legend") == "legend2"] == [STATUS_COLORS[c] for c in present]
     # the lr in use and plain GD's limit are vertical lines in the top two charts
     marks = [t for t in data if t.get("mode") == "lines" and t.get("hoverinfo") == "skip"]
     assert sorted({decode(t["x"])[0] for t in marks}) == [0.01, 0.04]

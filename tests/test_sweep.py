@@ -1,10 +1,12 @@
-"""Learning-rate sweeps: every ball equals its solo run; regimes and steps against hand-derived formulas."""
+"""Learning-rate sweeps: every ball equals its solo run; statuses and steps against hand-derived formulas."""
 
 import numpy as np
 import pytest
 
 from core import LossMountainError, descend, get_surface
-from core.sweep import DIVERGED, JUST_RIGHT, TOO_BIG, TOO_SMALL, classify, lr_grid, lr_sweep, lr_table
+from core.status import STATUSES, TOLERANCE
+from core.sweep import lr_grid, lr_sweep, lr_table
+from core.verdict import verdict
 
 ALL = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 
@@ -55,25 +57,31 @@ def test_plain_gd_on_a_ravine_follows_the_hand_derived_law():
     # skip the rates whose hand-derived gap sits within rounding of the tolerance
     clear = np.abs(np.take_along_axis(gap, np.maximum(expected, 0)[None], 0)[0] / tolerance - 1) > 1e-6
     np.testing.assert_array_equal(sweep.reached_at[0, clear], expected[clear])
-    regimes = sweep.regimes[0]
-    assert (regimes[lrs > 0.04 * 1.05] == DIVERGED).all()
-    assert (regimes[lrs < 0.04] != DIVERGED).all()
-    assert (regimes[expected >= 0] == JUST_RIGHT).all() and (regimes[expected < 0] != JUST_RIGHT).all()
-    assert regimes[0] == TOO_SMALL
+    # statuses from the same law: converged where the ball ends, and last stepped, within the
+    # tolerance of (0, 0); flying off above 2/50; still creeping in below
+    with np.errstate(over="ignore", invalid="ignore"):
+        xs, ys = x0 * (1 - 2 * lrs) ** t, y0 * (1 - 50 * lrs) ** t
+    distance = np.hypot(xs, ys)
+    last_step = np.hypot(xs[-1] - xs[-2], ys[-1] - ys[-2])
+    tol = TOLERANCE * np.hypot(4, 2)
+    arrived = (distance[-1] <= tol) & (last_step <= tol)
+    statuses = np.array(STATUSES)[sweep.statuses[0]]
+    clear = np.abs(distance[-1] / tol - 1) > 1e-3
+    assert (statuses[arrived & clear] == "converged").all() and (statuses[~arrived & clear] != "converged").all()
+    assert (statuses[lrs > 0.04 * 1.05] == "diverged").all()
+    assert (statuses[(lrs < 0.04) & ~arrived] == "creeping").all()
     assert sweep.best_lr("sgd") == pytest.approx(lrs[np.argmin(np.where(expected >= 0, expected, 10**9))])
 
 
-def test_regimes_are_named_around_the_rates_that_work():
-    never = np.full(7, -1)
-    reached = np.array([-1, -1, 40, 20, -1, -1, -1])
-    diverged = np.array([-1, -1, -1, -1, -1, -1, 12])
-    final = np.array([5.0, 1.0, 1e-4, 1e-5, 0.5, 2.0, np.nan])
-    assert classify(final, 10.0, diverged, reached).tolist() == [
-        TOO_SMALL, TOO_SMALL, JUST_RIGHT, JUST_RIGHT, TOO_BIG, TOO_BIG, DIVERGED]
-    # nothing reached: the lowest final loss splits the crawling rates from the bouncing ones
-    bouncing = np.array([5.0, 1.0, 0.2, 3.0, 4000.0, 9.0, 8.0])
-    assert classify(bouncing, 10.0, never, never).tolist() == [
-        TOO_SMALL, TOO_SMALL, TOO_SMALL, TOO_BIG, DIVERGED, TOO_BIG, TOO_BIG]
+def test_every_sweep_status_is_the_verdict_of_the_same_single_run():
+    # one classifier: a ball of the sweep and the same run on its own get the same name
+    surface = get_surface("himmelblau")
+    lrs = lr_grid(1e-3, 1.0, 16)
+    sweep = lr_sweep(surface, ["sgd", "momentum", "adam"], (0.0, 0.0), 150, lrs, zero_grad=False)
+    for k, name in enumerate(sweep.optimizers):
+        for i, lr in enumerate(lrs):
+            run = descend(surface, name, float(lr), (0.0, 0.0), 150, zero_grad=False)
+            assert STATUSES[sweep.statuses[k, i]] == verdict(run, surface).status, (name, lr)
 
 
 def test_bad_sweeps_are_refused():
