@@ -7,15 +7,19 @@ Each builder is a pure function returning a go.Figure: surface first, paths afte
 fixed axis ranges. What a viewer animates is labelled: traces carry `meta` =
 {"role": "path" | "ball", "run": k} (run k's whole path, its rolling ball), and the
 map's balls are circle shapes named "ball:k". Balls are drawn at the end of the path,
-or at step `focus` in step-by-step mode, where arrows show that step: the compass
-(downhill, −p.grad, at a fixed length) in black and the step actually taken in the
-optimizer's colour. `ghosts` are the same runs with zero_grad() on, drawn faintly beside
-runs that forgot it; they are numbered after the runs.
+or at step `focus` in step-by-step mode, where only the path so far is drawn (the rest,
+faintly, when `future` is asked for) and arrows show that step: the compass (p.grad,
+pointing uphill, at a fixed length) in black and the step actually taken, against it, in
+the optimizer's colour. `ghosts` are the same runs with zero_grad() on, drawn faintly
+beside runs that forgot it; they are numbered after the runs. `look` is the standard or
+the high-contrast look (core.looks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,22 +28,22 @@ from plotly.subplots import make_subplots
 
 from .descent import Run
 from .grid import Grid, surface_grid
+from .looks import STANDARD, Look
 from .optimizers import get_optimizer
 from .steps import step_arrows
 from .surfaces import Surface
 
 # light valleys, darker peaks: every optimizer colour stays readable on top of it
-TERRAIN = [
-    [0.0, "#f7fbff"], [0.12, "#deebf7"], [0.3, "#c6dbef"], [0.5, "#a9bfd4"],
-    [0.7, "#8c9fb5"], [0.85, "#6f7f94"], [1.0, "#4e5b6e"],
-]
+TERRAIN = STANDARD.colorscale
 MINIMUM_COLOR = "#f5b700"
 START_COLOR = "#ffffff"
 COMPASS_COLOR = "#1b1b1b"
 GHOST_OPACITY = 0.45
 LOSS_FLOOR = 1e-16  # log axes cannot show 0: a run that lands exactly on a minimum shows here
-BALL_RADIUS = 7  # pixels, on the map
-FONT = dict(family="Inter, system-ui, sans-serif", size=12)
+BALL_RADIUS = STANDARD.ball_radius  # pixels, on the map
+FONT = STANDARD.font
+FUTURE_OPACITY = 0.25
+COMPASS_NAME = "compass: p.grad, pointing uphill"
 
 
 def _label(run: Run, ghost: bool = False) -> str:
@@ -73,6 +77,22 @@ def framed(positions: np.ndarray, surface: Surface) -> np.ndarray:
 
 def _diverged_note(run: Run) -> str:
     return "" if run.diverged_at is None else f" · diverged at step {run.diverged_at}"
+
+
+def _so_far(run: Run, focus: int | None) -> Run:
+    """The run as drawn: all of it, or in step-by-step mode only the steps taken so far."""
+    return run if focus is None else run.prefix(focus)
+
+
+def _future_trace(run: Run, surface: Surface, z: np.ndarray | None = None) -> go.BaseTraceType:
+    """The whole path, faint and dotted, for step-by-step mode's "show the future"."""
+    xy = framed(run.positions, surface)
+    style = dict(color=_color(run), width=2, dash="dot")
+    common = dict(mode="lines", opacity=FUTURE_OPACITY, line=style, name=f"{_label(run)}: the rest of its path",
+                  showlegend=False, hoverinfo="skip", meta=dict(role="future"))
+    if z is None:
+        return go.Scatter(x=xy[:, 0], y=xy[:, 1], **common)
+    return go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=z, **common)
 
 
 def _ball_step(run: Run, focus: int | None) -> int:
@@ -126,9 +146,9 @@ def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[go
 
 def mountain_figure(
     surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
-    ghosts: Sequence[Run] = (), focus: int | None = None,
+    ghosts: Sequence[Run] = (), focus: int | None = None, future: bool = False, look: Look = STANDARD,
 ) -> go.Figure:
-    """The 3-D mountain with each run's path and ball, the start and the minima."""
+    """The 3-D mountain with each run's path (so far, at step `focus`) and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     lo, hi = float(np.nanmin(grid.height)), float(np.nanmax(grid.height))
     lift = 0.012 * (hi - lo)  # keeps paths above the surface they lie on
@@ -140,7 +160,7 @@ def mountain_figure(
         return np.minimum(surface.display_height(losses), hi)  # flying balls stop at the top
 
     traces: list[go.BaseTraceType] = [go.Surface(
-        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=TERRAIN, showscale=False,
+        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale, showscale=False,
         customdata=grid.loss.astype(np.float32) if log_drawn else None,
         hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
         + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
@@ -157,13 +177,18 @@ def mountain_figure(
         hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
     everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
+    if focus is not None and future:
+        for run in runs:
+            traces.append(_future_trace(run, surface, np.minimum(surface.display_height(run.losses), hi) + lift))
+    everyone = [(_so_far(run, focus), ghost) for run, ghost in everyone]
     for k, (run, ghost) in enumerate(everyone):
         z = np.minimum(surface.display_height(run.losses), hi) + lift
         data, template = _hover(run, ghost)
         xy = framed(run.positions, surface)
+        width = 3 * look.path_width
         traces.append(go.Scatter3d(
             x=xy[:, 0], y=xy[:, 1], z=z, mode="lines", opacity=GHOST_OPACITY if ghost else 1.0,
-            line=dict(color=_color(run), width=4 if ghost else 6, dash="dash" if ghost else "solid"),
+            line=dict(color=_color(run), width=width * 2 / 3 if ghost else width, dash="dash" if ghost else "solid"),
             name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
@@ -191,7 +216,7 @@ def mountain_figure(
             if arrows is None:
                 continue
             ends = framed(np.array([arrows.compass_end, arrows.update_end]), surface)
-            traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, "compass: downhill (−p.grad)", height, lift)
+            traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, COMPASS_NAME, height, lift)
             traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
     z_axis = dict(title="loss (log-compressed)" if log_drawn else "loss", range=[lo, hi + 3 * lift])
@@ -199,7 +224,7 @@ def mountain_figure(
         z_axis.update(_loss_ticks(surface, hi))
     figure = go.Figure(traces)
     figure.update_layout(
-        font=FONT, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
+        font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
         legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
         uirevision="mountain",  # the viewer keeps the user's camera across updates
         scene=dict(
@@ -220,14 +245,14 @@ def _arrow_2d(start, end, color: str, width: float) -> dict:
 
 def map_figure(
     surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
-    ghosts: Sequence[Run] = (), focus: int | None = None,
+    ghosts: Sequence[Run] = (), focus: int | None = None, future: bool = False, look: Look = STANDARD,
 ) -> go.Figure:
-    """The top-down contour map with each run's path and ball, the start and the minima."""
+    """The top-down contour map with each run's path (so far, at step `focus`) and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     log_drawn = surface.display == "log1p"
     traces: list[go.BaseTraceType] = [go.Contour(
-        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=TERRAIN, showscale=False,
-        ncontours=28, line=dict(width=0.6, color="rgba(60,70,90,0.35)"),
+        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale, showscale=False,
+        ncontours=28, line=dict(width=0.6, color=look.contour_line),
         customdata=grid.loss.astype(np.float32) if log_drawn else None,
         hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
         + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
@@ -240,13 +265,16 @@ def map_figure(
         hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
     everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
+    if focus is not None and future:
+        traces += [_future_trace(run, surface) for run in runs]
+    everyone = [(_so_far(run, focus), ghost) for run, ghost in everyone]
     for k, (run, ghost) in enumerate(everyone):
         data, template = _hover(run, ghost)
         xy = framed(run.positions, surface)
         traces.append(go.Scatter(
             x=xy[:, 0], y=xy[:, 1], mode="lines+markers", opacity=GHOST_OPACITY if ghost else 1.0,
-            line=dict(color=_color(run), width=2, dash="dash" if ghost else "solid"),
-            marker=dict(size=3, color=_color(run)),
+            line=dict(color=_color(run), width=look.path_width, dash="dash" if ghost else "solid"),
+            marker=dict(size=look.path_width + 1, color=_color(run)),
             name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
@@ -261,7 +289,7 @@ def map_figure(
         balls.append(dict(
             type="circle", name=f"ball:{k}", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
             xanchor=float(end[0]), yanchor=float(end[1]),
-            x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,
+            x0=-look.ball_radius, x1=look.ball_radius, y0=-look.ball_radius, y1=look.ball_radius,
             fillcolor=_color(run), opacity=GHOST_OPACITY if ghost else 1.0,
             line=dict(color="#111", width=1.5), layer="above",
         ))
@@ -275,7 +303,7 @@ def map_figure(
     (x0, x1), (y0, y1) = surface.bounds
     figure = go.Figure(traces)
     figure.update_layout(
-        font=FONT, margin=dict(l=40, r=10, t=10, b=35), showlegend=False,
+        font=look.font, margin=dict(l=40, r=10, t=10, b=35), showlegend=False,
         uirevision=surface.name,  # keep the user's zoom until the surface changes
         xaxis=dict(title="x", range=[x0, x1], constrain="domain", zeroline=False, showgrid=False),
         yaxis=dict(title="y", range=[y0, y1], scaleanchor="x", constrain="domain", zeroline=False,
@@ -285,37 +313,72 @@ def map_figure(
     return figure
 
 
-def loss_figure(surface: Surface, runs: Sequence[Run], *, ghosts: Sequence[Run] = ()) -> go.Figure:
-    """Loss per step (the gap to the minimum when that is not 0) over |p.grad| per step, both on
-    log scales, and the learning rate per step when a schedule changes it.
+def log_top(peaks: Sequence[float]) -> float | None:
+    """Where a log axis stops so one run that flies off cannot flatten the rest: half a decade
+    above the highest run whose peak lies within six decades of the lowest peak (None: no cut)."""
+    finite = [peak for peak in peaks if np.isfinite(peak) and peak > 0]
+    if not finite:
+        return None
+    kept = [peak for peak in finite if peak <= 1e6 * min(finite)]
+    top = max(kept) * 10**0.5
+    return top if len(kept) < len(peaks) or any(not np.isfinite(p) for p in peaks) else None
 
-    A diverging run would stretch the loss axis to 1e300 and flatten every other line, so
-    the axis stops a thousand times above the highest start; a run that leaves the chart
-    is marked ✕ at the top edge, at the step where it diverged.
+
+def loss_figure(
+    surface: Surface, runs: Sequence[Run], *, ghosts: Sequence[Run] = (), focus: int | None = None,
+    look: Look = STANDARD,
+) -> go.Figure:
+    """Loss per step (the gap to the minimum, log scale; the loss itself, linear, on a mountain
+    with no minimum in its window) over |p.grad| per step (log scale), and the learning rate per
+    step when a schedule changes it; in step-by-step mode only up to step `focus`.
+
+    One diverging run would stretch an axis to 1e300 and flatten every other line, so each axis
+    stops above the runs that stay near the rest (core.figures.log_top); a run that leaves the
+    chart is marked ✕ at the top edge, where it leaves, and named there.
     """
     offset = surface.min_value
-    everyone = [(run, False) for run in runs] + [(run, True) for run in ghosts]
-    gaps = [np.maximum(run.losses - offset, LOSS_FLOOR) for run, _ in everyone]
-    top = 1e3 * max((gap[0] for gap in gaps), default=1.0)
-    bottom = min((gap.min() for gap in gaps), default=LOSS_FLOOR) / 3
+    plain = bool(surface.no_minimum) or not math.isfinite(offset)
+    everyone = [(_so_far(run, focus), False) for run in runs] + [(_so_far(run, focus), True) for run in ghosts]
+    if plain:
+        curves = [run.losses for run, _ in everyone]
+    else:
+        curves = [np.maximum(run.losses - offset, LOSS_FLOOR) for run, _ in everyone]
+    norms = [np.maximum(np.hypot(*run.grads.T), LOSS_FLOOR) if len(run.grads) else np.zeros(0) for run, _ in everyone]
+    if plain:
+        starts = [float(curve[0]) for curve in curves if len(curve)]
+        low = min((float(np.nanmin(curve)) for curve in curves if len(curve)), default=0.0)
+        high = max(starts, default=1.0)
+        loss_top = high + 0.25 * max(high - low, 1e-9)
+        loss_axis = dict(title="loss", type="linear", range=[low - 0.05 * (loss_top - low), loss_top])
+    else:
+        # the loss axis stops a thousand times above the highest start, if anything goes past it
+        loss_top = 1e3 * max((float(curve[0]) for curve in curves if len(curve)), default=1.0)
+        if not any(len(curve) and np.max(curve) > loss_top for curve in curves):
+            loss_top = None
+        bottom = min((float(curve.min()) for curve in curves if len(curve)), default=LOSS_FLOOR) / 3
+        loss_axis = dict(title="loss" if offset == 0 else f"loss − min ({offset:.4g})", type="log",
+                         exponentformat="power", nticks=5)
+        if loss_top is not None:
+            loss_axis["range"] = [math.log10(bottom), math.log10(loss_top)]
+    norm_top = log_top([float(np.max(norm)) if len(norm) else np.nan for norm, (run, ghost) in zip(norms, everyone)])
     scheduled = any(len(run.lrs) and np.ptp(run.lrs) > 0 for run, _ in everyone)
     rows = 3 if scheduled else 2
-    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.05,
-                           row_heights=[0.5, 0.28, 0.22] if scheduled else [0.62, 0.38])
-    annotations = []
-    for k, ((run, ghost), gap) in enumerate(zip(everyone, gaps)):
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                           row_heights=[0.5, 0.28, 0.22] if scheduled else [0.6, 0.4])
+    cut: list[tuple[str, str, int, float, int]] = []  # (label, colour, step, value, row) of runs off the chart
+    for k, ((run, ghost), curve, norm) in enumerate(zip(everyone, curves, norms)):
         style = dict(color=_color(run), width=1.5 if ghost else 2, dash="dash" if ghost else "solid")
         opacity = GHOST_OPACITY if ghost else 1.0
         label = _label(run, ghost)
-        steps = np.arange(len(gap))
+        steps = np.arange(len(curve))
         figure.add_trace(go.Scatter(
-            x=steps, y=gap, mode="lines", line=style, opacity=opacity, name=label,
-            legendgroup=run.optimizer, customdata=run.losses,
+            x=steps, y=curve, mode="lines", line=style, opacity=opacity, name=label,
+            legendgroup=run.optimizer, showlegend=not ghost, customdata=run.losses,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
             meta=dict(role="path", run=k),
         ), row=1, col=1)
         figure.add_trace(go.Scatter(
-            x=steps[:-1], y=np.maximum(np.hypot(*run.grads.T), LOSS_FLOOR), mode="lines", line=style,
+            x=steps[:-1], y=norm, mode="lines", line=style,
             opacity=opacity, name=label, legendgroup=run.optimizer, showlegend=False,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>|p.grad| = %{{y:.4g}}<extra></extra>",
             meta=dict(role="grad_norm", run=k),
@@ -326,37 +389,57 @@ def loss_figure(surface: Surface, runs: Sequence[Run], *, ghosts: Sequence[Run] 
                 showlegend=False, hovertemplate=f"<b>{label}</b> · step %{{x}}<br>lr = %{{y:.4g}}<extra></extra>",
                 meta=dict(role="lr", run=k),
             ), row=3, col=1)
-        if run.diverged_at is None or ghost:
+        if ghost:
             continue
-        marked = min(float(gap[-1]), top)
+        loss_limit = loss_top if loss_top is not None else (loss_axis["range"][1] if plain else None)
+        if run.diverged_at is not None:
+            cut.append((f"{label} diverged at step {run.diverged_at}", _color(run), run.diverged_at, "x", 1))
+        elif loss_limit is not None and len(curve) and np.max(curve) > loss_limit:
+            cut.append((f"{label} ↑ off the chart (loss up to {np.max(curve):.2g})", _color(run),
+                        int(np.argmax(curve > loss_limit)), "triangle-up", 1))
+        if norm_top is not None and len(norm) and np.max(norm) > norm_top:
+            cut.append((f"{label} ↑ off the chart (|p.grad| up to {np.max(norm):.2g})", _color(run),
+                        int(np.argmax(norm > norm_top)), "triangle-up", 2))
+    annotations = []
+    for said, color, step, symbol, row in cut:
+        if row == 1:
+            top = loss_top if loss_top is not None else (loss_axis["range"][1] if plain else float(np.max(
+                [np.max(curve) for curve in curves if len(curve)])))
+        else:
+            top = norm_top
         figure.add_trace(go.Scatter(
-            x=[run.diverged_at], y=[marked], mode="markers", showlegend=False,
-            marker=dict(symbol="x", size=12, color=_color(run), line=dict(width=1, color="#111")),
-            hovertemplate=f"{label} diverged at step {run.diverged_at}<extra></extra>",
-            legendgroup=run.optimizer, cliponaxis=False,
-        ), row=1, col=1)
+            x=[step], y=[top], mode="markers", showlegend=False, cliponaxis=False,
+            marker=dict(symbol=symbol, size=11, color=color, line=dict(width=1, color="#111")),
+            hovertemplate=said + "<extra></extra>",
+        ), row=row, col=1)
+        axis = "y" if row == 1 else "y2"
+        logged = row == 2 or not plain
         annotations.append(dict(
-            x=run.diverged_at, y=float(np.log10(marked)), xref="x", yref="y", xanchor="left",
-            yanchor="top", text=f"{label} diverged at step {run.diverged_at}", showarrow=False,
-            xshift=8, yshift=-4 - 15 * len(annotations), font=dict(color=_color(run), size=11),
+            x=step, y=math.log10(top) if logged else top, xref="x", yref=axis, xanchor="left", yanchor="top",
+            text=said, showarrow=False, xshift=8,
+            yshift=-2 - 14 * sum(1 for a in annotations if a["yref"] == axis),
+            font=dict(color=color, size=look.font_size - 1),
         ))
-    y_title = "loss" if offset == 0 else f"loss − min ({offset:.4g})"
-    loss_axis = dict(title=y_title, type="log", gridcolor="#eee", exponentformat="power")
-    if any(gap.max() > top for gap in gaps):
-        loss_axis["range"] = [float(np.log10(bottom)), float(np.log10(top))]
-    last_step = max((run.steps for run, _ in everyone), default=1)
+    if ghosts:
+        # one legend entry for every dashed ghost
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="with zero_grad()",
+                                    line=dict(color="#666", width=1.5, dash="dash"), hoverinfo="skip"), row=1, col=1)
     figure.update_layout(
-        font=FONT, margin=dict(l=60, r=10, t=10, b=35), plot_bgcolor="white", uirevision="loss",
-        yaxis=loss_axis,
-        yaxis2=dict(title="|p.grad|", type="log", gridcolor="#eee", exponentformat="power"),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        font=look.font, margin=dict(l=60, r=10, t=30, b=35), plot_bgcolor="white", uirevision="loss",
+        yaxis=dict(gridcolor="#eee", **loss_axis),
+        yaxis2=dict(title="|p.grad|", type="log", gridcolor="#eee", exponentformat="power", nticks=4,
+                    **({} if norm_top is None else {"range": [
+                        math.log10(max(min((float(norm.min()) for norm in norms if len(norm)), default=1.0) / 3,
+                                       LOSS_FLOOR)), math.log10(norm_top)]})),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=look.font_size - 1)),
         annotations=annotations,
         # the step cursor the viewer moves while the balls roll
         shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
                      line=dict(color="#888", width=1, dash="dot"))],
     )
     if scheduled:
-        figure.update_layout(yaxis3=dict(title="lr", gridcolor="#eee", rangemode="tozero"))
+        figure.update_layout(yaxis3=dict(title="lr", gridcolor="#eee", rangemode="tozero", nticks=4))
+    last_step = max((run.steps for run in [*runs, *ghosts]), default=1)
     figure.update_xaxes(range=[0, last_step], gridcolor="#eee")
     figure.update_xaxes(title="step", row=rows, col=1)
     return figure

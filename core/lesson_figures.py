@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .descent import Run, gradients_at
-from .figures import FONT, LOSS_FLOOR
+from .figures import FONT, LOSS_FLOOR, log_top
 from .optimizers import get_optimizer
 from .surfaces import Surface
 
@@ -19,30 +19,51 @@ SMOOTH, ZIGZAG, UNSTABLE = "#dff3e3", "#fff1c9", "#fbd9d6"
 def accumulation_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
     """|fresh gradient ∇f| against |p.grad| per step for each run (log scale).
 
-    With zero_grad() forgotten, p.grad is the running sum of every fresh gradient so far.
+    With zero_grad() forgotten, p.grad is the running sum of every fresh gradient so far. One
+    entry per optimizer in the legend (solid: p.grad, dotted: the fresh gradient); a run whose
+    p.grad flies off is cut at the axis top and marked there (core.figures.log_top).
     """
     figure = go.Figure()
+    norms = []
     for run in runs:
-        spec = get_optimizer(run.optimizer)
         steps = np.arange(len(run.grads))
-        fresh = np.hypot(*gradients_at(surface, run.positions[:-1]).T) if len(steps) else steps
-        held = np.hypot(*run.grads.T)
+        fresh = np.hypot(*gradients_at(surface, run.positions[:-1]).T) if len(steps) else np.zeros(0)
+        norms.append((run, steps, np.maximum(np.hypot(*run.grads.T), LOSS_FLOOR), np.maximum(fresh, LOSS_FLOOR)))
+    top = log_top([float(max(held.max(), fresh.max())) if len(held) else np.nan for _, _, held, fresh in norms])
+    annotations = []
+    for run, steps, held, fresh in norms:
+        spec = get_optimizer(run.optimizer)
         figure.add_trace(go.Scatter(
-            x=steps, y=np.maximum(held, LOSS_FLOOR), mode="lines", line=dict(color=spec.color, width=2.5),
-            name=f"{spec.label}: |p.grad| (what the step used)", legendgroup=spec.name,
-            hovertemplate=f"{spec.label} · step %{{x}}<br>|p.grad| = %{{y:.4g}}<extra></extra>",
+            x=steps, y=held, mode="lines", line=dict(color=spec.color, width=2.5), name=spec.label,
+            legendgroup=spec.name,
+            hovertemplate=f"{spec.label} · step %{{x}}<br>|p.grad| = %{{y:.4g}} (what the step used)<extra></extra>",
         ))
         figure.add_trace(go.Scatter(
-            x=steps, y=np.maximum(fresh, LOSS_FLOOR), mode="lines",
-            line=dict(color=spec.color, width=1.5, dash="dot"),
-            name=f"{spec.label}: |∇f| here (the fresh gradient)", legendgroup=spec.name,
-            hovertemplate=f"{spec.label} · step %{{x}}<br>|∇f| = %{{y:.4g}}<extra></extra>",
+            x=steps, y=fresh, mode="lines", line=dict(color=spec.color, width=1.5, dash="dot"),
+            name=f"{spec.label}: |∇f| here", legendgroup=spec.name, showlegend=False,
+            hovertemplate=f"{spec.label} · step %{{x}}<br>|∇f| = %{{y:.4g}} (the fresh gradient)<extra></extra>",
         ))
+        if top is not None and len(held) and max(held.max(), fresh.max()) > top:
+            leaves = int(np.argmax((held > top) | (fresh > top)))
+            said = f"{spec.label} ↑ off the chart (up to {max(held.max(), fresh.max()):.2g})"
+            figure.add_trace(go.Scatter(
+                x=[leaves], y=[top], mode="markers", showlegend=False, cliponaxis=False,
+                marker=dict(symbol="triangle-up", size=11, color=spec.color, line=dict(width=1, color="#111")),
+                hovertemplate=said + "<extra></extra>"))
+            annotations.append(dict(x=leaves, y=float(np.log10(top)), xanchor="left", yanchor="top", text=said,
+                                    showarrow=False, xshift=8, yshift=-2 - 14 * len(annotations),
+                                    font=dict(color=spec.color, size=11)))
+    for dash, text in (("solid", "|p.grad|: what the step used"), ("dot", "|∇f|: the fresh gradient")):
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, hoverinfo="skip",
+                                    line=dict(color="#555", width=2, dash=dash)))
+    axis = dict(title="gradient norm (log scale)", type="log", gridcolor="#eee", exponentformat="power", nticks=5)
+    if top is not None:
+        bottom = min(float(min(held.min(), fresh.min())) for _, _, held, fresh in norms if len(held)) / 3
+        axis["range"] = [float(np.log10(max(bottom, LOSS_FLOOR))), float(np.log10(top))]
     figure.update_layout(
-        font=FONT, height=320, margin=dict(l=60, r=10, t=10, b=40), plot_bgcolor="white",
-        xaxis=dict(title="step", gridcolor="#eee"),
-        yaxis=dict(title="gradient norm (log scale)", type="log", gridcolor="#eee", exponentformat="power"),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        font=FONT, height=340, margin=dict(l=60, r=10, t=30, b=40), plot_bgcolor="white",
+        xaxis=dict(title="step", gridcolor="#eee"), yaxis=axis, annotations=annotations,
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0),
     )
     return figure
 

@@ -51,7 +51,7 @@ def step_numbers(run: Run, k: int) -> StepNumbers | None:
 
 @dataclass(frozen=True)
 class StepArrows:
-    """Where step k's arrows start and end: the compass (downhill, −p.grad, at a fixed
+    """Where step k's arrows start and end: the compass (p.grad, pointing uphill, at a fixed
     length so tiny and huge slopes both read) and the step the optimizer actually took."""
 
     start: Point
@@ -68,10 +68,10 @@ def step_arrows(run: Run, k: int, surface: Surface) -> StepArrows | None:
     length = COMPASS_LENGTH * float(np.hypot(x1 - x0, y1 - y0))
     grad = np.array(numbers.grad)
     norm = float(np.hypot(*grad))
-    downhill = -grad / norm * length if norm > 0 and np.isfinite(norm) else np.zeros(2)
+    uphill = grad / norm * length if norm > 0 and np.isfinite(norm) else np.zeros(2)
     x, y = numbers.position
     return StepArrows(
         start=(x, y),
-        compass_end=(x + float(downhill[0]), y + float(downhill[1])),
+        compass_end=(x + float(uphill[0]), y + float(uphill[1])),
         update_end=numbers.new_position,
     )

@@ -168,14 +168,15 @@ def test_step_focus_puts_balls_at_the_step_and_draws_both_arrows():
     for run, (compass, update) in zip(runs, zip(arrows[::2], arrows[1::2])):
         start = tuple(run.positions[k])
         assert (compass["ax"], compass["ay"]) == start == (update["ax"], update["ay"])
-        # the update arrow ends where the ball goes next; the compass points against p.grad
+        # the update arrow ends where the ball goes next; the compass is p.grad itself, pointing uphill
         assert (update["x"], update["y"]) == tuple(run.positions[k + 1])
         compass_direction = np.array([compass["x"], compass["y"]]) - start
-        cosine = compass_direction @ -run.grads[k] / np.linalg.norm(compass_direction) / np.linalg.norm(run.grads[k])
+        cosine = compass_direction @ run.grads[k] / np.linalg.norm(compass_direction) / np.linalg.norm(run.grads[k])
         assert cosine == pytest.approx(1.0)
         assert update["arrowcolor"] == OPTIMIZERS[run.optimizer].color
     mountain = figure_json(mountain_figure(surface, runs, focus=k))
     assert sum(t["type"] == "cone" for t in mountain["data"]) == 4
+    assert [t["name"] for t in mountain["data"] if t["type"] == "cone"][0] == "compass: p.grad, pointing uphill"
     for run, ball in zip(runs, traces_with_role(mountain, "ball")):
         assert (decode(ball["x"])[0], decode(ball["y"])[0]) == tuple(run.positions[k])
 
@@ -196,7 +197,10 @@ def test_accumulation_chart_compares_p_grad_with_the_fresh_gradient():
     surface = get_surface("bowl")
     (run,) = descend_many(surface, ["sgd"], 0.05, (1.5, -1.0), 30, zero_grad=False)
     fig = figure_json(accumulation_figure(surface, [run]))
-    held, fresh = fig["data"]
+    held, fresh = fig["data"][:2]
+    # a short legend: the optimizer, then what solid and dotted mean
+    assert [t["name"] for t in fig["data"] if t.get("showlegend") is not False] == [
+        "SGD", "|p.grad|: what the step used", "|∇f|: the fresh gradient"]
     np.testing.assert_allclose(decode(held["y"]), np.hypot(*run.grads.T))
     np.testing.assert_allclose(decode(fresh["y"]), np.hypot(*(2 * run.positions[:-1]).T))
     # p.grad is the running sum of the fresh gradients
@@ -210,3 +214,47 @@ def test_lr_scale_marks_the_limit_and_the_learning_rate():
     assert [a["text"] for a in fig["layout"]["annotations"]][-1] == "2/λmax = 0.04"
     assert decode(fig["data"][0]["x"])[0] == 0.03
     assert not figure_json(lr_scale_figure(0.03, None))["layout"].get("shapes")
+
+
+def test_step_mode_draws_only_the_path_so_far_and_the_future_on_request():
+    surface = get_surface("himmelblau")
+    runs = descend_many(surface, ["sgd", "adam"], 0.01, (0.0, 0.0), 150)
+    for build in (mountain_figure, map_figure):
+        fig = figure_json(build(surface, runs, focus=3))
+        for run, path in zip(runs, traces_with_role(fig, "path")):
+            np.testing.assert_array_equal(decode(path["x"]), run.positions[:4, 0])
+        assert not traces_with_role(fig, "future")
+        ahead = figure_json(build(surface, runs, focus=3, future=True))
+        for run, future in zip(runs, [t for t in ahead["data"] if t.get("meta", {}).get("role") == "future"]):
+            np.testing.assert_array_equal(decode(future["x"]), run.positions[:, 0])
+            assert future["opacity"] < 0.5
+    loss = figure_json(loss_figure(surface, runs, focus=3))
+    for run, line in zip(runs, traces_with_role(loss, "path")):
+        np.testing.assert_array_equal(decode(line["y"]), np.maximum(run.losses[:4], LOSS_FLOOR))
+    assert loss["layout"]["xaxis"]["range"] == [0, 150]
+
+
+def test_a_run_that_flies_off_cannot_flatten_the_gradient_chart():
+    # Momentum without zero_grad() reaches |p.grad| ~ 1e30; SGD's summed gradients stay near 1e2
+    surface = get_surface("himmelblau")
+    runs = descend_many(surface, ["sgd", "momentum"], 0.01, (0.0, 0.0), 150, zero_grad=False)
+    fig = figure_json(loss_figure(surface, runs))
+    peaks = [np.hypot(*run.grads.T).max() for run in runs]
+    assert peaks[1] > 1e20 and peaks[0] < 1e4
+    top = 10 ** fig["layout"]["yaxis2"]["range"][1]
+    assert peaks[0] < top < 10 * peaks[0]
+    said = [a["text"] for a in fig["layout"]["annotations"] if a["yref"] == "y2"]
+    assert said == [f"Momentum ↑ off the chart (|p.grad| up to {peaks[1]:.2g})"]
+    assert fig["layout"]["yaxis2"]["nticks"] == 4
+    # one legend row: the optimizers, no ghost names
+    assert [t["name"] for t in fig["data"] if t.get("showlegend") is not False and t["name"]] == ["SGD", "Momentum"]
+
+
+def test_a_mountain_without_a_minimum_charts_the_loss_itself():
+    from core.custom import formula_surface
+
+    surface = formula_surface("1/x + y^2")
+    run = descend(surface, "sgd", 0.05, surface.start, 40)
+    fig = figure_json(loss_figure(surface, [run]))
+    assert fig["layout"]["yaxis"]["type"] == "linear" and fig["layout"]["yaxis"]["title"]["text"] == "loss"
+    np.testing.assert_array_equal(decode(traces_with_role(fig, "path")[0]["y"]), run.losses)

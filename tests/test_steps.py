@@ -46,12 +46,14 @@ def test_no_numbers_past_the_last_step():
     assert step_arrows(run, 5, get_surface("bowl")) is None
 
 
-def test_compass_points_downhill_at_a_fixed_length():
+def test_compass_is_p_grad_pointing_uphill_at_a_fixed_length():
     surface = get_surface("bowl")
     run = descend(surface, "sgd", 0.1, (1.0, 0.5), 5)
     arrows = step_arrows(run, 2, surface)
     direction = np.subtract(arrows.compass_end, arrows.start)
     assert np.hypot(*direction) == pytest.approx(COMPASS_LENGTH * np.hypot(4, 4))
-    # on x² + y² downhill points straight at the origin
-    assert direction / np.hypot(*direction) == pytest.approx(-np.array(arrows.start) / np.hypot(*arrows.start))
+    # on x² + y², p.grad = 2p points straight away from the origin: uphill; the step goes against it
+    assert direction / np.hypot(*direction) == pytest.approx(np.array(arrows.start) / np.hypot(*arrows.start))
+    step = np.subtract(arrows.update_end, arrows.start)
+    assert step @ direction < 0
     assert arrows.update_end == tuple(run.positions[3])
