@@ -49,7 +49,8 @@ def control_defaults() -> dict[str, object]:
     (x0, x1), (y0, y1) = DEFAULT_BOUNDS
     return {
         "surface": DEFAULT_SURFACE, "optimizers": list(DEFAULT_OPTIMIZERS),
-        "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False,
+        "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False, "step_future": False,
+        "contrast": False,
         "lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1],
         "formula": DEFAULT_FORMULA, "good_custom": (DEFAULT_FORMULA, DEFAULT_BOUNDS),
         **dict(zip(BOUND_KEYS, (x0, x1, y0, y1))),
@@ -117,12 +118,16 @@ def _formula_ui(sidebar) -> None:
             state.start_x, state.start_y = surface.start
 
 
-def controls_ui(lr_picture=None) -> Settings:
-    """Draw the sidebar controls; returns their current values.
+def controls_ui(lr_picture=None, bar=None) -> Settings:
+    """Draw the controls; returns their current values.
 
-    lr_picture(settings-so-far) draws what sits under the learning-rate slider."""
+    The three gestures of the lesson — the learning rate, the start and the zero_grad() switch —
+    go in `bar`, on the page itself, so that a phone reaches them without opening the sidebar
+    (in the sidebar when `bar` is None); the scene's setup stays in the sidebar.
+    lr_picture(settings-so-far) draws the learning rate against the stability limit."""
     controls_init()
     sidebar = st.sidebar
+    bar = bar if bar is not None else sidebar
     sidebar.selectbox(
         "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=on_surface_change,
         format_func=lambda name: SURFACES[name].title if name in SURFACES else "✏️ Type your own formula",
@@ -138,23 +143,25 @@ def controls_ui(lr_picture=None) -> Settings:
         help="Each is the real torch.optim class with PyTorch's defaults; "
         "momentum and Nesterov use momentum 0.9.",
     )
-    sidebar.select_slider(
+    (x0, x1), (y0, y1) = surface.bounds
+    lr_column, x_column, y_column, switch_column = bar.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    lr_column.select_slider(
         "Learning rate (log scale)", LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
         help="The stride: how far each step moves along the slope.",
     )
-    lr_slot = sidebar.container()
-    (x0, x1), (y0, y1) = surface.bounds
-    left, right = sidebar.columns(2)
-    left.slider("Start x", x0, x1, key="start_x", step=START_STEP, format="%.2f")
-    right.slider("Start y", y0, y1, key="start_y", step=START_STEP, format="%.2f")
-    sidebar.slider("Steps", 1, MAX_APP_STEPS, key="steps", help="How many optimizer steps to take.")
-    sidebar.toggle(
-        "Forget optimizer.zero_grad()", key="forget_zero_grad",
+    x_column.slider("Start x", x0, x1, key="start_x", step=START_STEP, format="%.2f")
+    y_column.slider("Start y", y0, y1, key="start_y", step=START_STEP, format="%.2f")
+    switch_column.toggle(
+        "Forget zero_grad()", key="forget_zero_grad",
         help="Skip optimizer.zero_grad() in the loop, so p.grad keeps adding up, "
         "as it does in PyTorch when you forget it.",
     )
+    lr_slot = sidebar.container()
+    sidebar.slider("Steps", 1, MAX_APP_STEPS, key="steps", help="How many optimizer steps to take.")
     sidebar.toggle("Step by step", key="step_mode",
                    help="Take one optimizer step at a time and see its numbers and arrows.")
+    sidebar.toggle("High contrast (for projectors)", key="contrast",
+                   help="Darker contour lines, a black-to-white mountain, thicker paths and bigger text.")
     state = st.session_state
     optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
     with sidebar.expander("Optimizer settings"):

@@ -10,9 +10,11 @@ import streamlit as st
 from core import OPTIMIZERS, LossMountainError
 from core.data_fit import MAX_UPLOAD_BYTES, MODELS, Data, fit, noisy_points, read_csv
 from core.fit_figures import data_figure, fit_figures
+from core.fit_verdicts import flies_off, forgotten_sentence, ravine_sentence, trouble_sentence
+from core.wording import number
 
 from app.controls import LR_OPTIONS
-from app.mountain_view import mountain_view, view_json
+from app.mountain_view import PLOT_CONFIG, mountain_view, view_json
 
 MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
                "forget": "zero_grad() forgotten (the bug)",
@@ -27,6 +29,22 @@ DATA_DEFAULTS = {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02,
 @st.cache_data(max_entries=32, ttl="1h", show_spinner="Training…")
 def _fit(x: tuple, y: tuple, source: str, settings: tuple):
     return fit(Data(np.array(x), np.array(y), source), *settings)
+
+
+FIT_ARGUMENTS = ("model", "optimizer", "lr", "steps", "batch_size", "mode", "accumulate", "centre", "seed")
+
+
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def _sentences(x: tuple, y: tuple, source: str, settings: tuple) -> list[str]:
+    """What this fit did, each sentence computed from the fit or a counterfactual fit (core.fit_verdicts)."""
+    data, result = Data(np.array(x), np.array(y), source), _fit(x, y, source, settings)
+    named = dict(zip(FIT_ARGUMENTS, settings))
+    said = [trouble_sentence(data, result, named)]
+    if named["model"] == "line":
+        said.append(ravine_sentence(data, result, "line", named["centre"]))
+    if named["mode"] == "forget":
+        said.append(forgotten_sentence(data, result, named))
+    return [sentence for sentence in said if sentence]
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
@@ -92,23 +110,18 @@ def data_page() -> None:
     mountain_view(_payload(tuple(data.x), tuple(data.y), data.source, settings, shown),
                   on_start_click=lambda: None, key="data_view")
     left, right = st.columns([3, 2])
-    left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart")
+    left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart", config=PLOT_CONFIG)
     with right:
-        found = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.coefficients[-1]))
-        best = ", ".join(f"{name} = {value:.4g}" for name, value in zip(result.names, result.best))
+        found = ", ".join(f"{name} = {number(value, 4)}" for name, value in zip(result.names, result.coefficients[-1]))
+        best = ", ".join(f"{name} = {number(value, 4)}" for name, value in zip(result.names, result.best))
         st.markdown(f"**{data.source}.** After {len(result.coefficients) - 1} steps: {found} "
-                    f"(loss {result.losses[-1]:.4g}). Best fit by least squares: {best}.")
-        if result.diverged_at is not None:
-            st.warning(f"Diverged at step {result.diverged_at}: the learning rate is too big for this "
-                       "mountain. Try a smaller one, or centre the data.", icon="💥")
-        if model == "line" and not state.data_centre:
-            st.info("The data sits far from x = 0, so slope and intercept pull against each other: a long, "
-                    "narrow ravine where gradient descent zig-zags. Switch on *Centre the data* and the "
-                    "ravine becomes a round bowl: that is why we normalise inputs.", icon="📐")
-        if state.data_mode == "forget":
-            st.info("Without zero_grad() each step uses the sum of all the mini-batch gradients so far: "
-                    "the ball overshoots and keeps swinging.", icon="🧭")
-        elif state.data_mode == "accumulate":
+                    f"(loss {number(result.losses[-1], 4)}). Best fit by least squares: {best}.")
+        said = _sentences(tuple(data.x), tuple(data.y), data.source, settings)
+        if flies_off(result):
+            st.warning(said.pop(0), icon="💥")
+        for sentence in said:
+            st.info(sentence, icon="📐" if "ravine" in sentence or "bowl" in sentence else "🧭")
+        if state.data_mode == "accumulate":
             st.info("Gradient accumulation done right: backward() on 4 mini-batches (each loss divided by 4), "
                     "one step, then zero_grad(): as if the batch were 4 times bigger.", icon="✅")
         if batch is not None:

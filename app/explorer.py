@@ -104,12 +104,18 @@ def explorer_page() -> None:
     _explorer()
 
 
+TABS = ("📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
+        "🔗 Share and download", "❔ What am I looking at?")
+FORGOT_TAB = TABS[2]
+
+
 def _explorer() -> None:
-    settings = controls_ui(lr_picture)
+    header, bar = st.container(), st.container()
+    settings = controls_ui(lr_picture, bar)
     surface = mountain_of(settings)
-    st.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
-    st.caption("The height is the loss; each ball is a real `torch.optim` optimizer taking "
-               "steps downhill. Press ▶ to roll them again, drag the mountain to look around.")
+    header.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
+    header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
+                   "Drag the learning rate and the start; turn the mountain with the mouse.")
     state = st.session_state
     try:
         runs = scene_runs(settings)
@@ -124,7 +130,8 @@ def _explorer() -> None:
     results = scene_verdicts(settings, step) if runs and step != 0 else ()
     if not settings.zero_grad:
         _zero_grad_note(runs, results)
-    payload = view_payload(settings, step)
+    look = "contrast" if state.contrast else "standard"
+    payload = view_payload(settings, step, bool(step is not None and state.step_future), look)
     if step is None:
         mountain_view(payload, on_start_click=_on_start_click)
     else:
@@ -137,16 +144,20 @@ def _explorer() -> None:
         st.caption("Press **Step ▶** to take the first step; the verdicts follow the balls.")
     else:
         _outcomes_ui(runs, results, step)
-    curvature, code, forgot, share, about = st.tabs(
-        ["📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
-         "🔗 Share and download", "❔ What am I looking at?"])
-    with curvature:
-        curvature_tab(settings, runs, step)
-    with code:
-        code_tab(settings)
-    with forgot:
-        zero_grad_tab(settings, runs)
-    with share:
-        share_tab(settings, runs)
-    with about:
-        _about()
+    # the open tab is kept across reruns, and only its content is computed
+    curvature, code, forgot, share, about = st.tabs(TABS, key="explorer_tab", on_change="rerun")
+    if curvature.open:
+        with curvature:
+            curvature_tab(settings, runs, step)
+    if code.open:
+        with code:
+            code_tab(settings)
+    if forgot.open:
+        with forgot:
+            zero_grad_tab(settings, runs, results if step is None else scene_verdicts(settings))
+    if share.open:
+        with share:
+            share_tab(settings, runs)
+    if about.open:
+        with about:
+            _about()

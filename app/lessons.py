@@ -10,10 +10,13 @@ import streamlit as st
 from core import OPTIMIZERS, Run
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
+from core.accumulation import north_and_south, pile
 from core.steps import step_numbers
+from core.wording import number, point
 
 from app.controls import classic_mistake_preset
 from app.mountains import mountain_of
+from app.mountain_view import PLOT_CONFIG
 from app.scene import accumulation, curvature, lr_scale, stability_limit
 from app.settings import Settings
 
@@ -28,21 +31,8 @@ UPDATE_RULES = {
             "update = −lr · m̂ / (√v̂ + eps), m̂ and v̂ corrected for their start at 0",
     "adamw": "first p ← p − lr · weight_decay · p, then the Adam step",
 }
-# what forgetting zero_grad() does to each optimizer
-ACCUMULATION_NOTES = {
-    "sgd": "steps along the *sum* of every gradient so far: momentum with a memory of 1 that never "
-           "forgets, so it sails past the minimum and swings back and forth without settling.",
-    "momentum": "already keeps a running sum of steps; feeding it running sums of gradients "
-                "remembers twice over, so it overshoots much further and often flies off.",
-    "nesterov": "looks ahead along a momentum built from summed gradients: the same runaway as momentum.",
-    "adagrad": "divides by the square root of all the squared (summed) gradients it has seen, which "
-               "grow fast: its steps shrink quickly, and it still heads where the ball used to be.",
-    "rmsprop": "normalises by the recent size of p.grad, so its steps stay about lr long, but their "
-               "direction lags: it keeps going the way the old gradients pointed.",
-    "adam": "normalises too: steps of about lr, pointing along the accumulated sum, so it drifts past "
-            "the valley and turns back slowly, like a ball on ice.",
-    "adamw": "behaves like Adam here, with the same drift past the valley.",
-}
+# the explorer's tab for the zero_grad() lesson: the classic-mistake button opens the scene on it
+FORGOT_TAB = "🧭 Forgot zero_grad()?"
 
 
 def lr_picture(settings: Settings) -> None:
@@ -51,7 +41,7 @@ def lr_picture(settings: Settings) -> None:
     st.plotly_chart(lr_scale(settings.lr, limit), config={"staticPlot": True}, key="lr_scale")
     caveat = ("" if settings.zero_grad else " With zero_grad() forgotten this no longer holds: "
               "the summed gradients overshoot at any learning rate.")
-    st.caption(stability_sentence(settings.lr, limit).replace("Your learning rate", "Your lr")
+    st.caption(stability_sentence(settings.lr, limit, mountain_of(settings).no_minimum).replace("Your learning rate", "Your lr")
                + " (The limit is for plain SGD near the minimum closest to the start.)" + caveat)
 
 
@@ -69,18 +59,20 @@ def step_controls(settings: Settings) -> int:
     def move(to: int) -> None:
         state.step_index = min(max(to, 0), settings.steps)
 
-    reset, step, ten, where = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    reset, step, ten, where, ahead = st.columns([1, 1, 1, 2.2, 1.6], vertical_alignment="center")
     reset.button("⏮ Reset", on_click=move, args=(0,), width="stretch", disabled=k == 0)
     step.button("Step ▶", on_click=move, args=(k + 1,), width="stretch", type="primary",
                 disabled=k >= settings.steps)
     ten.button("10 steps ⏭", on_click=move, args=(k + 10,), width="stretch", disabled=k >= settings.steps)
-    where.markdown(f"**Step {k} of {settings.steps}** · the balls wait at position {k}; the arrows "
-                   "show the step that leaves it.")
+    where.markdown(f"**Step {k} of {settings.steps}** · the paths so far; the arrows show the step that "
+                   f"leaves position {k}.")
+    ahead.toggle("Show the rest of each path", key="step_future",
+                 help="Draw where each ball will go, faintly: the future the ball cannot see.")
     return k
 
 
 def _pair(values) -> str:
-    return f"({values[0]:.4g}, {values[1]:.4g})"
+    return point(values, digits=4)
 
 
 def step_panel(runs: tuple[Run, ...], k: int) -> None:
@@ -89,8 +81,8 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
     st.html("<style>.lm-step-numbers { font-size: 0.82rem; width: 100%; border-collapse: collapse; }"
             ".lm-step-numbers td { padding: 0.15rem 0.4rem; border-bottom: 1px solid #e6e9ef; }"
             ".lm-step-numbers td:first-child { color: #5a6170; white-space: nowrap; }</style>")
-    st.caption("⬛ black arrow: the compass, downhill (−p.grad), drawn at a fixed length.  \n"
-               "Coloured arrow: the step the optimizer actually took.")
+    st.caption("⬛ black arrow: the compass, `p.grad`, pointing uphill (drawn at a fixed length).  \n"
+               "Coloured arrow: the step the optimizer actually took, against it.")
     for run in runs:
         spec = OPTIMIZERS[run.optimizer]
         numbers = step_numbers(run, k)
@@ -100,18 +92,19 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
                        + ("" if run.diverged_at is None else " (it diverged)") + ".")
             continue
         rows = [
-            ("position", _pair(numbers.position)), ("loss", f"{numbers.loss:.6g}"),
-            ("p.grad", _pair(numbers.grad)), ("lr", f"{numbers.lr:.4g}"),
+            ("position", _pair(numbers.position)), ("loss", number(numbers.loss, 6)),
+            ("p.grad", _pair(numbers.grad)), ("lr", number(numbers.lr, 4)),
             ("update", _pair(numbers.update)), ("new position", _pair(numbers.new_position)),
-            ("new loss", f"{numbers.new_loss:.6g}"),
+            ("new loss", number(numbers.new_loss, 6)),
         ]
-        rows += [(key, _pair(value) if len(value) == 2 else f"{value[0]:.6g}")
+        rows += [(key, _pair(value) if len(value) == 2 else number(value[0], 6))
                  for key, value in numbers.state.items()]
         cells = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)
         st.markdown(f"<table class='lm-step-numbers'>{cells}</table>", unsafe_allow_html=True)
         went_up = numbers.new_loss > numbers.loss
         st.caption(UPDATE_RULES[run.optimizer] + (
-            "  \n**The loss went up:** the stride carried the ball past the valley floor." if went_up else ""))
+            f"  \n**The loss went up** (from {number(numbers.loss)} to {number(numbers.new_loss)}): "
+            "this step carried the ball uphill." if went_up else ""))
 
 
 def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> None:
@@ -121,10 +114,15 @@ def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> N
     minimum = nearest_minimum(surface, ball)
     where = f"the ball at step {k}" if runs and k is not None else "the start"
     left, right = st.columns(2)
-    for column, title, point in ((left, f"At {where}", ball), (right, "At the nearest minimum", minimum)):
-        found = curvature(settings, (float(point[0]), float(point[1])))
+    places = [(left, f"At {where}", ball), (right, "At the nearest minimum", minimum)]
+    if surface.no_minimum:
+        right.markdown(f"**No minimum in this window:** {surface.no_minimum}, so there is no valley floor "
+                       "whose curvature sets a stability limit.")
+        places = places[:1]
+    for column, title, at in places:
+        found = curvature(settings, (float(at[0]), float(at[1])))
         with column:
-            st.markdown(f"**{title}** {_pair(point)}")
+            st.markdown(f"**{title}** {_pair(at)}")
             if not found.defined:
                 st.write("The surface has a sharp tip here: no Hessian (the curvature is undefined).")
                 continue
@@ -132,15 +130,15 @@ def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> N
             st.latex(r"H = \begin{pmatrix} %.4g & %.4g \\ %.4g & %.4g \end{pmatrix}"
                      % (h[0, 0], h[0, 1], h[1, 0], h[1, 1]))
             low, high = found.eigenvalues
-            st.write(f"Eigenvalues λ = {low:.4g}, {high:.4g}.")
+            st.write(f"Eigenvalues λ = {number(low, 4)}, {number(high, 4)}.")
             if low < 0 < high:
                 st.write("It curves up one way and down the other: a saddle, the ball rolls off sideways.")
             elif high <= 0:
                 st.write("It curves down every way: a hilltop, the ball rolls away.")
             limit = found.stability_limit
             if limit is not None:
-                st.write(f"Stability limit for plain SGD here: 2/λmax = **{limit:.4g}**.")
-    st.info(stability_sentence(settings.lr, stability_limit(settings)), icon="📐")
+                st.write(f"Stability limit for plain SGD here: 2/λmax = **{number(limit, 4)}**.")
+    st.info(stability_sentence(settings.lr, stability_limit(settings), surface.no_minimum), icon="📐")
     with st.expander("The maths"):
         st.markdown(
             "Near a minimum the loss is a bowl: f(p) ≈ f(p*) + ½ (p − p*)ᵀ H (p − p*). One plain "
@@ -197,14 +195,19 @@ CLASSIC_LOOP = '''for step in range(200):
 '''
 
 
-def zero_grad_tab(settings: Settings, runs: tuple[Run, ...]) -> None:
+def _load_classic_mistake() -> None:
+    classic_mistake_preset()
+    st.session_state.explorer_tab = FORGOT_TAB  # stay on this tab after the scene changes
+
+
+def zero_grad_tab(settings: Settings, runs: tuple[Run, ...], results) -> None:
     st.markdown(
         "`loss.backward()` does not *replace* `p.grad`: it **adds** the new gradient to whatever is "
         "there. That is why every training loop calls `optimizer.zero_grad()` first — it wipes the "
         "compass clean. Forget it, and after n steps `p.grad` holds the sum of all n gradients: the "
         "compass points where the ball *was* as well as where it *is*.")
     left, right = st.columns(2)
-    left.button("Show the classic mistake", on_click=classic_mistake_preset, width="stretch",
+    left.button("Show the classic mistake", on_click=_load_classic_mistake, width="stretch",
                 help="Plain SGD on a round bowl, written as coeffs -= coeffs.grad * lr without "
                      "coeffs.grad.zero_()")
     if settings.zero_grad:
@@ -213,16 +216,16 @@ def zero_grad_tab(settings: Settings, runs: tuple[Run, ...]) -> None:
         st.caption("Switch it on to see the buggy balls beside faint ghosts that do it right.")
         return
     st.markdown("The faint dashed balls are the same optimizers **with** `zero_grad()`: the ghosts "
-                "of what should have happened. Below, solid lines are the |p.grad| each step used; "
-                "dotted lines the fresh gradient |∇f| at the ball.")
-    st.plotly_chart(accumulation(settings), key="accumulation")
-    for run in runs:
+                "of what should have happened. On the map, the thin line at each ball is every compass "
+                "arrow it has felt, laid tip to tail; the coloured arrow is their sum, `p.grad`. Below, "
+                "solid lines are the |p.grad| each step used; dotted lines the fresh gradient |∇f| at the ball.")
+    st.plotly_chart(accumulation(settings), key="accumulation", config=PLOT_CONFIG)
+    surface = mountain_of(settings)
+    st.markdown("**Does the ball get stuck, pulled north and south at once?** The lesson says it would. "
+                "Here is what each ball really did:")
+    for run, result in zip(runs, results):
         spec = OPTIMIZERS[run.optimizer]
         st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}** "
-                    f"{ACCUMULATION_NOTES[run.optimizer]}", unsafe_allow_html=True)
+                    f"{north_and_south(surface, run, result, pile(surface, run))}", unsafe_allow_html=True)
     st.markdown("Plain SGD without `zero_grad()` is exactly the classic hand-written loop:")
     st.code(CLASSIC_LOOP, language="python")
-    if runs and len(runs[0].grads):
-        total = np.hypot(*runs[0].grads[-1])
-        st.caption(f"After {len(runs[0].grads)} steps, {OPTIMIZERS[runs[0].optimizer].label}'s "
-                   f"p.grad has length {total:.4g}.")

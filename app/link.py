@@ -165,6 +165,7 @@ def fields() -> dict[str, Field]:
         "optimizers": names(list(OPTIMIZERS)), "lr": rate(),
         "start_x": number(-1e6, 1e6), "start_y": number(-1e6, 1e6),
         "steps": number(1, MAX_APP_STEPS, whole=True), "forget_zero_grad": flag(), "step_mode": flag(),
+        "step_future": flag(), "contrast": flag(),
         "schedule": choice(SCHEDULES), "clip": flag(), "clip_norm": number(0.001, 1000.0),
         **_hyperparameter_fields(), **_page_fields(),
     }

@@ -18,7 +18,7 @@ from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
-             "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
+             "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
@@ -31,9 +31,19 @@ if "link_read" not in state:
         values["page"] = "formula"  # the typed mountain is already chosen: keep the link's start
     state.update(values)
 # the plots need the height more than the default top margin does
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.2rem; }</style>")
+# the page title must clear Streamlit's header bar (3.75rem) at every width
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; }</style>")
+EXPLORER = st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="home", default=True)
+
+
+def explorer_by_name() -> None:
+    """/explorer is the explorer too: go to it (at /), keeping the link's settings."""
+    st.switch_page(EXPLORER, query_params=st.query_params.to_dict())
+
+
 page = st.navigation([
-    st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="explorer", default=True),
+    EXPLORER,
+    st.Page(explorer_by_name, title="Explorer", url_path="explorer", visibility="hidden"),
     st.Page(formula_page, title="Type a mountain", icon="✏️", url_path="formula"),
     st.Page(many_page, title="Many balls", icon="🐝", url_path="many"),
     st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),

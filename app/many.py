@@ -149,9 +149,10 @@ def many_page() -> None:
     state.page = "many"
     for key, value in DEFAULTS.items():
         state.setdefault(key, value)
-    settings = controls_ui(lr_picture)
+    header, bar = st.container(), st.container()
+    settings = controls_ui(lr_picture, bar)
     surface = mountain_of(settings)
-    st.markdown(f"### 🐝 Many balls at once · {surface.title}")
+    header.markdown(f"### 🐝 Many balls at once · {surface.title}")
     mode = st.segmented_control("View", list(MODES), key="many_mode", format_func=MODES.get, required=True,
                                 label_visibility="collapsed")
     if mode != "sweep" and not settings.optimizers:

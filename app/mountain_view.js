@@ -3,7 +3,15 @@
 // persistent root element, so Plotly.react updates the plots in place and the user's camera stays.
 
 const PLOTLY_SRC = "app/static/plotly.min.js";
-const PLOT_CONFIG = { responsive: true, displaylogo: false, scrollZoom: false };
+// nothing in a plot's toolbar may send the chart to an outside website
+const PLOT_CONFIG = {
+  responsive: true, displaylogo: false, scrollZoom: false, showSendToCloud: false, showEditInChartStudio: false,
+  modeBarButtonsToRemove: ["sendChartToCloud", "editInChartStudio"],
+};
+// the summed compass shows this many recent arrows one by one, the older ones as one
+const RECENT_ARROWS = 12;
+// below this many pixels a chart with a narrow layout uses it
+const NARROW_WIDTH = 640;
 const TYPED = {
   f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
@@ -68,6 +76,34 @@ function shapesNamed(figure, prefix) {
   return found;
 }
 
+// A run's fresh gradients (one per position) and their running sums: without zero_grad(),
+// p.grad at step i is the sum of the compass arrows felt at positions 0..i.
+function decodeSum(sum) {
+  const fresh = numbers(sum.fresh);
+  const count = fresh.length / 2;
+  const cum = new Float64Array(fresh.length);
+  const extent = new Float64Array(count);
+  let x = 0, y = 0, far = 0;
+  for (let i = 0; i < count; i++) {
+    x += fresh[2 * i];
+    y += fresh[2 * i + 1];
+    cum[2 * i] = x;
+    cum[2 * i + 1] = y;
+    far = Math.max(far, Math.hypot(x, y));
+    extent[i] = far;
+  }
+  return { fresh, cum, extent, count, label: sum.label, color: sum.color, exact: sum.exact !== false };
+}
+
+// Numbers for people, as the server writes them: 3 significant digits, no "e+".
+function fmt(value) {
+  if (!Number.isFinite(value)) return "∞";
+  if (value === 0) return "0";
+  const size = Math.floor(Math.log10(Math.abs(value)));
+  if (size < -4 || size >= 6) return value.toExponential(2).replace(/\.?0+e/, "e").replace("e+", "e");
+  return String(Number(value.toPrecision(3)));
+}
+
 class MountainView {
   constructor(root) {
     this.root = root;
@@ -84,6 +120,7 @@ class MountainView {
     this.stepLabel = root.querySelector(".lm-step");
     this.speed = root.querySelector(".lm-speed");
     this.status = root.querySelector(".lm-status");
+    this.sumsBox = root.querySelector(".lm-sums");
     this.step = 0;
     this.playing = false;
     this.drawing = false;
@@ -115,13 +152,24 @@ class MountainView {
       return { x: numbers(trace.x), y: numbers(trace.y), z: numbers(trace.z) };
     });
     this.lastStep = this.swarm ? this.swarm.frames - 1 : Math.max(0, ...this.paths.map((path) => path.x.length - 1));
+    this.sums = payload.sums ? payload.sums.map(decodeSum) : null;
+    this.addSumMarks(map);
     this.scrubber.max = String(this.lastStep);
     const focus = Number.isInteger(payload.step) ? payload.step : null;
     this.placeBalls(mountain, map, focus === null ? 0 : focus, focus);
     this.featureClick = payload.feature_click || null;
     this.featureBox.hidden = !feature;
     if (feature) {
-      this.plots.feature.style.height = `${payload.feature_height || 460}px`;
+      // a narrow screen takes the figure's own narrow layout (legends below, short labels)
+      const narrow = feature.layout.meta && feature.layout.meta.narrow;
+      const small = narrow && this.featureBox.parentElement.clientWidth < NARROW_WIDTH;
+      if (small) {
+        const { extra_height: extra, ...changes } = narrow;
+        Object.assign(feature.layout, changes);
+        this.plots.feature.style.height = `${(payload.feature_height || 460) + (extra || 0)}px`;
+      } else {
+        this.plots.feature.style.height = `${payload.feature_height || 460}px`;
+      }
       this.root.querySelector(".lm-feature-caption").textContent = (payload.captions || {}).feature || "";
     }
     // plotly.js saves the camera on mouseup but eases it on behind the pointer for a moment
@@ -174,6 +222,102 @@ class MountainView {
       Object.assign(ball3d, { x: [path.x[i]], y: [path.y[i]], z: [path.z[i] + this.lift] });
       Object.assign(ball2d, { xanchor: path.x[i], yanchor: path.y[i] });
     });
+  }
+
+  // Without zero_grad(): at each ball, p.grad drawn as what it is, the sum of every compass arrow
+  // felt so far, tip to tail: the older ones summed into one grey arrow, the last RECENT_ARROWS
+  // one by one (a thin line), the fresh one in black, and their sum, p.grad, in the run's colour.
+  // Shapes and annotations move with a cheap relayout, like the balls.
+  addSumMarks(map) {
+    this.sumIndex = [];
+    this.sumsBox.hidden = !this.sums;
+    if (!this.sums) return;
+    const shapes = (map.layout.shapes = map.layout.shapes || []);
+    const notes = (map.layout.annotations = map.layout.annotations || []);
+    const [x0, x1] = map.layout.xaxis.range;
+    const [y0, y1] = map.layout.yaxis.range;
+    this.sumLength = 0.2 * Math.hypot(x1 - x0, y1 - y0);
+    this.sums.forEach((sum, k) => {
+      const arrow = { xref: "x", yref: "y", axref: "x", ayref: "y", text: "", showarrow: true, arrowhead: 2,
+        arrowsize: 1, visible: false };
+      this.sumIndex[k] = { halo: shapes.length, line: shapes.length + 1, older: notes.length,
+        fresh: notes.length + 1, total: notes.length + 2 };
+      // a white halo under the chain keeps it readable over contours and paths
+      shapes.push({ type: "path", name: `sum-halo:${k}`, path: "M 0 0", xref: "x", yref: "y", layer: "above",
+        line: { color: "white", width: 4.5 }, opacity: 0.9, visible: false });
+      shapes.push({ type: "path", name: `sum:${k}`, path: "M 0 0", xref: "x", yref: "y", layer: "above",
+        line: { color: sum.color, width: 2 }, visible: false });
+      notes.push({ ...arrow, name: `sum-older:${k}`, arrowwidth: 2.5, arrowcolor: "#8a8a8a" });
+      notes.push({ ...arrow, name: `sum-fresh:${k}`, arrowwidth: 2, arrowcolor: "#111" });
+      notes.push({ ...arrow, name: `sum-total:${k}`, arrowwidth: 3.5, arrowcolor: sum.color });
+    });
+    const marks = this.sumMarks(this.positionsAt(this.step), Math.floor(this.step));
+    Object.entries(marks).forEach(([key, value]) => {
+      const [, group, index, field] = key.match(/^(shapes|annotations)\[(\d+)\]\.(.+)$/);
+      (group === "shapes" ? shapes : notes)[Number(index)][field] = value;
+    });
+  }
+
+  // The relayout that draws each run's summed compass with its ball at `at`, for step i.
+  sumMarks(at, i) {
+    const marks = {};
+    if (!this.sums) return marks;
+    const lines = [];
+    this.sums.forEach((sum, k) => {
+      const where = this.sumIndex[k];
+      const j = Math.min(i, sum.count - 1);
+      const first = Math.max(0, j - RECENT_ARROWS);  // cum[first] sums the older arrows (0 … first)
+      let far = 0;
+      for (let m = first; m <= j; m++) far = Math.max(far, Math.hypot(sum.cum[2 * m], sum.cum[2 * m + 1]));
+      const ball = at[k];
+      const drawable = Boolean(ball && Number.isFinite(far) && far > 0 && sum.exact);
+      const older = drawable && first > 0;
+      marks[`shapes[${where.line}].visible`] = drawable;
+      marks[`shapes[${where.halo}].visible`] = drawable;
+      marks[`annotations[${where.older}].visible`] = older;
+      marks[`annotations[${where.fresh}].visible`] = drawable;
+      marks[`annotations[${where.total}].visible`] = drawable;
+      const held = Math.hypot(sum.cum[2 * j], sum.cum[2 * j + 1]);
+      const felt = Math.hypot(sum.fresh[2 * j], sum.fresh[2 * j + 1]);
+      lines.push({ sum, text: sum.exact
+        ? `p.grad = the sum of ${j + 1} compass arrow${j ? "s" : ""} · |p.grad| ${fmt(held)} · fresh |∇f| ${fmt(felt)}`
+        : `clipping rescales p.grad each step, so it is no longer the plain sum · fresh |∇f| ${fmt(felt)}` });
+      if (!drawable) return;
+      const scale = this.sumLength / far;
+      const tip = (m) => [ball.x + scale * sum.cum[2 * m], ball.y + scale * sum.cum[2 * m + 1]];
+      const set = (index, from, to) => Object.assign(marks, {
+        [`annotations[${index}].ax`]: from[0], [`annotations[${index}].ay`]: from[1],
+        [`annotations[${index}].x`]: to[0], [`annotations[${index}].y`]: to[1],
+      });
+      const origin = [ball.x, ball.y];
+      const start = older ? tip(first) : origin;
+      let path = `M ${start.join(" ")}`;
+      for (let m = older ? first + 1 : 0; m <= j; m++) path += ` L ${tip(m).join(" ")}`;
+      marks[`shapes[${where.line}].path`] = path;
+      marks[`shapes[${where.halo}].path`] = path;
+      if (older) set(where.older, origin, tip(first));
+      set(where.fresh, j > 0 ? tip(j - 1) : origin, tip(j));
+      set(where.total, origin, tip(j));
+    });
+    this.showSumNumbers(lines);
+    return marks;
+  }
+
+  showSumNumbers(lines) {
+    const key = document.createElement("div");
+    key.className = "lm-sums-key";
+    key.textContent = `At each ball, p.grad tip to tail: grey, the older compass arrows summed; thin, the last ` +
+      `${RECENT_ARROWS} one by one; black, the fresh one; coloured, their sum p.grad (the step goes against it).`;
+    this.sumsBox.replaceChildren(key, ...lines.map(({ sum, text }) => {
+      const line = document.createElement("div");
+      const dot = document.createElement("span");
+      dot.style.color = sum.color;
+      dot.textContent = "● ";
+      const name = document.createElement("b");
+      name.textContent = sum.label + ": ";
+      line.append(dot, name, document.createTextNode(text));
+      return line;
+    }));
   }
 
   positionsAt(t) {
@@ -263,7 +407,7 @@ class MountainView {
         return;
       }
       this.moveMountainBalls(at);
-      const mapBalls = {};
+      const mapBalls = this.sumMarks(at, shown);
       this.balls.map.forEach((index, k) => {
         mapBalls[`shapes[${index}].xanchor`] = at[k].x;
         mapBalls[`shapes[${index}].yanchor`] = at[k].y;

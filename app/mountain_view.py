@@ -18,10 +18,13 @@ import numpy as np
 import plotly
 import streamlit as st
 
+from core.figures import PLOTLY_CONFIG
+
 HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
 VIEW_KEY = "mountain_view"
+PLOT_CONFIG = PLOTLY_CONFIG  # for st.plotly_chart: the same toolbar as the views
 
 
 def _ensure_plotly_js() -> None:
@@ -52,18 +55,22 @@ def typed_array(values: np.ndarray) -> dict[str, str]:
 
 def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
               captions: dict[str, str] | None = None, feature_click: str | None = None,
-              feature_height: int = 460, swarm: dict | None = None) -> str:
+              feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None) -> str:
     """The payload the view draws: the three figures (mountain, map, loss) and optionally a
     "feature" chart above them, a revision that names the scene, the step to show (None: roll the
     balls from the start), whether clicks move the start, optional captions (mountain, map,
     feature). feature_click: "lr" (a click on the feature picks a learning rate) or "start".
-    swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser."""
+    swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser. sums: for each run
+    without zero_grad(), its fresh gradients (see app.scene.fresh_gradients), laid tip to tail."""
     # the figures are JSON text already: splice them in rather than parse and dump them again
     parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
     options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,
                "captions": captions or {}, "feature_click": feature_click, "feature_height": feature_height}
     if swarm is not None:
         options["swarm"] = {key: value if key == "colors" else typed_array(value) for key, value in swarm.items()}
+    if sums is not None:
+        options["sums"] = [{**chain, "fresh": typed_array(np.asarray(chain["fresh"], dtype=np.float64).ravel())}
+                           for chain in sums]
     return json.dumps(options)[:-1] + f', "figures": {{{parts}}}}}'
 
 

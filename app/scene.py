@@ -8,7 +8,9 @@ from dataclasses import asdict
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import Run, Surface, descend_many
+from core import OPTIMIZERS, Run, Surface, descend_many
+from core.descent import gradients_at
+from core.looks import LOOKS
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.lesson_figures import accumulation_figure, lr_scale_figure
@@ -52,25 +54,41 @@ def scene_grid(surface: Surface) -> Grid:
     return surface_grid(surface)
 
 
-def scene_figures(settings: Settings, focus: int | None = None) -> dict[str, go.Figure]:
-    """The three figures of a scene (mountain, map, charts); focus as in view_payload."""
+def scene_figures(settings: Settings, focus: int | None = None, future: bool = False,
+                  look: str = "standard") -> dict[str, go.Figure]:
+    """The three figures of a scene (mountain, map, charts); focus, future and look as in view_payload."""
     runs, ghosts = scene_runs(settings), scene_ghosts(settings)
     surface = mountain_of(settings)
     grid = scene_grid(surface)
+    drawn = dict(ghosts=ghosts, focus=focus, look=LOOKS[look])
     return {
-        "mountain": mountain_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
-        "map": map_figure(surface, runs, grid, ghosts=ghosts, focus=focus),
-        "loss": loss_figure(surface, runs, ghosts=ghosts),
+        "mountain": mountain_figure(surface, runs, grid, future=future, **drawn),
+        "map": map_figure(surface, runs, grid, future=future, **drawn),
+        "loss": loss_figure(surface, runs, **drawn),
     }
 
 
 @st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
-def view_payload(settings: Settings, focus: int | None = None) -> str:
+def view_payload(settings: Settings, focus: int | None = None, future: bool = False, look: str = "standard") -> str:
     """The three figures (mountain, map, charts) as one JSON text for the browser view.
 
-    focus: in step-by-step mode, the step whose arrows are drawn and where the balls wait.
+    focus: in step-by-step mode, the step on show (the paths are drawn up to it, the balls wait
+    there and arrows show the step leaving it); future: also draw the rest of each path, faintly.
+    look: "standard" or "contrast" (core.looks). With zero_grad() forgotten the payload carries
+    every run's fresh gradients, which the view lays tip to tail at each ball.
     """
-    return view_json(scene_figures(settings, focus), revision(settings, focus=focus), step=focus)
+    sums = None if settings.zero_grad else fresh_gradients(settings)
+    return view_json(scene_figures(settings, focus, future, look),
+                     revision(settings, focus=focus, future=future, look=look), step=focus, sums=sums)
+
+
+def fresh_gradients(settings: Settings) -> list[dict]:
+    """For each run: ∇f at every position of its path (p.grad is their running sum when zero_grad()
+    is skipped, unless clipping rescales it), its label and colour."""
+    surface = mountain_of(settings)
+    return [{"fresh": gradients_at(surface, run.positions), "exact": settings.clip_norm is None,
+             "label": OPTIMIZERS[run.optimizer].label, "color": OPTIMIZERS[run.optimizer].color}
+            for run in scene_runs(settings)]
 
 
 def revision(settings: Settings, **extra) -> str:
@@ -89,8 +107,12 @@ def curvature(settings: Settings, point: tuple[float, float]) -> Curvature:
 
 
 def stability_limit(settings: Settings) -> float | None:
-    """2/λmax at the minimum nearest the start: the largest stable plain-GD learning rate there."""
-    return curvature(settings, nearest_minimum(mountain_of(settings), settings.start)).stability_limit
+    """2/λmax at the minimum nearest the start: the largest stable plain-GD learning rate there
+    (None where the window holds no minimum, or the minimum has no single curvature)."""
+    surface = mountain_of(settings)
+    if surface.no_minimum:
+        return None
+    return curvature(settings, nearest_minimum(surface, settings.start)).stability_limit
 
 
 @st.cache_data(max_entries=256, ttl="1h", show_spinner=False)

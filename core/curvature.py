@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .surfaces import Point, Surface
+from .wording import number, ratio as times
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,20 +55,22 @@ def nearest_minimum(surface: Surface, point: Point) -> Point:
     return (float(minima[k, 0]), float(minima[k, 1]))
 
 
-def stability_sentence(lr: float, limit: float | None) -> str:
-    """One sentence on where `lr` stands against the plain-GD stability limit."""
+def stability_sentence(lr: float, limit: float | None, no_minimum: str = "") -> str:
+    """One sentence on where `lr` stands against the plain-GD stability limit (no_minimum: why the
+    window has no minimum, for a typed formula without one)."""
+    if no_minimum:
+        return (f"This window has no minimum ({no_minimum}), so there is no valley floor whose curvature "
+                "sets a stability limit.")
     if limit is None:
         return ("Near this minimum the surface has no single curvature (a sharp tip), "
                 "so there is no clean stability limit: any stride eventually overshoots the point.")
     ratio = lr / limit
+    said = f"Your learning rate is {times(ratio)} the stability limit 2/λmax = {number(limit)}"
     if ratio < 0.5:
-        return (f"Your learning rate is {ratio:.2g}× the stability limit 2/λmax = {limit:.3g}: "
-                "plain gradient descent creeps smoothly into the valley.")
+        return f"{said}: plain gradient descent creeps smoothly into the valley."
     if ratio < 1:
-        return (f"Your learning rate is {ratio:.2g}× the stability limit 2/λmax = {limit:.3g}: "
-                "plain gradient descent overshoots and zig-zags, but each bounce is smaller.")
+        return f"{said}: plain gradient descent overshoots and zig-zags, but each bounce is smaller."
     if ratio == 1:
-        return (f"Your learning rate sits exactly on the stability limit 2/λmax = {limit:.3g}: "
+        return (f"Your learning rate sits exactly on the stability limit 2/λmax = {number(limit)}: "
                 "plain gradient descent bounces between the walls forever.")
-    return (f"Your learning rate is {ratio:.2g}× the stability limit 2/λmax = {limit:.3g}: "
-            "watch plain gradient descent overshoot further on every bounce and leave the valley.")
+    return f"{said}: watch plain gradient descent overshoot further on every bounce and leave the valley."

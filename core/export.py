@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from .cli import CSV_HEADER, run_record, write_csv
 from .descent import Run
+from .figures import PLOTLY_CONFIG
 from .verdict import Verdict
 
 
@@ -37,7 +38,7 @@ def runs_json(runs: Sequence[Run], results: Sequence[Verdict] | None = None) -> 
 
 def figure_html(figure: go.Figure, title: str) -> str:
     """A standalone page that shows `figure` interactively offline (plotly.js inside)."""
-    return figure.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False},
+    return figure.to_html(include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG,
                           default_width="100%", default_height="90vh").replace(
         "<head>", f"<head><title>{_escaped(title)}</title>", 1)
 

@@ -44,6 +44,9 @@ BALL_RADIUS = STANDARD.ball_radius  # pixels, on the map
 FONT = STANDARD.font
 FUTURE_OPACITY = 0.25
 COMPASS_NAME = "compass: p.grad, pointing uphill"
+# every plot's toolbar: nothing in it may send a chart to an outside website
+PLOTLY_CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False,
+                 "modeBarButtonsToRemove": ["sendChartToCloud", "editInChartStudio"]}
 
 
 def _label(run: Run, ghost: bool = False) -> str:
@@ -231,6 +234,7 @@ def mountain_figure(
             xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
             zaxis=z_axis,
             aspectmode="manual", aspectratio=dict(x=1.0, y=(y1 - y0) / (x1 - x0), z=0.6),
+            domain=dict(x=[0.04, 1.0], y=[0.0, 1.0]),  # room for the loss axis title on the left
             camera=dict(eye=dict(x=1.25, y=-1.55, z=1.45)),
         ),
     )
@@ -268,12 +272,16 @@ def map_figure(
     if focus is not None and future:
         traces += [_future_trace(run, surface) for run in runs]
     everyone = [(_so_far(run, focus), ghost) for run, ghost in everyone]
+    # beside ghosts (zero_grad() forgotten) the wandering paths step back, so the summed compass
+    # the viewer draws at each ball stays readable
+    faint = bool(ghosts)
     for k, (run, ghost) in enumerate(everyone):
         data, template = _hover(run, ghost)
         xy = framed(run.positions, surface)
         traces.append(go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="lines+markers", opacity=GHOST_OPACITY if ghost else 1.0,
-            line=dict(color=_color(run), width=look.path_width, dash="dash" if ghost else "solid"),
+            x=xy[:, 0], y=xy[:, 1], mode="lines" if faint else "lines+markers",
+            opacity=GHOST_OPACITY if ghost else (0.55 if faint else 1.0),
+            line=dict(color=_color(run), width=look.path_width * (0.6 if faint else 1), dash="dash" if ghost else "solid"),
             marker=dict(size=look.path_width + 1, color=_color(run)),
             name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
@@ -357,7 +365,7 @@ def loss_figure(
             loss_top = None
         bottom = min((float(curve.min()) for curve in curves if len(curve)), default=LOSS_FLOOR) / 3
         loss_axis = dict(title="loss" if offset == 0 else f"loss − min ({offset:.4g})", type="log",
-                         exponentformat="power", nticks=5)
+                         exponentformat="power", nticks=5, minorloglabels="none")
         if loss_top is not None:
             loss_axis["range"] = [math.log10(bottom), math.log10(loss_top)]
     norm_top = log_top([float(np.max(norm)) if len(norm) else np.nan for norm, (run, ghost) in zip(norms, everyone)])
@@ -425,9 +433,11 @@ def loss_figure(
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="with zero_grad()",
                                     line=dict(color="#666", width=1.5, dash="dash"), hoverinfo="skip"), row=1, col=1)
     figure.update_layout(
-        font=look.font, margin=dict(l=60, r=10, t=30, b=35), plot_bgcolor="white", uirevision="loss",
+        font=look.font, margin=dict(l=60 + 4 * (look.font_size - 12), r=10, t=30, b=35), plot_bgcolor="white",
+        uirevision="loss",
         yaxis=dict(gridcolor="#eee", **loss_axis),
         yaxis2=dict(title="|p.grad|", type="log", gridcolor="#eee", exponentformat="power", nticks=4,
+                    minorloglabels="none",
                     **({} if norm_top is None else {"range": [
                         math.log10(max(min((float(norm.min()) for norm in norms if len(norm)), default=1.0) / 3,
                                        LOSS_FLOOR)), math.log10(norm_top)]})),
@@ -440,6 +450,9 @@ def loss_figure(
     if scheduled:
         figure.update_layout(yaxis3=dict(title="lr", gridcolor="#eee", rangemode="tozero", nticks=4))
     last_step = max((run.steps for run in [*runs, *ghosts]), default=1)
+    if focus is not None:
+        # step by step, the axis grows with the steps taken, so the few so far stay readable
+        last_step = min(last_step, max(10, math.ceil(1.25 * focus)))
     figure.update_xaxes(range=[0, last_step], gridcolor="#eee")
     figure.update_xaxes(title="step", row=rows, col=1)
     return figure

@@ -40,6 +40,13 @@ def surface_grid(surface: Surface, resolution: int = DEFAULT_RESOLUTION) -> Grid
     xs, ys, loss = sample(surface, surface.bounds, resolution)
     height = surface.display_height(loss)
     nan = torch.tensor(float("nan"), dtype=torch.float64)
+    if surface.no_minimum:
+        # a pole's one deep value would flatten the picture: draw the bulk, cut the rest at its edges
+        finite = height[torch.isfinite(height)]
+        if finite.numel():
+            low, high = torch.quantile(finite, 0.01), torch.quantile(finite, 0.99)
+            margin = 0.1 * (high - low)
+            height = height.clamp(low - margin, high + margin)
     return Grid(
         xs=xs.numpy(),
         ys=ys.numpy(),

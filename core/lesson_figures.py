@@ -56,7 +56,8 @@ def accumulation_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
     for dash, text in (("solid", "|p.grad|: what the step used"), ("dot", "|∇f|: the fresh gradient")):
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, hoverinfo="skip",
                                     line=dict(color="#555", width=2, dash=dash)))
-    axis = dict(title="gradient norm (log scale)", type="log", gridcolor="#eee", exponentformat="power", nticks=5)
+    axis = dict(title="gradient norm (log scale)", type="log", gridcolor="#eee", exponentformat="power", nticks=5,
+                minorloglabels="none")
     if top is not None:
         bottom = min(float(min(held.min(), fresh.min())) for _, _, held, fresh in norms if len(held)) / 3
         axis["range"] = [float(np.log10(max(bottom, LOSS_FLOOR))), float(np.log10(top))]

@@ -99,7 +99,7 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
         marks.append((lr, LR_COLOR, "dash", f"your lr {lr:.3g}"))
     if limit is not None and np.isfinite(limit):
         marks.append((limit, LIMIT_COLOR, "dot", f"plain GD limit 2/λmax = {limit:.3g}"))
-    annotations = []
+    annotations, short = [], []
     for x, color, dash, text in sorted(marks):
         figure.add_trace(_vline(x, bottom, top, color, dash, text), row=1, col=1)
         figure.add_trace(_vline(x, 0, sweep.steps, color, dash, text), row=2, col=1)
@@ -107,6 +107,8 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
         annotations.append(dict(x=float(np.log10(x)), y=1.0, xref="x", yref="paper", text=text,
                                 showarrow=False, yanchor="bottom", xanchor="left" if annotations else "right",
                                 font=dict(color=color, size=11)))
+        short.append({**annotations[-1], "text": text.split(" = ")[0].replace("plain GD limit ", ""),
+                      "font": dict(color=color, size=10)})
     figure.update_layout(
         font=FONT, margin=dict(l=85, r=150, t=26, b=40), plot_bgcolor="white", hovermode="x",
         uirevision="sweep", annotations=annotations,
@@ -114,9 +116,16 @@ def sweep_figure(sweep: Sweep, lr: float | None = None, limit: float | None = No
         legend2=dict(x=1.01, y=0.0, yanchor="bottom", title=dict(text="status")),
         yaxis=dict(title="final loss − min" if sweep.floor else "final loss", type="log",
                    range=[float(np.log10(bottom)), float(np.log10(top)) + 0.15], exponentformat="power",
+                   minorloglabels="none",
                    gridcolor="#eee"),
         yaxis2=dict(title=f"steps to {sweep.tolerance:.2g}", range=[0, sweep.steps * 1.05], gridcolor="#eee"),
         yaxis3=dict(autorange="reversed"),
+        # on a phone the legends go below the chart and the marks' labels get short (the view applies this)
+        meta=dict(narrow=dict(
+            margin=dict(l=55, r=8, t=26, b=175), annotations=short, extra_height=190,
+            legend=dict(orientation="h", x=0, y=-0.16, yanchor="top", title=dict(text="")),
+            legend2=dict(orientation="h", x=0, y=-0.27, yanchor="top", title=dict(text="")),
+        )),
     )
     figure.update_xaxes(type="log", range=[float(np.log10(sweep.lrs[0])), float(np.log10(sweep.lrs[-1]))],
                         gridcolor="#eee", exponentformat="power")

@@ -7,6 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import descend_many, get_surface
+from core.descent import gradients_at
+from core.wording import point
 from pages import view_payload
 from plotly_json import decode, traces_with_role
 
@@ -20,6 +22,13 @@ def app():
 
 def payload(app):
     return view_payload(app)
+
+
+def open_tab(app, label):
+    """Open one of the explorer's tabs (only the open tab's content is built)."""
+    app.session_state["explorer_tab"] = label
+    app.run()
+    assert not app.exception
 
 
 def mountain_paths(app):
@@ -121,7 +130,7 @@ def labelled(widgets, label):
 def test_a_hyperparameter_reaches_torch_optim(app):
     app.multiselect(key="optimizers").set_value(["sgd"]).run()
     app.number_input(key="hp:sgd:momentum").set_value(0.5).run()
-    assert not app.exception
+    open_tab(app, "🐍 Show me the code")
     surface = get_surface("himmelblau")
     (expected,) = descend_many(surface, ["sgd"], 0.01, (0.0, 0.0), 150, hyperparameters={"sgd": {"momentum": 0.5}})
     np.testing.assert_array_equal(mountain_paths(app)[0], expected.positions)
@@ -149,6 +158,7 @@ def test_a_schedule_and_clipping_change_the_run_and_show_the_learning_rate(app):
         np.testing.assert_array_equal(path, run.positions)
     lrs = traces_with_role(payload(app)["figures"]["loss"], "lr")
     np.testing.assert_array_equal(decode(lrs[0]["y"]), expected[0].lrs)
+    open_tab(app, "🐍 Show me the code")
     assert "CosineAnnealingLR(optimizer, T_max=150)" in app.code[0].value
     assert "clip_grad_norm_([p], max_norm=2.0)" in app.code[0].value
 
@@ -164,8 +174,15 @@ def test_step_by_step_advances_and_shows_the_numbers(app):
     assert (shapes[0]["xanchor"], shapes[0]["yanchor"]) == tuple(expected[0].positions[2])
     assert len(payload(app)["figures"]["map"]["layout"]["annotations"]) == 6
     tables = " ".join(m.value for m in app.markdown if "lm-step-numbers" in m.value)
-    grad = expected[0].grads[2]
-    assert f"({grad[0]:.4g}, {grad[1]:.4g})" in tables and "momentum_buffer" in tables and "exp_avg_sq" in tables
+    assert point(expected[0].grads[2], digits=4) in tables and "momentum_buffer" in tables and "exp_avg_sq" in tables
+    # the present, not the future: paths so far, and the verdict for the steps taken
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions[:3])
+    assert any("So far, after 2 of 150 steps" in c.value for c in app.caption)
+    assert "**SGD** :blue-badge[creeping]" in " ".join(m.value for m in app.markdown)
+    app.toggle(key="step_future").set_value(True).run()
+    future = [t for t in payload(app)["figures"]["map"]["data"] if t.get("meta", {}).get("role") == "future"]
+    np.testing.assert_array_equal(decode(future[0]["x"]), expected[0].positions[:, 0])
     labelled(app.button, "10 steps ⏭").click().run()
     assert payload(app)["step"] == 12
     labelled(app.button, "⏮ Reset").click().run()
@@ -177,13 +194,27 @@ def test_forgetting_zero_grad_brings_ghosts_and_the_deep_dive(app):
     assert not app.exception
     names = [t["name"] for t in traces_with_role(payload(app)["figures"]["mountain"], "path")]
     assert names[3:] == ["SGD with zero_grad()", "Momentum with zero_grad()", "Adam with zero_grad()"]
+    # the view gets each run's fresh gradients: p.grad is their running sum, drawn tip to tail
+    surface = get_surface("himmelblau")
+    runs = descend_many(surface, ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0), 150, zero_grad=False)
+    for chain, run in zip(payload(app)["sums"], runs):
+        fresh = decode(chain["fresh"]).reshape(-1, 2)
+        np.testing.assert_array_equal(fresh, gradients_at(surface, run.positions))
+        np.testing.assert_allclose(np.cumsum(fresh, axis=0)[:-1], run.grads, rtol=1e-12, atol=1e-9)
+    open_tab(app, "🧭 Forgot zero_grad()?")
     text = " ".join(m.value for m in app.markdown)
-    assert "momentum with a memory of 1 that never forgets" in text
+    assert "Does the ball get stuck, pulled north and south at once?" in text
+    assert "**Momentum** No: the old arrows add up instead of cancelling, and throw it off the mountain at step 12." in text
+    assert "**SGD** No: the summed compass keeps swinging it through the valley" in text
     assert "# coeffs.grad.zero_()" in " ".join(c.value for c in app.code)
 
 
 def test_the_classic_mistake_preset(app):
+    open_tab(app, "🧭 Forgot zero_grad()?")
     labelled(app.button, "Show the classic mistake").click().run()
+    # the scene changes, the tab stays
+    assert app.session_state["explorer_tab"] == "🧭 Forgot zero_grad()?"
+    assert "Does the ball get stuck" in " ".join(m.value for m in app.markdown)
     assert not app.exception
     assert app.selectbox(key="surface").value == "bowl" and app.multiselect(key="optimizers").value == ["sgd"]
     assert app.toggle(key="forget_zero_grad").value is True
@@ -197,7 +228,7 @@ def test_curvature_tab_gives_the_stability_limit(app):
     assert not app.exception
     text = " ".join(m.value for m in app.markdown)
     assert "2/λmax = **0.04**" in text
-    assert any("0.88× the stability limit 2/λmax = 0.04" in info.value for info in app.info)
+    assert any("0.875× the stability limit 2/λmax = 0.04" in info.value for info in app.info)
 
 
 def test_a_typed_formula_becomes_the_mountain_and_a_mistake_keeps_it(app):
@@ -216,6 +247,7 @@ def test_a_typed_formula_becomes_the_mountain_and_a_mistake_keeps_it(app):
     minimum = next(t for t in payload(app)["figures"]["map"]["data"] if t.get("name") == "lowest point found")
     assert (decode(minimum["x"])[0], decode(minimum["y"])[0]) == (1.0, -1.0)
     assert payload(app)["figures"]["map"]["layout"]["xaxis"]["range"] == [-3, 5]
+    open_tab(app, "🐍 Show me the code")
     assert "return (((x - 1.0) ** 2.0) + (2.0 * ((y + 1.0) ** 2.0)))" in app.code[0].value
 
     app.text_input(key="formula").input("x^2 + __import__('os')").run()

@@ -56,6 +56,9 @@ def test_nearest_minimum_and_sentences():
     assert nearest_minimum(himmelblau, (2.5, 1.5)) == (3.0, 2.0)
     assert nearest_minimum(himmelblau, (-3.0, -3.0)) == pytest.approx((-3.779310253377747, -3.28318599128617))
     assert "3× the stability limit" in stability_sentence(0.12, 0.04)
+    # ratios and limits are written for people: no "4.1e+02×"
+    assert "410× the stability limit 2/λmax = 0.01" in stability_sentence(4.1, 0.01)
+    assert "no minimum" in stability_sentence(0.1, None, "the loss keeps falling towards the edge of the window")
     assert "overshoot further on every bounce" in stability_sentence(0.12, 0.04)
     assert "creeps smoothly" in stability_sentence(0.01, 0.04)
     assert "zig-zags" in stability_sentence(0.03, 0.04)

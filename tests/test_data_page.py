@@ -21,10 +21,14 @@ def map_path(page):
 def test_the_line_fit_and_its_centring(page):
     assert not page.exception
     np.testing.assert_array_equal(map_path(page), fit(noisy_points(), "line", "sgd", 0.02, 300).coefficients)
-    assert any("long, narrow ravine" in info.value for info in page.info)
+    # the ravine's stretch is the Hessian's λmax/λmin; at lr 0.02 no zig-zag shows, and the text says so
+    (ravine,) = [info.value for info in page.info if "narrow ravine" in info.value]
+    assert "309× steeper across than along" in ravine and "no zig-zag shows on the map" in ravine
+    assert "from lr 0.027 on, half its stability limit 2/λmax = 0.054" in ravine
     page.toggle(key="data_centre").set_value(True).run()
     expected = fit(noisy_points(), "line", "sgd", 0.02, 300, centre=True)
     np.testing.assert_array_equal(map_path(page), expected.coefficients)
+    assert any("1.11× steeper one way than the other" in info.value for info in page.info)
     assert "height at mean x" in " ".join(m.value for m in page.markdown)
 
 
@@ -36,8 +40,32 @@ def test_the_quadratic_slice_mini_batches_and_the_bug(page):
     assert not page.exception
     expected = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="forget")
     np.testing.assert_array_equal(map_path(page), expected.coefficients[:, [0, 2]])
-    assert any("sum of all the mini-batch gradients" in info.value for info in page.info)
+    # without zero_grad() this fit flies off, and the counterfactual fit names the cause
+    done_right_alone = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8)
+    (warning,) = page.warning
+    assert "It flies off" in warning.value and "The missing zero_grad() is the cause" in warning.value
+    assert f"ends at loss {done_right_alone.losses[-1]:.3g}" in warning.value
+    rises = int(np.sum(np.diff(expected.losses) > 0))
+    assert any(f"Here the loss went up on {rises} of its 300 steps" in info.value for info in page.info)
     ghost = traces_with_role(view_payload(page)["figures"]["map"], "path")[1]
     done_right = fit(noisy_points("quadratic"), "quadratic", "sgd", 0.02, 300, batch_size=8, mode="accumulate")
     np.testing.assert_array_equal(decode(ghost["x"]), done_right.coefficients[:, 0])
     assert ghost["name"].startswith("ghost: accumulate")
+
+
+def test_a_fit_that_flies_off_is_told_its_cause(page):
+    # plain SGD past the ravine's limit 2/λmax = 0.054: the loss grows without bound
+    page.select_slider(key="data_lr").set_value(0.063).run()
+    assert not page.exception
+    (warning,) = page.warning
+    assert "It flies off" in warning.value and "The learning rate is too big for this mountain: at lr 0.0315" in warning.value
+    assert "Centring the data would also keep it on the mountain" in warning.value
+
+
+def test_the_ravine_zig_zag_is_counted_where_the_map_shows_it():
+    from core.fit_verdicts import crossings, shape
+
+    data = noisy_points()
+    across = shape(data, "line", False).across
+    assert crossings(fit(data, "line", "sgd", 0.02, 300), across) == 0
+    assert crossings(fit(data, "line", "sgd", 0.05, 300), across) >= 3

@@ -231,7 +231,7 @@ def test_step_mode_draws_only_the_path_so_far_and_the_future_on_request():
     loss = figure_json(loss_figure(surface, runs, focus=3))
     for run, line in zip(runs, traces_with_role(loss, "path")):
         np.testing.assert_array_equal(decode(line["y"]), np.maximum(run.losses[:4], LOSS_FLOOR))
-    assert loss["layout"]["xaxis"]["range"] == [0, 150]
+    assert loss["layout"]["xaxis"]["range"] == [0, 10]  # the axis grows with the steps taken
 
 
 def test_a_run_that_flies_off_cannot_flatten_the_gradient_chart():

@@ -11,8 +11,8 @@ from tests.test_app import ROOT
 # a scene unlike a fresh session in every control the link carries
 CHANGED = {
     "surface": "rosenbrock", "optimizers": ["momentum", "adam", "adamw"], "lr": 0.0032, "start_x": -1.5,
-    "start_y": 2.25, "steps": 420, "forget_zero_grad": True, "step_mode": True, "schedule": "onecycle",
-    "clip": True, "clip_norm": 2.5, "hp:momentum:momentum": 0.75, "hp:momentum:dampening": 0.1,
+    "start_y": 2.25, "steps": 420, "forget_zero_grad": True, "step_mode": True, "step_future": True,
+    "contrast": True, "schedule": "onecycle", "clip": True, "clip_norm": 2.5, "hp:momentum:momentum": 0.75, "hp:momentum:dampening": 0.1,
     "hp:adam:betas:0": 0.8, "hp:adam:betas:1": 0.95, "hp:adam:amsgrad": True, "hp:adam:eps": 1e-06,
     "hp:adamw:weight_decay": 0.05, "many_mode": "basins", "sweep_low": 0.001, "sweep_high": 1.0,
     "sweep_count": 128, "sweep_tolerance": 0.0001, "basin_optimizer": "adam", "basin_resolution": 151,
