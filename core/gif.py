@@ -57,6 +57,7 @@ def rolling_gif(
     last = max(run.steps for run in runs)
     title = axes.set_title(f"{surface.title} · lr {runs[0].lr:g} · step {last} / {last}")
     figure.tight_layout()  # with the longest title in place, so none is cut off
+    palette = None
     pictures = []
     for frame in range(frames):
         step = round(frame * last / (frames - 1))
@@ -67,11 +68,35 @@ def rolling_gif(
         title.set_text(f"{surface.title} · lr {runs[0].lr:g} · step {step} / {last}")
         canvas.draw()
         picture = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-        # one palette for every frame, so colours do not flicker between them
-        pictures.append(picture.quantize(256) if not pictures else picture.quantize(palette=pictures[0]))
+        if palette is None:
+            palette = _palette(surface, runs, grid, axes, drawn, canvas, title, last)
+        # one palette for every frame, every series colour in it exactly, no dithering between them
+        pictures.append(picture.quantize(palette=palette, dither=Image.Dither.NONE))
         if progress is not None:
             progress((frame + 1) / frames)
     out = io.BytesIO()
     pause = [round(seconds * 1000 / frames)] * (frames - 1) + [1500]
     pictures[0].save(out, format="GIF", save_all=True, append_images=pictures[1:], duration=pause, loop=0)
     return out.getvalue()
+
+
+def series_colors(runs: Sequence[Run]) -> list[str]:
+    """The colours that must come out exact: each optimizer's, the start, the minima and the edges."""
+    colors = [get_optimizer(run.optimizer).color for run in runs]
+    return list(dict.fromkeys([*colors, MINIMUM_COLOR, "#ffffff", "#111111", "#222222", "#5c4500", "#000000"]))
+
+
+def _palette(surface, runs, grid, axes, drawn, canvas, title, last) -> Image.Image:
+    """A 256-colour palette: the series colours exactly, the rest fitted to the finished picture
+    (every path drawn), so the terrain keeps its shades."""
+    for line, ball, path in drawn:
+        line.set_data(path[:, 0], path[:, 1])
+        ball.set_data(path[-1:, 0], path[-1:, 1])
+    title.set_text(f"{surface.title} · lr {runs[0].lr:g} · step {last} / {last}")
+    canvas.draw()
+    finished = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    exact = [tuple(int(color[i:i + 2], 16) for i in (1, 3, 5)) for color in series_colors(runs)]
+    rest = finished.quantize(256 - len(exact)).getpalette()[: 3 * (256 - len(exact))]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([value for rgb in exact for value in rgb] + rest)
+    return palette

@@ -13,7 +13,7 @@ from core import descend_many, get_surface
 from core.cli import main
 from core.export import figure_html, runs_csv, runs_json
 from core.figures import map_figure
-from core.gif import rolling_gif
+from core.gif import rolling_gif, series_colors
 from core.grid import surface_grid
 from core.verdict import verdicts
 
@@ -66,3 +66,17 @@ def test_the_gif_loops_the_balls_along_their_paths(scene):
     assert np.abs(first - last).sum() > 0
     with pytest.raises(ValueError, match="no runs"):
         rolling_gif(surface, [], surface_grid(surface))
+
+
+def test_every_series_colour_comes_out_exact_in_every_frame():
+    # one palette for the whole loop, holding each optimizer's colour exactly (no dithered orange)
+    surface = get_surface("himmelblau")
+    runs = descend_many(surface, ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0), 60)
+    picture = Image.open(io.BytesIO(rolling_gif(surface, runs, surface_grid(surface), frames=6, size=(480, 380))))
+    colors = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in series_colors(runs)[:3]}
+    for frame in range(picture.n_frames):
+        picture.seek(frame)
+        pixels = np.asarray(picture.convert("RGB")).reshape(-1, 3)
+        for color in colors:
+            # every ball is drawn in its colour in every frame: at least a disc's worth of exact pixels
+            assert (pixels == color).all(axis=1).sum() >= 30, (frame, color)
