@@ -38,11 +38,15 @@ def _pinned(swarm: Swarm, surface: Surface) -> np.ndarray:
     return np.stack((np.clip(positions[..., 0], x0, x1), np.clip(positions[..., 1], y0, y1)), axis=-1)
 
 
+BALL_LIFT = 0.045  # of the mountain's height
+
+
 def _heights(surface: Surface, grid: Grid, points: np.ndarray) -> np.ndarray:
     lo, hi = float(np.nanmin(grid.height)), float(np.nanmax(grid.height))
     with torch.no_grad():
         losses = surface(torch.as_tensor(points, dtype=torch.float64)).numpy()
-    drawn = np.minimum(surface.display_height(losses), hi) + 0.02 * (hi - lo)
+    # clearly above the minima's markers (lifted 0.012 of the height), so balls that arrive stay in sight
+    drawn = np.minimum(surface.display_height(losses), hi) + BALL_LIFT * (hi - lo)
     return np.where(np.isfinite(drawn), drawn, hi)
 
 
@@ -60,12 +64,14 @@ def swarm_frames(swarm: Swarm, surface: Surface, grid: Grid, max_values: int = M
 
 
 def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid) -> go.Figure:
-    """The mountain with every ball where it ends."""
+    """The mountain with every ball where it ends (drawn above the minima's markers)."""
     figure = mountain_figure(surface, (), grid)
+    # the minima's diamonds shrink under the balls that gather on them
+    figure.update_traces(marker_size=4, selector=dict(name=surface.minima_label))
     end = _pinned(swarm, surface)[-1]
     figure.add_trace(go.Scatter3d(
         x=end[:, 0], y=end[:, 1], z=_heights(surface, grid, end), mode="markers",
-        marker=dict(size=4.5, color=ball_colors(swarm), line=dict(color="#222", width=0.5)),
+        marker=dict(size=5.5, color=ball_colors(swarm), line=dict(color="#222", width=0.5)),
         name=f"{len(end)} balls ({get_optimizer(swarm.optimizer).label})", hoverinfo="skip",
         meta=dict(role="swarm"),
     ))

@@ -86,6 +86,11 @@ def test_swarm_frames_follow_every_ball_and_colour_it_by_where_it_ends():
     (balls,) = [t for t in mountain["data"] if t.get("meta", {}).get("role") == "swarm"]
     np.testing.assert_allclose(decode(balls["x"]), result.positions[-1, :, 0])
     assert balls["marker"]["color"] == ball_colors(result)
+    # balls that arrive sit above the minima's markers, which are smaller than they are
+    minima = next(t for t in mountain["data"] if t.get("name") == "global minimum")
+    arrived = np.hypot(*(result.positions[-1] - np.array(surface.minima)[:, None]).transpose(2, 0, 1)).min(axis=0) < 0.05
+    assert arrived.any() and (decode(balls["z"])[arrived] > decode(minima["z"]).max()).all()
+    assert minima["marker"]["size"] < balls["marker"]["size"]
     (on_map,) = [t for t in figure_json(swarm_map_figure(result, surface, grid))["data"]
                  if t.get("meta", {}).get("role") == "swarm"]
     np.testing.assert_allclose(decode(on_map["y"]), result.positions[-1, :, 1])
