@@ -11,6 +11,7 @@ from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
 from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
+from core.wording import number
 
 from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr
 from app.lessons import lr_picture
@@ -115,12 +116,12 @@ def _basins_view(settings: Settings) -> None:
     known = sum(result.ends.known)
     in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
     st.markdown(
-        f"With **{spec.label}** at lr **{settings.lr:g}** for {settings.steps} steps: **{percent(in_minimum)}** of "
+        f"With **{spec.label}** at lr **{number(settings.lr)}** for {settings.steps} steps: **{percent(in_minimum)}** of "
         f"the starts end in a global minimum, **{percent(result.share(STILL_ROLLING))}** are still moving and "
         f"**{percent(result.share(DIVERGED))}** fly off. Of those that reach a minimum, "
-        f"**{percent(result.far_valley_share)}** end in one that is *not* the nearest to where they started: "
-        "their first strides were so long that they jumped right over the nearest valley and ended up in "
-        "another. Try a bigger learning rate, or momentum, and watch the colours fray.")
+        f"**{percent(result.far_valley_share)}** end in one that is *not* the nearest to where they started"
+        + (" (the dots): their descent carried them past the closest valley into another. " if result.far_valley_share
+           else ". ") + "Change the learning rate or add momentum and compare the shares.")
 
 
 def _swarm_view(settings: Settings) -> None:
@@ -138,7 +139,7 @@ def _swarm_view(settings: Settings) -> None:
     shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),
               "stop on another flat spot": np.mean(labels >= known),
               "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}
-    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls at lr **{settings.lr:g}**: "
+    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls at lr **{number(settings.lr)}**: "
                 + ", ".join(f"**{percent(share)}** {what}" for what, share in shares.items() if share) + ". "
                 "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
 

@@ -7,7 +7,8 @@ import json
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
-from core.landscape import Landscape, landscape
+from core.landscape import Landscape, landscape, network_sentence
+from core.wording import number
 from core.landscape_figures import landscape_figures
 
 from app.controls import LR_OPTIONS
@@ -66,14 +67,7 @@ def network_page() -> None:
     mountain_view(payload, on_start_click=lambda: None, key="network_view")
     first, last = view.path_losses[0], view.path_losses[-1]
     st.markdown(
-        f"Training took the loss from **{first:.3g}** to **{last:.3g}** in {settings[2]} steps. "
+        f"Training took the loss from **{number(first)}** to **{number(last)}** in {settings[2]} steps. "
         f"The window is spanned by {DIRECTION_LABELS[view.directions]}; at its centre, the star, the loss "
-        f"is the trained network's {view.center_loss:.3g}.")
-    if view.directions == "random":
-        st.info("Random directions in 337 dimensions are almost perpendicular to the path training took, "
-                "so its shadow on this window is short: the window shows the shape of the valley the "
-                "network ended in. Choose the principal directions to see the path itself.", icon="🧭")
-    else:
-        st.info("The principal directions are the two along which training moved the most, so the path's "
-                "shadow is long; the dotted line in the chart is the loss at the shadow, which differs from "
-                "the true loss where training moved in the other 335 directions.", icon="🧭")
+        f"is the trained network's {number(view.center_loss)}.")
+    st.info(network_sentence(view), icon="🧭")

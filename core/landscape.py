@@ -19,6 +19,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .errors import LossMountainError
+from .wording import number
 from .optimizers import get_optimizer
 
 DIRECTIONS = ("random", "pca")
@@ -58,6 +59,8 @@ class Landscape:
     path: the training trajectory projected onto the plane, (steps + 1, 2); path_losses: the
     true training loss at each step; path_plane_losses: the loss at its projection (where the
     ball sits on the drawn mountain); center_loss: the grid's loss at the trained weights.
+    shadow: how much of the way from the first weights to the trained ones lies in the plane
+    (the length of its projection over its true length, 0 … 1).
     """
 
     directions: str
@@ -69,6 +72,7 @@ class Landscape:
     path_plane_losses: np.ndarray
     center_loss: float
     parameter_count: int
+    shadow: float = 1.0
 
 
 def train(model: nn.Module, optimizer: str, lr: float, steps: int, points, labels) -> tuple[list, list]:
@@ -168,4 +172,27 @@ def landscape(
         path=path.numpy(), path_losses=np.array(losses), path_plane_losses=on_plane.numpy(),
         center_loss=center_loss,
         parameter_count=int(center_flat.numel()),
+        shadow=_shadow(trajectory[0] - center_flat, basis, path[0]),
     )
+
+
+def _shadow(offset: torch.Tensor, basis: torch.Tensor, projected: torch.Tensor) -> float:
+    """|the offset's projection onto the plane| / |the offset| (1 when there is no offset)."""
+    length = float(offset.norm())
+    return 1.0 if length == 0 else min(1.0, float((basis @ projected).norm()) / length)
+
+
+def network_sentence(view: Landscape) -> str:
+    """What the window shows of the training path, from the shadow and the losses it carries."""
+    others = view.parameter_count - 2
+    share = f"{round(100 * view.shadow)}%"
+    if view.directions == "random":
+        return (f"Random directions in {view.parameter_count} dimensions are almost perpendicular to the way "
+                f"training went: this window holds {share} of the distance from the first weights to the "
+                "trained ones, so the path's shadow on it is short and the window shows the shape of the "
+                "valley the network ended in. Choose the principal directions to see the path itself.")
+    gap = float(np.max(np.abs(view.path_plane_losses - view.path_losses)))
+    return (f"The principal directions are the two along which training moved the most: this window holds "
+            f"{share} of the distance from the first weights to the trained ones. The dotted line in the chart "
+            f"is the loss at the path's shadow; it differs from the true loss by up to {number(gap)}, where "
+            f"training also moved in the other {others} directions.")
