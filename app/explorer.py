@@ -82,8 +82,9 @@ def _about() -> None:
         "The **learning rate** is the stride: too small and the ball crawls; too big and it "
         "leaps over the valley, or off the mountain altogether.\n"
         "- **The charts** show the loss and the length of `p.grad` at every step on log scales "
-        "(a straight descent there means the loss shrinks by the same factor each step), and the "
-        "learning rate per step when a schedule changes it."
+        "(a straight descent there means the loss shrinks by the same factor each step; a typed mountain "
+        "with no minimum in its window charts the loss itself), and the learning rate per step when a "
+        "schedule changes it."
     )
 
 

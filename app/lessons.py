@@ -39,8 +39,8 @@ def lr_picture(settings: Settings) -> None:
     """Under the learning-rate slider: the regimes around 2/λmax, and one sentence."""
     limit = stability_limit(settings)
     st.plotly_chart(lr_scale(settings.lr, limit), config={"staticPlot": True}, key="lr_scale")
-    caveat = ("" if settings.zero_grad else " With zero_grad() forgotten this no longer holds: "
-              "the summed gradients overshoot at any learning rate.")
+    caveat = ("" if settings.zero_grad else " With zero_grad() forgotten this no longer holds: plain SGD's "
+              "summed gradients overshoot at any learning rate.")
     st.caption(stability_sentence(settings.lr, limit, mountain_of(settings).no_minimum).replace("Your learning rate", "Your lr")
                + " (The limit is for plain SGD near the minimum closest to the start.)" + caveat)
 
@@ -132,9 +132,9 @@ def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> N
             low, high = found.eigenvalues
             st.write(f"Eigenvalues λ = {number(low, 4)}, {number(high, 4)}.")
             if low < 0 < high:
-                st.write("It curves up one way and down the other: a saddle, the ball rolls off sideways.")
+                st.write("It curves up one way and down the other: saddle-shaped here.")
             elif high <= 0:
-                st.write("It curves down every way: a hilltop, the ball rolls away.")
+                st.write("It curves down every way: shaped like a hilltop here.")
             limit = found.stability_limit
             if limit is not None:
                 st.write(f"Stability limit for plain SGD here: 2/λmax = **{number(limit, 4)}**.")

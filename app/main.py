@@ -32,7 +32,7 @@ if "link_read" not in state:
     state.update(values)
 # the plots need the height more than the default top margin does
 # the page title must clear Streamlit's header bar (3.75rem) at every width
-st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.6rem; }</style>")
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3.8rem; }</style>")
 EXPLORER = st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="home", default=True)
 
 

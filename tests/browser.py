@@ -12,16 +12,29 @@ from scripts.live_app import VIEW_READY, chromium_available, chromium_page, runn
 REVISION = "() => { const r = document.querySelector('.lm-root'); return r ? r.dataset.revision : null; }"
 
 
-@contextmanager
-def app_page(path: str = "/", clipboard: bool = False):
-    """The app at `path` in Chromium, drawn; fails under CI=true (skips elsewhere) without Chromium.
-    clipboard: let the page read and write the clipboard. The page must end without page errors."""
+def require_chromium() -> None:
+    """Fail under CI=true (skip elsewhere) when Debian's Chromium is missing."""
     if not chromium_available():
         message = "Debian's chromium is not installed (apt-get install -y chromium)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    with running_app() as url, chromium_page() as page:
+
+
+@contextmanager
+def app_page(path: str = "/", clipboard: bool = False):
+    """The app at `path` in Chromium, drawn; fails under CI=true (skips elsewhere) without Chromium.
+    clipboard: let the page read and write the clipboard. The page must end without page errors."""
+    require_chromium()
+    with running_app() as url:
+        with opened(url, path, clipboard=clipboard) as page:
+            yield page
+
+
+@contextmanager
+def opened(url: str, path: str = "/", size: tuple[int, int] = (1500, 1000), clipboard: bool = False):
+    """A Chromium page of `size` on the running app at url + path, drawn; no page errors at the end."""
+    with chromium_page(*size) as page:
         if clipboard:
             page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
         # a loaded CI machine can take longer than Playwright's 30 s default to rerun and redraw

@@ -49,6 +49,8 @@ def test_a_figure_page_carries_plotly_and_the_figure(scene):
     page = figure_html(map_figure(surface, runs, surface_grid(surface)), "Loss Mountain · <Himmelblau>")
     assert page.startswith("<!doctype html>") and "<title>Loss Mountain · &lt;Himmelblau&gt;</title>" in page
     assert "Plotly.newPlot" in page and len(page) > 3_000_000  # plotly.js itself is inside: it works offline
+    # and nothing in its toolbar sends the chart to an outside website
+    assert '"showSendToCloud": false' in page and '"displaylogo": false' in page
     assert len(re.findall(r'"meta":\s*\{"role":\s*"path"', page)) == 2
 
 
