@@ -169,7 +169,7 @@ _SURFACES = (
     ),
     Surface(
         "beale", "Beale", "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²", beale,
-        ((-4.5, 4.5), (-4.5, 4.5)), ((3.0, 0.5),), (-1.0, 1.5), 0.001, "log1p",
+        ((-4.5, 4.5), (-4.5, 4.5)), ((3.0, 0.5),), (0.5, -1.5), 0.005, "log1p",
         "Flat plains and cliff walls: a test of patience for plain SGD.",
         code='(1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2',
     ),
@@ -188,7 +188,7 @@ _SURFACES = (
     ),
     Surface(
         "rastrigin", "Rastrigin", "20 + Σ (t² − 10 cos 2πt), t ∈ {x, y}", rastrigin,
-        ((-5.12, 5.12), (-5.12, 5.12)), ((0.0, 0.0),), (2.2, -3.1), 0.002, "linear",
+        ((-5.12, 5.12), (-5.12, 5.12)), ((0.0, 0.0),), (2.45, -2.55), 0.002, "linear",
         "An egg crate of local minima: most balls get stuck in the nearest dimple.",
         code='20 + (p**2 - 10 * torch.cos(2 * math.pi * p)).sum()',
     ),

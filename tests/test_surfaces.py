@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import SURFACES, LossMountainError, get_surface
+from core import SURFACES, LossMountainError, descend_many, get_surface
 from core.grid import surface_grid
 
 PI = math.pi
@@ -136,3 +136,18 @@ def test_surface_grid_rows_are_y_and_columns_are_x():
     assert grid.loss.shape == (11, 11)
     # ravine = x² + 25y²: along a row y is fixed
     np.testing.assert_allclose(grid.loss[3], grid.xs**2 + 25 * grid.ys[3] ** 2)
+
+
+@pytest.mark.parametrize("name", [*SURFACES, "typed"])
+def test_every_mountains_defaults_show_motion_within_the_default_steps(name):
+    # a fresh scene must move: every default ball travels at least 2.5% of the map's diagonal in
+    # the default 150 steps at the mountain's own learning rate, and none flies off
+    from app.controls import DEFAULT_FORMULA, DEFAULT_OPTIMIZERS, DEFAULT_STEPS, nearest_lr
+    from core.custom import formula_surface
+    from core.status import diagonal
+
+    surface = formula_surface(DEFAULT_FORMULA) if name == "typed" else SURFACES[name]
+    runs = descend_many(surface, list(DEFAULT_OPTIMIZERS), nearest_lr(surface.lr), surface.start, DEFAULT_STEPS)
+    for run in runs:
+        assert run.diverged_at is None
+        assert np.hypot(*(run.positions[-1] - run.positions[0])) >= 0.025 * diagonal(surface), run.optimizer
