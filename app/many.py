@@ -33,6 +33,10 @@ DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_
             "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
 
 
+def _look() -> str:
+    return "contrast" if st.session_state.get("contrast") else "standard"
+
+
 def _on_rate_click() -> None:
     lr = clicked_lr(VIEW_KEY)
     if lr is not None:
@@ -74,7 +78,7 @@ def _sweep_view(settings: Settings) -> None:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
-    mountain_view(sweep_payload(settings, low, high, count, tolerance), _on_start_click, key=VIEW_KEY,
+    mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
                   on_lr_click=_on_rate_click)
     st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
                 unsafe_allow_html=True)
@@ -109,7 +113,7 @@ def _basins_view(settings: Settings) -> None:
                    f"second. Choose fewer starts a side, or at most {MAX_BASIN_WORK // (resolution * resolution):,} "
                    "steps in the sidebar.", icon="✋")
         return
-    mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps)), _on_start_click,
+    mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps), _look()), _on_start_click,
                   key=VIEW_KEY)
     result = basins_of(settings, optimizer, resolution)
     spec = OPTIMIZERS[optimizer]
@@ -132,7 +136,7 @@ def _swarm_view(settings: Settings) -> None:
     c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
     state = st.session_state
     size, seed = int(state.swarm_size), int(state.swarm_seed)
-    mountain_view(swarm_payload(settings, optimizer, size, seed), _on_start_click, key=VIEW_KEY)
+    mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY)
     result = swarm_of(settings, optimizer, size, seed)
     labels = result.ends.labels
     known = sum(result.ends.known)

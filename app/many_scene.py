@@ -12,6 +12,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core.basin_figures import basin_figure
+from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.sweep import Sweep, lr_grid, lr_sweep
 from core.sweep_figures import sweep_figure
@@ -78,36 +79,37 @@ def swarm_of(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float) -> str:
+def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float,
+                  look: str = "standard") -> str:
     sweep = sweep_of(settings, low, high, count, tolerance)
-    figures = {**scene_figures(settings), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
+    figures = {**scene_figures(settings, look=look), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
     captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
                            "learning rate. Click a learning rate to roll the balls at it below."}
-    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance]),
+    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance], look=look),
                      captions=captions, feature_click="lr")
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool) -> str:
+def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool, look: str = "standard") -> str:
     result = basins_of(settings, optimizer, resolution)
     surface = mountain_of(settings)
     runs = scene_runs(replace(settings, optimizers=(optimizer,)))
-    figures = {**scene_figures(replace(settings, optimizers=(optimizer,))),
+    figures = {**scene_figures(replace(settings, optimizers=(optimizer,)), look=look),
                "feature": basin_figure(surface, result, scene_grid(surface), runs, show_jumps=jumps)}
     captions = {"feature": "Every pixel is a start; its colour says where a ball from there ends. "
                            "Click the map to start your ball there."}
-    return view_json(figures, revision(settings, view="basins", basins=[optimizer, resolution, jumps]),
+    return view_json(figures, revision(settings, view="basins", basins=[optimizer, resolution, jumps], look=look),
                      captions=captions, feature_click="start", feature_height=560)
 
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int) -> str:
+def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int, look: str = "standard") -> str:
     result = swarm_of(settings, optimizer, size, seed)
     surface = mountain_of(settings)
     grid = scene_grid(surface)
-    figures = {"mountain": swarm_mountain_figure(result, surface, grid), "map": swarm_map_figure(result, surface, grid),
-               "loss": swarm_loss_figure(result, surface)}
+    figures = {"mountain": swarm_mountain_figure(result, surface, grid, LOOKS[look]),
+               "map": swarm_map_figure(result, surface, grid, LOOKS[look]), "loss": swarm_loss_figure(result, surface)}
     captions = {"mountain": "Drag to turn the mountain · each ball's colour is where it ends",
                 "map": "The map from above: the swarm rolls here too"}
-    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed]),
+    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed], look=look),
                      captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))

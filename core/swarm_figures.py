@@ -13,6 +13,7 @@ import torch
 
 from .basin_figures import class_colors
 from .figures import LOSS_FLOOR, FONT, loss_figure, map_figure, mountain_figure
+from .looks import STANDARD, Look
 from .grid import Grid
 from .optimizers import get_optimizer
 from .surfaces import Surface
@@ -63,9 +64,9 @@ def swarm_frames(swarm: Swarm, surface: Surface, grid: Grid, max_values: int = M
             "steps": shown.astype(np.int32), "colors": ball_colors(swarm)}
 
 
-def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid) -> go.Figure:
+def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> go.Figure:
     """The mountain with every ball where it ends (drawn above the minima's markers)."""
-    figure = mountain_figure(surface, (), grid)
+    figure = mountain_figure(surface, (), grid, look=look)
     # the minima's diamonds shrink under the balls that gather on them
     figure.update_traces(marker_size=4, selector=dict(name=surface.minima_label))
     end = _pinned(swarm, surface)[-1]
@@ -78,9 +79,9 @@ def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid) -> go.Figu
     return figure
 
 
-def swarm_map_figure(swarm: Swarm, surface: Surface, grid: Grid) -> go.Figure:
+def swarm_map_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> go.Figure:
     """The map with every ball where it ends (a viewer draws the rolling balls over it)."""
-    figure = map_figure(surface, (), grid)
+    figure = map_figure(surface, (), grid, look=look)
     end = _pinned(swarm, surface)[-1]
     figure.add_trace(go.Scattergl(
         x=end[:, 0], y=end[:, 1], mode="markers", hoverinfo="skip", name="balls",
