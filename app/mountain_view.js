@@ -172,6 +172,12 @@ class MountainView {
       }
       this.root.querySelector(".lm-feature-caption").textContent = (payload.captions || {}).feature || "";
     }
+    // a phone takes each figure's own narrow layout, where it has one (no legend over the mountain)
+    const phone = this.root.clientWidth < NARROW_WIDTH;
+    [mountain, map, loss].forEach((figure) => {
+      const narrow = figure.layout.meta && figure.layout.meta.narrow;
+      if (phone && narrow) Object.assign(figure.layout, narrow);
+    });
     // plotly.js saves the camera on mouseup but eases it on behind the pointer for a moment
     // (longer on a slow machine); save where it came to rest, or the redraw snaps it back
     const scene = glScene(this.plots.mountain);

@@ -230,6 +230,7 @@ def mountain_figure(
         font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
         legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
         uirevision="mountain",  # the viewer keeps the user's camera across updates
+        meta=dict(narrow=dict(showlegend=False)),  # a phone has no room for the legend over the mountain
         scene=dict(
             xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
             zaxis=z_axis,
@@ -403,10 +404,10 @@ def loss_figure(
         if run.diverged_at is not None:
             cut.append((f"{label} diverged at step {run.diverged_at}", _color(run), run.diverged_at, "x", 1))
         elif loss_limit is not None and len(curve) and np.max(curve) > loss_limit:
-            cut.append((f"{label} ↑ off the chart (loss up to {np.max(curve):.2g})", _color(run),
+            cut.append((f"{label} ↑ off the chart ({np.max(curve):.2g})", _color(run),
                         int(np.argmax(curve > loss_limit)), "triangle-up", 1))
         if norm_top is not None and len(norm) and np.max(norm) > norm_top:
-            cut.append((f"{label} ↑ off the chart (|p.grad| up to {np.max(norm):.2g})", _color(run),
+            cut.append((f"{label} ↑ off the chart ({np.max(norm):.2g})", _color(run),
                         int(np.argmax(norm > norm_top)), "triangle-up", 2))
     annotations = []
     for said, color, step, symbol, row in cut:

@@ -33,7 +33,10 @@ def sweep_sentence(sweep: Sweep, k: int, limit: float | None = None) -> str:
     converging = [band for band in found if band[0] == CONVERGED]
     parts = []
     for status, first, last in found[:MAX_BANDS]:
-        parts.append(f"{_span(sweep, first, last)} it {_does(sweep, k, status, first, last, converging, limit)}")
+        does = _does(sweep, k, status, first, last, converging, limit)
+        parts.append(f"{_span(sweep, first, last)} it {does}")
+        if "2/λmax" in does:
+            limit = None  # said once is enough
     if len(found) > MAX_BANDS:
         rest = sorted({status for status, _, _ in found[MAX_BANDS:]})
         parts.append(f"above {number(float(sweep.lrs[found[MAX_BANDS][1]]))} it switches between "

@@ -1,6 +1,7 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/    # explorer, step-by-step, zero-grad, fit-data, network, many-*.png
+    python -m scripts.screenshot docs/    # explorer, bouncing, zero-grad, classic-mistake, step-by-step,
+                                          # high-contrast, phone, fit-data, network, many-*.png
 """
 
 import sys
@@ -19,31 +20,54 @@ def _after(page, action) -> None:
     page.wait_for_function(VIEW_READY, timeout=120_000)
 
 
+def _open(page, url: str, path: str) -> None:
+    page.goto(url + path)
+    page.wait_for_function(VIEW_READY, timeout=120_000)
+
+
 def main(folder: str) -> None:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    with running_app() as url, chromium_page(1400, 900) as page:
-        page.goto(url)
-        page.wait_for_function(VIEW_READY, timeout=120_000)
-        page.screenshot(path=out / "explorer.png")
-        _after(page, lambda: page.get_by_text("Step by step", exact=True).click())
-        for _ in range(3):
-            _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
-        page.screenshot(path=out / "step-by-step.png")
-        _after(page, lambda: page.get_by_text("Step by step", exact=True).click())
-        page.get_by_role("tab", name="Forgot zero_grad()?").click()
-        _after(page, lambda: page.get_by_role("button", name="Show the classic mistake").click())
-        page.get_by_role("tab", name="Forgot zero_grad()?").click()
-        page.screenshot(path=out / "zero-grad.png", full_page=True)
-        for path, name in (("data", "fit-data.png"), ("network", "network.png")):
-            page.goto(f"{url}/{path}")
-            page.wait_for_function(VIEW_READY, timeout=120_000)
-            page.screenshot(path=out / name)
-        _many_balls(page, url, out)
+    with running_app() as url:
+        with chromium_page(1400, 900) as page:
+            _open(page, url, "/")
+            page.screenshot(path=out / "explorer.png")
+            # plain SGD past its stability limit on Himmelblau: the bouncing case and its verdict
+            _open(page, url, "/?optimizers=sgd&lr=0.025")
+            _tall(page, out / "bouncing.png", 1250)
+            _open(page, url, "/?forget_zero_grad=1")
+            page.screenshot(path=out / "zero-grad.png")
+            page.get_by_role("tab", name="Forgot zero_grad()?").click()
+            _after(page, lambda: page.get_by_role("button", name="Show the classic mistake").click())
+            _tall(page, out / "classic-mistake.png", 2300)
+            _open(page, url, "/?step_mode=1")
+            for _ in range(3):
+                _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
+            _tall(page, out / "step-by-step.png", 1200)
+            for path, name in (("data", "fit-data.png"), ("network", "network.png")):
+                _open(page, url, f"/{path}")
+                page.screenshot(path=out / name)
+            _many_balls(page, url, out)
+        with chromium_page(1280, 720) as page:
+            _open(page, url, "/?contrast=1")
+            page.screenshot(path=out / "high-contrast.png")
+        with chromium_page(390, 844) as page:
+            _open(page, url, "/")
+            page.screenshot(path=out / "phone.png")
     for picture in out.glob("*.png"):
         _small(picture)
-    print(f"wrote explorer.png, step-by-step.png, zero-grad.png, fit-data.png, network.png and "
-          f"many-sweep.png, many-basins.png, many-swarm.png in {out}")
+    print(f"wrote explorer, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
+          f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
+
+
+def _tall(page, path: Path, height: int) -> None:
+    """A screenshot of the page drawn `height` pixels tall (Streamlit scrolls inside, not the document)."""
+    width = page.viewport_size["width"]
+    old = page.viewport_size["height"]
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=path)
+    page.set_viewport_size({"width": width, "height": old})
 
 
 def _small(path: Path, limit: int = 290_000) -> None:
