@@ -18,6 +18,7 @@ from pathlib import Path
 from core import descend, descend_many, get_surface
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.grid import surface_grid
+from core.verdict import verdict, verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = dict(surface="himmelblau", optimizers=("sgd", "momentum", "adam"), lr=0.01,
@@ -43,15 +44,21 @@ def figures_json(runs) -> int:
 
 
 def shared_scene() -> int:
+    """What the explorer computes for a new scene: the runs, their verdicts (with the batched
+    counterfactual runs behind their causes) and the three figures as JSON."""
     surface = get_surface(DEFAULT["surface"])
     runs = descend_many(surface, DEFAULT["optimizers"], DEFAULT["lr"], DEFAULT["start"], DEFAULT["steps"])
+    verdicts(surface, runs)
     return figures_json(runs)
 
 
 def baseline_scene() -> int:
+    """The same, one optimizer at a time: its own loop and its own counterfactual runs."""
     surface = get_surface(DEFAULT["surface"])
     runs = [descend(surface, name, DEFAULT["lr"], DEFAULT["start"], DEFAULT["steps"])
             for name in DEFAULT["optimizers"]]
+    for run in runs:
+        verdict(run, surface)
     return figures_json(runs)
 
 

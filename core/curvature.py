@@ -71,6 +71,7 @@ def stability_sentence(lr: float, limit: float | None, no_minimum: str = "") -> 
     if ratio < 1:
         return f"{said}: plain gradient descent overshoots and zig-zags, but each bounce is smaller."
     if ratio == 1:
-        return (f"Your learning rate sits exactly on the stability limit 2/λmax = {number(limit)}: "
-                "plain gradient descent bounces between the walls forever.")
-    return f"{said}: watch plain gradient descent overshoot further on every bounce and leave the valley."
+        return (f"Your learning rate sits exactly on the stability limit 2/λmax = {number(limit)}: near the "
+                "minimum plain gradient descent's bounces neither grow nor shrink, so it never settles.")
+    return (f"{said}: plain gradient descent cannot settle at this minimum, because near it every bounce "
+            "would grow.")

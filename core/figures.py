@@ -222,7 +222,7 @@ def mountain_figure(
             traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, COMPASS_NAME, height, lift)
             traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
-    z_axis = dict(title="loss (log-compressed)" if log_drawn else "loss", range=[lo, hi + 3 * lift])
+    z_axis = dict(title="loss (log)" if log_drawn else "loss", range=[lo, hi + 3 * lift])
     if log_drawn:
         z_axis.update(_loss_ticks(surface, hi))
     figure = go.Figure(traces)

@@ -209,6 +209,21 @@ def _nearest_minimum(surface: Surface, at: np.ndarray) -> tuple[tuple[float, flo
 
 # ---------------------------------------------------------------- the counterfactuals
 
+def _groups(runs: Sequence[Run], indices: list[int]) -> dict[tuple, list[int]]:
+    """The runs (by index) grouped by the settings a batched counterfactual must share; an
+    optimizer appears once per group (a batch holds one ball per optimizer)."""
+    groups: dict[tuple, list[int]] = {}
+    for i in indices:
+        run = runs[i]
+        key = (run.lr, run.start, run.steps, run.zero_grad, run.schedule, run.clip_norm)
+        members = groups.setdefault(key, [])
+        if any(runs[j].optimizer == run.optimizer for j in members):
+            key += (len(groups),)  # the same optimizer twice (other settings): a group of its own
+            members = groups.setdefault(key, [])
+        members.append(i)
+    return groups
+
+
 def _done_right(surface: Surface, runs: Sequence[Run], given: Sequence[Run] | None, open_: list[int]) -> dict:
     """For each open run that skipped zero_grad(): the same run with it, and what it did."""
     wanted = [i for i in open_ if not runs[i].zero_grad]
@@ -217,12 +232,14 @@ def _done_right(surface: Surface, runs: Sequence[Run], given: Sequence[Run] | No
     if given is not None:
         right = {i: given[i] for i in wanted}
     else:
+        # runs that share their settings share one pass, as the app's runs do
         right = {}
-        for i in wanted:
-            run = runs[i]
-            (right[i],) = descend_many(surface, [run.optimizer], run.lr, run.start, run.steps, True,
-                                       hyperparameters={run.optimizer: run.hyperparameters},
-                                       schedule=run.schedule, clip_norm=run.clip_norm)
+        for members in _groups(runs, wanted).values():
+            run = runs[members[0]]
+            done = descend_many(surface, [runs[i].optimizer for i in members], run.lr, run.start, run.steps, True,
+                                hyperparameters={runs[i].optimizer: runs[i].hyperparameters for i in members},
+                                schedule=run.schedule, clip_norm=run.clip_norm)
+            right.update(zip(members, done))
     found = run_statuses(surface, list(right.values()))
     return {i: (right[i], found, j) for j, i in enumerate(right)}
 
@@ -231,13 +248,8 @@ def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: lis
     """For runs that bounce, fly off or creep: the same run at smaller or bigger learning rates,
     all in one batched sweep per group of runs that share their settings."""
     wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0]
-    groups: dict[tuple, list[int]] = {}
-    for i in wanted:
-        run = runs[i]
-        key = (run.lr, run.start, run.steps, run.zero_grad, run.schedule, run.clip_norm)
-        groups.setdefault(key, []).append(i)
     ladders = {}
-    for (lr, start, steps, zero_grad, schedule, clip_norm), members in groups.items():
+    for (lr, start, steps, zero_grad, schedule, clip_norm), members in _groups(runs, wanted).items():
         factors = np.array(sorted(SMALLER_RATES + BIGGER_RATES))
         names_here = list(dict.fromkeys(runs[i].optimizer for i in members))
         sweep = lr_sweep(surface, names_here, start, steps, lr * factors, zero_grad,

@@ -59,6 +59,6 @@ def test_nearest_minimum_and_sentences():
     # ratios and limits are written for people: no "4.1e+02×"
     assert "410× the stability limit 2/λmax = 0.01" in stability_sentence(4.1, 0.01)
     assert "no minimum" in stability_sentence(0.1, None, "the loss keeps falling towards the edge of the window")
-    assert "overshoot further on every bounce" in stability_sentence(0.12, 0.04)
+    assert "cannot settle at this minimum" in stability_sentence(0.12, 0.04)
     assert "creeps smoothly" in stability_sentence(0.01, 0.04)
     assert "zig-zags" in stability_sentence(0.03, 0.04)
