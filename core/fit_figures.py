@@ -14,6 +14,11 @@ from .optimizers import get_optimizer
 RESOLUTION = 81
 
 
+def _float32(values: np.ndarray) -> np.ndarray:
+    """Half the bytes for hover numbers; a fit that flew off has losses past float32's range."""
+    return np.minimum(values, np.finfo(np.float32).max).astype(np.float32)
+
+
 def _slice(data: Data, fit: Fit, shown: tuple[int, int]):
     """The grid over the two shown coefficients, the others held at their best values."""
     x, y = torch.tensor(data.x), torch.tensor(data.y)
@@ -78,7 +83,7 @@ def fit_figures(
     ticks = list(range(int(np.floor(heights.min())), int(np.ceil(heights.max())) + 1))
     mountain = go.Figure([
         go.Surface(x=xs, y=ys, z=heights.astype(np.float32), colorscale=TERRAIN, showscale=False,
-                   customdata=losses.astype(np.float32),
+                   customdata=_float32(losses),
                    hovertemplate=f"{names[i]} = %{{x:.3g}}, {names[j]} = %{{y:.3g}}<br>"
                                  "loss = %{customdata:.4g}<extra></extra>",
                    contours=dict(z=dict(show=True, usecolormap=True, width=1)), name="mean squared error"),
@@ -104,7 +109,7 @@ def fit_figures(
     )
     map_ = go.Figure([
         go.Contour(x=xs, y=ys, z=heights.astype(np.float32), colorscale=TERRAIN, showscale=False, ncontours=28,
-                   line=dict(width=0.6, color="rgba(60,70,90,0.35)"), customdata=losses.astype(np.float32),
+                   line=dict(width=0.6, color="rgba(60,70,90,0.35)"), customdata=_float32(losses),
                    hovertemplate=f"{names[i]} = %{{x:.3g}}, {names[j]} = %{{y:.3g}}<br>"
                                  "loss = %{customdata:.4g}<extra></extra>"),
         go.Scatter(x=[best[0]], y=[best[1]], mode="markers", name="best fit",

@@ -265,3 +265,26 @@ def test_the_type_a_mountain_page_opens_on_a_typed_formula():
     assert page.selectbox(key="surface").value == "custom"
     assert page.text_input(key="formula").value == "sin(x)*cos(y) + 0.05*(x^2 + y^2)"
     assert len(mountain_paths(page)) == 3
+
+
+def test_the_high_contrast_switch_redraws_the_views_in_the_projector_look(app):
+    from core.looks import CONTRAST
+
+    app.toggle(key="contrast").set_value(True).run()
+    assert not app.exception
+    figures = payload(app)["figures"]
+    surface = figures["mountain"]["data"][0]
+    assert [list(pair) for pair in surface["colorscale"]] == CONTRAST.colorscale
+    assert figures["map"]["data"][0]["line"]["color"] == CONTRAST.contour_line
+    assert figures["loss"]["layout"]["font"]["size"] == CONTRAST.font_size == 15
+
+
+def test_a_typed_mountains_minimum_is_written_for_people():
+    from pages import open_page
+
+    page = open_page("app.explorer", "formula_page")
+    assert not page.exception
+    # the grid's lowest point is (−1.45, −0.0): it reads (−1.45, 0), and the learning rate moves the balls
+    text = " ".join(m.value for m in page.markdown)
+    assert "**At the nearest minimum** (−1.45, 0)" in text
+    assert page.select_slider(key="lr").value == 0.71
