@@ -18,12 +18,13 @@ from core.grid import surface_grid  # noqa: E402
 
 surface = get_surface("himmelblau")
 lr = st.select_slider("Learning rate", LR_OPTIONS, value=0.01)
+start_x = st.slider("Start x", -5.0, 5.0, 0.0, 0.01)
 grid = surface_grid(surface)
-runs = descend_many(surface, ("sgd", "momentum", "adam"), lr, (0.0, 0.0), 150)
+runs = descend_many(surface, ("sgd", "momentum", "adam"), lr, (start_x, 0.0), 150)
 traces = [go.Surface(x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), showscale=False)]
 for run in runs:
     z = surface.display_height(run.losses)
     traces.append(go.Scatter3d(x=run.positions[:, 0], y=run.positions[:, 1], z=z, mode="lines", name=run.optimizer))
 figure = go.Figure(traces)
-figure.update_layout(title=dict(text=f"lr {lr:g}"), height=600)
+figure.update_layout(title=dict(text=f"lr {lr:g} · start x {start_x:.2f}"), height=600)
 st.plotly_chart(figure)

@@ -1,0 +1,199 @@
+"""What a user feels, measured in the real server and a real browser.
+
+    python -m bench.interaction [--moves 20] [--quick]
+
+Starts `streamlit run app/main.py` on 127.0.0.1, opens it in Debian's headless Chromium and
+presses → on the learning-rate slider, then on the start-x slider, `--moves` times each. For
+every move it reads:
+
+- the server's CPU seconds (user + system, from /proc/<pid>/stat of the server process itself,
+  so Streamlit's own work, its garbage collection and the messaging all count);
+- the bytes the browser received on the websocket for that move;
+- the time from the key press (a keydown listener's timestamp in the page) to the first frame
+  in which the view shows the new scene (not the end of the roll);
+
+and, for a fresh page load, the time from navigation to the first drawn mountain. The same four
+figures are printed for the explorer's default scene, for the Many balls page's default view,
+and for bench/reference_app.py (a bare `st.plotly_chart` of the same surface and paths) in the
+same run. Medians, with the spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.live_app import CHROMIUM, CHROMIUM_ARGS, running_server
+
+# the page remembers when a key went down, before Streamlit sees it
+PRESS_CLOCK = """() => {
+  if (window.__pressWatch) return;
+  window.__pressWatch = true;
+  window.addEventListener('keydown', () => { window.__pressedAt = performance.now(); }, true);
+}"""
+# ours: the view marks its revision once Plotly.react has drawn the new scene
+OURS_SHOWN = "() => { const r = document.querySelector('.lm-root'); return r && r.dataset.revision || null; }"
+OURS_DRAWN = ("() => { const r = document.querySelector('.lm-root');"
+              " return !!(r && r.dataset.revision && document.querySelector('.lm-mountain .gl-container')); }")
+# the reference: a plain st.plotly_chart whose title names the scene
+REFERENCE_SHOWN = ("() => { const gd = document.querySelector('.js-plotly-plot');"
+                   " return gd && gd._fullLayout && gd._fullLayout.title ? gd._fullLayout.title.text : null; }")
+REFERENCE_DRAWN = ("() => { const gd = document.querySelector('.js-plotly-plot');"
+                   " return !!(gd && gd._fullLayout && document.querySelector('.js-plotly-plot .gl-container')); }")
+
+
+@dataclass
+class Figures:
+    """One app's medians: server CPU per move (s), bytes per move, key press → first frame (s),
+    navigation → first mountain (s); each a list of samples."""
+
+    name: str
+    lr_cpu: list[float]
+    lr_bytes: list[int]
+    lr_frame: list[float]
+    start_cpu: list[float]
+    start_bytes: list[int]
+    start_frame: list[float]
+    first_load: list[float]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _page(chromium, received: list[int]):
+    page = chromium.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(120_000)
+
+    def count(socket):
+        socket.on("framereceived", lambda frame: received.append(len(frame if isinstance(frame, bytes)
+                                                                     else frame.encode())))
+    page.on("websocket", count)
+    return page
+
+
+def _wait_drawn(page, shown: str, drawn: str, old: str | None = None) -> float:
+    """Wait (each animation frame) until the view shows a scene other than `old` and has drawn;
+    returns the page's clock at that frame."""
+    predicate = (f"() => {{ const now = ({shown})(); if (!now || now === {old!r} || !({drawn})()) return false;"
+                 " return performance.now(); }")
+    return float(page.wait_for_function(predicate, polling="raf", timeout=120_000).json_value())
+
+
+def _settle(page, pid: int, seconds: float = 0.4) -> None:
+    """Let the rerun's tail finish: wait until the server has used no CPU for a short while."""
+    last = cpu_seconds(pid)
+    quiet_since = time.monotonic()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = cpu_seconds(pid)
+        if now > last + 0.005:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= seconds:
+            return
+
+
+def _moves(page, pid: int, slider, shown: str, drawn: str, received: list[int], count: int):
+    cpu, sizes, frames = [], [], []
+    page.evaluate(PRESS_CLOCK)
+    for _ in range(count):
+        old = page.evaluate(shown)
+        _settle(page, pid)
+        before_cpu, before_bytes = cpu_seconds(pid), sum(received)
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        at = _wait_drawn(page, shown, drawn, old)
+        frames.append((at - page.evaluate("() => window.__pressedAt")) / 1000)
+        _settle(page, pid)
+        cpu.append(cpu_seconds(pid) - before_cpu)
+        sizes.append(sum(received) - before_bytes)
+    return cpu, sizes, frames
+
+
+def measure(name: str, script: str, path: str, shown: str, drawn: str, moves: int, loads: int,
+            lr_label: str = "Learning rate", start_label: str = "Start x") -> Figures:
+    """The four figures for one app (see the module's docstring)."""
+    with running_server(script) as (url, server), browser() as chromium:
+        first = []
+        for _ in range(loads):
+            context = chromium.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            page.goto(url + path)
+            first.append(_wait_drawn(page, shown, drawn) / 1000)
+            context.close()
+        received: list[int] = []
+        page = _page(chromium, received)
+        page.goto(url + path)
+        _wait_drawn(page, shown, drawn)
+        sliders = page.locator('[data-testid="stSlider"]')
+        lr = sliders.filter(has_text=lr_label).first.get_by_role("slider")
+        start = sliders.filter(has_text=start_label).first.get_by_role("slider")
+        lr_cpu, lr_bytes, lr_frame = _moves(page, server.pid, lr, shown, drawn, received, moves)
+        start_cpu, start_bytes, start_frame = _moves(page, server.pid, start, shown, drawn, received, moves)
+    return Figures(name, lr_cpu, lr_bytes, lr_frame, start_cpu, start_bytes, start_frame, first)
+
+
+def _median(values) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def report(ours: list[Figures], reference: Figures) -> None:
+    rows = [("server CPU per learning-rate move", "lr_cpu", 1e3, "ms", 40),
+            ("server CPU per start move", "start_cpu", 1e3, "ms", 40),
+            ("bytes sent per learning-rate move", "lr_bytes", 1e-3, "kB", 50),
+            ("bytes sent per start move", "start_bytes", 1e-3, "kB", None),
+            ("key press → first redrawn frame (lr)", "lr_frame", 1e3, "ms", 150),
+            ("key press → first redrawn frame (start)", "start_frame", 1e3, "ms", 150),
+            ("navigation → first drawn mountain", "first_load", 1.0, "s", 4)]
+    names = [figures.name for figures in ours] + [reference.name]
+    print(f"{'median (min–max)':<42}" + "".join(f"{name:>26}" for name in names) + f"{'target':>10}")
+    for label, field, scale, unit, target in rows:
+        cells = []
+        for figures in [*ours, reference]:
+            values = [value * scale for value in getattr(figures, field)]
+            cells.append(f"{_median(values):.0f} ({min(values):.0f}–{max(values):.0f}) {unit}" if unit != "s"
+                         else f"{_median(values):.2f} ({min(values):.2f}–{max(values):.2f}) {unit}")
+        aim = "" if target is None else f"≤ {target} {unit}"
+        print(f"{label:<42}" + "".join(f"{cell:>26}" for cell in cells) + f"{aim:>10}")
+    for figures in ours:
+        ratios = [(_median(getattr(figures, field)) / _median(getattr(reference, field)))
+                  for field in ("lr_cpu", "lr_bytes", "lr_frame", "first_load")]
+        print(f"{figures.name} / reference: CPU {ratios[0]:.2f}×, bytes {ratios[1]:.2f}×, "
+              f"first frame {ratios[2]:.2f}×, first load {ratios[3]:.2f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=20, help="moves of each slider per app (default 20)")
+    parser.add_argument("--quick", action="store_true", help="3 moves and 1 page load each: a smoke run")
+    args = parser.parse_args()
+    moves, loads = (3, 1) if args.quick else (args.moves, 5)
+    explorer = measure("explorer", "app/main.py", "/", OURS_SHOWN, OURS_DRAWN, moves, loads)
+    many = measure("many balls", "app/main.py", "/many", OURS_SHOWN, OURS_DRAWN, moves, loads)
+    reference = measure("reference", "bench/reference_app.py", "/", REFERENCE_SHOWN, REFERENCE_DRAWN, moves, loads)
+    print(f"{moves} moves of each slider, {loads} fresh page loads, one headless Chromium, this machine:")
+    report([explorer, many], reference)
+
+
+if __name__ == "__main__":
+    main()
