@@ -21,6 +21,7 @@ same run. Medians, with the spread.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -94,7 +95,7 @@ def _page(chromium, received: list[int]):
 def _wait_drawn(page, shown: str, drawn: str, old: str | None = None) -> float:
     """Wait (each animation frame) until the view shows a scene other than `old` and has drawn;
     returns the page's clock at that frame."""
-    predicate = (f"() => {{ const now = ({shown})(); if (!now || now === {old!r} || !({drawn})()) return false;"
+    predicate = (f"() => {{ const now = ({shown})(); if (!now || now === {json.dumps(old)} || !({drawn})()) return false;"
                  " return performance.now(); }")
     return float(page.wait_for_function(predicate, polling="raf", timeout=120_000).json_value())
 

@@ -110,6 +110,16 @@ def basin_figure(
                    zeroline=False),
         yaxis=dict(title="start y", range=[y0, y1], scaleanchor="x", constrain="domain", showgrid=False,
                    zeroline=False),
+        # on a phone the legend goes under the map, which takes the whole width (the view applies this)
+        meta=dict(narrow=dict(
+            margin=dict(l=40, r=8, t=8, b=40), extra_height=260,
+            legend=dict(orientation="v", x=0, y=0.34, yanchor="top", xanchor="left", font=dict(size=11),
+                        title=dict(text="where the ball from each start ends", side="top")),
+            xaxis=dict(title=dict(text="start x (click)"), range=[x0, x1], constrain="domain", showgrid=False,
+                       zeroline=False, domain=[0, 1]),
+            yaxis=dict(title=dict(text="start y"), range=[y0, y1], scaleanchor="x", constrain="domain",
+                       showgrid=False, zeroline=False, domain=[0.45, 1]),
+        )),
     )
     return figure
 
