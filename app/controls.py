@@ -7,13 +7,14 @@ import streamlit as st
 
 from core import OPTIMIZERS, SURFACES, LossMountainError, Surface, get_surface
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
+from core.sweep import LR_LADDER
 
 from app.mountains import mountain
 from app.settings import Settings
 from app.tuning import hyperparameters_ui, reset_hyperparameters, schedule_ui
 
 # 20 learning rates per decade, 1e-5 … 10, rounded to two significant digits
-LR_OPTIONS = tuple(sorted({float(f"{10 ** (k / 20):.2g}") for k in range(-100, 21)}))
+LR_OPTIONS = LR_LADDER
 MAX_APP_STEPS = 2000
 DEFAULT_SURFACE = "himmelblau"
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")

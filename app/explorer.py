@@ -119,7 +119,8 @@ def _explorer() -> None:
                    "Drag the learning rate and the start; turn the mountain with the mouse.")
     state = st.session_state
     try:
-        runs = scene_runs(settings)
+        # step by step shows optimizer.state, which only a torch.optim pass records
+        runs = scene_runs(settings, state=bool(state.step_mode))
     except LossMountainError as error:
         st.error(f"That setting does not work: {error}. Showing the last good scene.", icon="⚠️")
         settings, runs = state.get("last_good", (settings, ()))

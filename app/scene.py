@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -14,6 +15,7 @@ from core.looks import LOOKS
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.sweep import LR_LADDER, Sweep, lr_sweep
 from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
 
@@ -22,15 +24,37 @@ from app.mountains import mountain, mountain_of
 from app.settings import Settings
 
 
+@st.cache_data(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…")
+def _ladder(settings: Settings) -> Sweep:
+    return lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
+                    np.array(LR_LADDER), settings.zero_grad, paths=True, **settings.options())
+
+
+def scene_ladder(settings: Settings) -> Sweep:
+    """The scene at every rate of the learning-rate ladder (the slider's 121 rates) in one batch,
+    whole paths kept: every learning-rate move reads its runs from here, and the verdicts their
+    counterfactual rates. Cached per scene, whatever its learning rate."""
+    return _ladder(replace(settings, lr=LR_LADDER[0]))
+
+
 @st.cache_data(max_entries=128, ttl="1h", show_spinner="Rolling the balls down the mountain…")
-def scene_runs(settings: Settings) -> tuple[Run, ...]:
-    """One Run per chosen optimizer, from one shared torch.optim pass (none when none is chosen)."""
-    if not settings.optimizers:
-        return ()
+def _runs(settings: Settings) -> tuple[Run, ...]:
     return descend_many(
         mountain_of(settings), settings.optimizers, settings.lr, settings.start,
         settings.steps, settings.zero_grad, **settings.options(),
     )
+
+
+def scene_runs(settings: Settings, state: bool = False) -> tuple[Run, ...]:
+    """One Run per chosen optimizer (none when none is chosen): the scene's rung of its ladder, bit
+    for bit what torch.optim gives; with `state`, or off the ladder, from one shared torch.optim
+    pass that also records optimizer.state (step-by-step mode shows it)."""
+    if not settings.optimizers:
+        return ()
+    if state or settings.lr not in LR_LADDER:
+        return _runs(settings)
+    ladder = scene_ladder(settings)
+    return tuple(ladder.run(name, settings.lr) for name in settings.optimizers)
 
 
 def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
@@ -45,7 +69,9 @@ def scene_verdicts(settings: Settings, step: int | None = None) -> tuple[Verdict
     runs, ghosts = scene_runs(settings), scene_ghosts(settings)
     if step is not None:
         runs, ghosts = tuple(run.prefix(step) for run in runs), tuple(run.prefix(step) for run in ghosts)
-    return verdicts(mountain_of(settings), runs, ghosts or None)
+        return verdicts(mountain_of(settings), runs, ghosts or None)
+    ladder = scene_ladder(settings) if settings.optimizers else None
+    return verdicts(mountain_of(settings), runs, ghosts or None, ladder=ladder)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False, hash_funcs={Surface: lambda s: (s.name, s.formula, s.bounds)})

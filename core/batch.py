@@ -49,13 +49,15 @@ class BatchRun:
 @dataclass(frozen=True, eq=False)
 class Rolled:
     """What roll_balls returns: positions (rows, N, 2), losses (rows, N), diverged_at (N,), and
-    where each ball's first non-finite step landed with the loss there (NaN where none did)."""
+    where each ball's first non-finite step landed with the loss there (NaN where none did);
+    grads (steps, N, 2): the p.grad each step used (after clipping), when asked for."""
 
     positions: np.ndarray
     losses: np.ndarray
     diverged_at: np.ndarray
     off_positions: np.ndarray
     off_losses: np.ndarray
+    grads: np.ndarray | None = None
 
 
 def check_device(device: str | torch.device) -> torch.device:
@@ -96,10 +98,12 @@ def check_work(balls: int, steps: int) -> None:
 def roll_balls(
     surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
     update: Callable[[int], None], progress: Progress | None = None, path: bool = True,
+    grads: bool = False,
 ) -> Rolled:
     """The training loop for a leaf `param` (N, 2) of balls; `update(step)` moves them after each
     backward pass. Returns their positions (steps + 1, N, 2), losses (steps + 1, N) and the rest
-    (see Rolled); with path=False only two rows: the start and each ball's last finite place."""
+    (see Rolled); with path=False only two rows: the start and each ball's last finite place.
+    grads: also keep the p.grad of every step (NaN once a ball has left the finite numbers)."""
     n, device = len(param), param.device
     rows = steps + 1 if path else 2
     positions = torch.full((rows, n, 2), float("nan"), dtype=torch.float64, device=device)
@@ -108,6 +112,7 @@ def roll_balls(
     diverged = torch.full((n,), -1, dtype=torch.long, device=device)
     off_positions = torch.full((n, 2), float("nan"), dtype=torch.float64, device=device)
     off_losses = torch.full((n,), float("nan"), dtype=torch.float64, device=device)
+    used = torch.full((steps, n, 2), float("nan"), dtype=torch.float64, device=device) if grads else None
     report_every = max(1, steps // 20)
     for step in range(steps + 1):
         if zero_grad:
@@ -128,12 +133,15 @@ def roll_balls(
         torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
         if clip_norm is not None:
             clip_rows_(param.grad, clip_norm)
+        if used is not None:
+            used[step] = torch.where(alive[:, None], param.grad, used[step])
         update(step)
         if progress is not None and step % report_every == 0:
             progress(step / steps)
     if progress is not None:
         progress(1.0)
-    return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)))
+    return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)),
+                  grads=None if used is None else used.cpu().numpy())
 
 
 def descend_batch(

@@ -156,7 +156,7 @@ def classify(
     lengths = np.hypot(updates[..., 0], updates[..., 1])
     steps_index = np.arange(updates.shape[0])[:, None]
     in_tail = (steps_index >= (end_step - tail)[None]) & (steps_index < end_step[None])
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         dots = (updates[1:] * updates[:-1]).sum(axis=2)
         cosines = dots / (lengths[1:] * lengths[:-1])
     pair_in_tail = in_tail[1:] & in_tail[:-1] & np.isfinite(cosines)
@@ -174,8 +174,11 @@ def classify(
         shrink = np.where(biggest_first > 0, biggest_second / biggest_first, 1.0)
     loss_first = np.where(first, losses[1:], -np.inf).max(axis=0) if len(lengths) else end_loss
     loss_second = np.where(second, losses[1:], -np.inf).max(axis=0) if len(lengths) else end_loss
-    moved = np.array([np.max(np.hypot(*(positions[end_step[i] - tail[i]:end_step[i] + 1, i] - end[i]).T))
-                      if tail[i] else 0.0 for i in balls])
+    rows = np.arange(len(positions))[:, None]
+    last_stretch = (rows >= (end_step - tail)[None]) & (rows <= end_step[None])
+    spread = np.hypot(*(positions - end[None]).transpose(2, 0, 1))
+    with np.errstate(invalid="ignore"):
+        moved = np.where(last_stretch, np.nan_to_num(spread, nan=0.0), 0.0).max(axis=0)
     last_step = np.where(end_step > 0, np.hypot(*(end - positions[np.maximum(end_step - 1, 0), balls]).T), 0.0)
 
     # where the ball ended: a minimum, or a place where the slope vanishes, or neither

@@ -16,14 +16,17 @@ import torch
 
 from .ballwise import BallwiseOptimizer
 from .batch import Progress, check_device, check_work, roll_balls
-from .descent import check_settings
+from .descent import Run, check_settings
 from .errors import LossMountainError
 from .optimizers import get_optimizer
-from .schedules import make_scheduler
+from .schedules import get_schedule, make_scheduler
 from .status import classify
 from .surfaces import Point, Surface
 
 DEFAULT_RATES = 64
+# the learning rates a learner picks from (the app's slider, the counterfactual rates of a verdict):
+# 20 a decade from 1e-5 to 10, to two significant digits
+LR_LADDER: tuple[float, ...] = tuple(sorted({float(f"{10 ** (k / 20):.2g}") for k in range(-100, 21)}))
 MAX_RATES = 1024
 # "reached" means the loss came within this fraction of the way from the start down to the minimum
 DEFAULT_TOLERANCE = 1e-3
@@ -50,11 +53,42 @@ class Sweep:
     reached_at: np.ndarray
     statuses: np.ndarray
     converged_at: np.ndarray
+    # with paths=True: every ball's whole run, so each rung can be read as a Run (see run())
+    positions: np.ndarray | None = None  # (steps + 1, optimizers, rates, 2)
+    grads: np.ndarray | None = None  # (steps, optimizers, rates, 2)
+    lr_steps: np.ndarray | None = None  # (steps, rates): each step's learning rate
+    off_positions: np.ndarray | None = None  # (optimizers, rates, 2)
+    off_losses: np.ndarray | None = None  # (optimizers, rates)
+    settings: tuple[dict, ...] = ()  # each optimizer's hyperparameters
+    schedule: str = "constant"
+    clip_norm: float | None = None
 
     @property
     def final_losses(self) -> np.ndarray:
         """(optimizers, rates): each ball's final loss minus the floor; NaN if it diverged."""
         return self.losses[-1] - self.floor
+
+    def run(self, optimizer: str, lr: float) -> Run:
+        """The rung at exactly `lr` for `optimizer`, as the Run core.descend would return (kept with
+        paths=True; the optimizer's per-step state is not recorded)."""
+        if self.positions is None:
+            raise LossMountainError("this sweep kept no paths (lr_sweep(..., paths=True))")
+        k, found = self.optimizers.index(optimizer), np.flatnonzero(self.lrs == lr)
+        if not len(found):
+            raise LossMountainError(f"lr {lr!r} is not one of this sweep's learning rates")
+        i = int(found[0])
+        diverged = int(self.diverged_at[k, i])
+        kept = self.steps + 1 if diverged < 0 else diverged
+        off = self.off_positions[k, i]
+        return Run(
+            surface=self.surface, optimizer=optimizer, lr=float(lr), start=self.start, steps=self.steps,
+            zero_grad=self.zero_grad, positions=_frozen(self.positions[:kept, k, i]),
+            losses=_frozen(self.losses[:kept, k, i]), grads=_frozen(self.grads[:kept - 1, k, i]),
+            diverged_at=None if diverged < 0 else diverged, lrs=_frozen(self.lr_steps[:kept - 1, i]),
+            hyperparameters=dict(self.settings[k]), schedule=self.schedule, clip_norm=self.clip_norm,
+            off_position=None if diverged < 0 else (float(off[0]), float(off[1])),
+            off_loss=None if diverged < 0 else float(self.off_losses[k, i]),
+        )
 
     def best_lr(self, optimizer: str) -> float | None:
         """The learning rate that reached the tolerance in the fewest steps (None if none did)."""
@@ -63,6 +97,12 @@ class Sweep:
             return None
         steps = np.where(reached >= 0, reached, np.iinfo(reached.dtype).max)
         return float(self.lrs[int(np.argmin(steps))])
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    array = np.array(values, dtype=np.float64)
+    array.setflags(write=False)  # a Run is a value
+    return array
 
 
 def lr_grid(low: float, high: float, count: int = DEFAULT_RATES) -> np.ndarray:
@@ -77,6 +117,9 @@ def lr_grid(low: float, high: float, count: int = DEFAULT_RATES) -> np.ndarray:
 
 def lr_table(schedule: str, lrs: np.ndarray, steps: int) -> np.ndarray:
     """(steps, rates): the learning rate each step uses, as torch.optim.lr_scheduler sets it."""
+    if schedule == "constant":
+        get_schedule(schedule)
+        return np.tile(np.asarray(lrs, dtype=np.float64), (steps, 1))
     # one parameter group per rate: the scheduler treats each group exactly as a lone optimizer
     groups = [{"params": [torch.zeros(1, requires_grad=True)], "lr": float(lr)} for lr in lrs]
     optimizer = torch.optim.SGD(groups)
@@ -96,12 +139,13 @@ def lr_sweep(
     lrs: Sequence[float] | np.ndarray | None = None, zero_grad: bool = True, *,
     hyperparameters: Mapping[str, Mapping[str, Any]] | None = None, schedule: str = "constant",
     clip_norm: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
-    device: str | torch.device = "cpu", progress: Progress | None = None,
+    device: str | torch.device = "cpu", progress: Progress | None = None, paths: bool = False,
 ) -> Sweep:
     """Run each optimizer from `start` at every learning rate in `lrs` (default: 64 from 1e-4 to 10).
 
     tolerance: a ball has "reached" the minimum once its loss gap to the surface's minimum is at
-    most this fraction of the start's gap. Other arguments as in core.descend_many.
+    most this fraction of the start's gap. paths: keep every ball's whole run (Sweep.run). Other
+    arguments as in core.descend_many.
     """
     specs = [get_optimizer(name) for name in optimizers]
     if not specs:
@@ -127,7 +171,7 @@ def lr_sweep(
             rows = slice(k * count, (k + 1) * count)
             mover.step(param[rows], param.grad[rows], table[step])
 
-    rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress)
+    rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, grads=paths)
     found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at,
                      lrs=np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs))),
                      off_positions=rolled.off_positions, off_losses=rolled.off_losses)
@@ -138,6 +182,14 @@ def lr_sweep(
     start_gap = float(losses[0, 0, 0]) - floor
     within = (losses - floor) <= tolerance * max(start_gap, 1e-300)
     reached = np.where(within.any(axis=0), within.argmax(axis=0), -1)
+    kept = {}
+    if paths:
+        kept = dict(
+            positions=rolled.positions.reshape(steps + 1, *shape, 2),
+            grads=rolled.grads.reshape(steps, *shape, 2), lr_steps=table[:, :, 0].cpu().numpy(),
+            off_positions=rolled.off_positions.reshape(*shape, 2), off_losses=rolled.off_losses.reshape(shape),
+            settings=tuple(spec.settings(hyperparameters.get(spec.name)) for spec in specs),
+            schedule=schedule, clip_norm=None if clip_norm is None else float(clip_norm))
     return Sweep(surface.name, tuple(spec.name for spec in specs), rates, start, steps, zero_grad,
                  losses, diverged, floor, float(tolerance * max(start_gap, 0.0)), reached,
-                 found.codes.reshape(shape), found.converged_at.reshape(shape))
+                 found.codes.reshape(shape), found.converged_at.reshape(shape), **kept)

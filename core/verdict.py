@@ -5,12 +5,12 @@ A cause is never guessed. For a run that did not converge:
 
 - zero_grad: zero_grad() was skipped, and the same run with it converges (or, for a ball that
   flew off, stays on the mountain);
-- lr: the same run at a smaller learning rate (halving, down to 1/1024 of it) converges, or
-  stops bouncing or flying off;
+- lr: the same run at a smaller learning rate of the ladder (LR_LADDER, the app's slider:
+  20 a decade from 1e-5) converges, or stops bouncing or flying off: the largest such rate is named;
 - domain: a step landed where the formula is undefined;
 - schedule: the schedule shrank the learning rate to almost nothing (the same run at a constant
   rate is reported beside it);
-- steps: it is still on its way (a bigger stride, tried up to 16×, is reported if it helps);
+- steps: it is still on its way (a bigger stride of the ladder, up to 100×, is reported if it helps);
 - start: it stopped on a ridge or saddle, and from a start a little to the side it rolls on;
 - terrain: it stopped on flat ground that no nearby start rolls off either.
 """
@@ -30,12 +30,12 @@ from .schedules import get_schedule
 from .status import (BOUNCING, CONVERGED, CREEPING, DIVERGED, OFF_DOMAIN, SCHEDULE_RAN_OUT, STATUSES, STUCK,
                      Statuses, classify, diagonal)
 from .surfaces import Surface
-from .sweep import lr_sweep
+from .sweep import LR_LADDER, Sweep, lr_sweep
 from .wording import number, point, ratio, share_of, steps as count_steps
 
 CAUSES = ("zero_grad", "lr", "domain", "schedule", "steps", "start", "terrain")
-SMALLER_RATES = tuple(2.0 ** -k for k in range(1, 11))
-BIGGER_RATES = (2.0, 4.0, 8.0, 16.0)
+# the biggest stride a creeping ball is offered, as a multiple of its own
+MOST_BIGGER = 100.0
 # a stuck ball's counterfactual starts: this fraction of the diagonal to each side
 NUDGE = 0.01
 # what a counterfactual run did, as a verb phrase
@@ -102,9 +102,11 @@ def verdict(run: Run, surface: Surface, done_right: Run | None = None) -> Verdic
     return verdicts(surface, [run], None if done_right is None else [done_right])[0]
 
 
-def verdicts(surface: Surface, runs: Sequence[Run], done_right: Sequence[Run] | None = None) -> tuple[Verdict, ...]:
+def verdicts(surface: Surface, runs: Sequence[Run], done_right: Sequence[Run] | None = None,
+             ladder: Sweep | None = None) -> tuple[Verdict, ...]:
     """A Verdict for each run; counterfactual runs are batched. done_right: for runs that
-    skipped zero_grad(), the same runs with it, if already computed (the app's ghosts)."""
+    skipped zero_grad(), the same runs with it, if already computed (the app's ghosts). ladder:
+    the scene over the whole learning-rate ladder (lr_sweep(..., LR_LADDER)), if already computed."""
     if not runs:
         return ()
     found = run_statuses(surface, runs)
@@ -114,7 +116,7 @@ def verdicts(surface: Surface, runs: Sequence[Run], done_right: Sequence[Run] | 
     open_ = [i for i, name in enumerate(names) if name != CONVERGED]
     if open_:
         right = _done_right(surface, runs, done_right, open_)
-        ladders = _ladders(surface, runs, names, open_)
+        ladders = _ladders(surface, runs, names, open_, ladder)
         for i in open_:
             causes[i] = _cause(surface, runs[i], names[i], found, i, right.get(i), ladders.get(i))
     result = []
@@ -244,24 +246,39 @@ def _done_right(surface: Surface, runs: Sequence[Run], given: Sequence[Run] | No
     return {i: (right[i], found, j) for j, i in enumerate(right)}
 
 
-def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: list[int]) -> dict:
-    """For runs that bounce, fly off or creep: the same run at smaller or bigger learning rates,
-    all in one batched sweep per group of runs that share their settings."""
+def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: list[int],
+             given: Sweep | None = None) -> dict:
+    """For runs that bounce, fly off or creep: the same run at every other rate of the learning-rate
+    ladder (LR_LADDER), all in one batched sweep per group of runs that share their settings, or
+    read from `given` (a sweep of the same scene over the ladder, with its statuses)."""
     wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0]
     ladders = {}
     for (lr, start, steps, zero_grad, schedule, clip_norm), members in _groups(runs, wanted).items():
-        factors = np.array(sorted(SMALLER_RATES + BIGGER_RATES))
         names_here = list(dict.fromkeys(runs[i].optimizer for i in members))
-        sweep = lr_sweep(surface, names_here, start, steps, lr * factors, zero_grad,
-                         hyperparameters={runs[i].optimizer: runs[i].hyperparameters for i in members},
-                         schedule=schedule, clip_norm=clip_norm)
+        sweep = given
+        if not _covers(given, runs, members):
+            sweep = lr_sweep(surface, names_here, start, steps, np.array(LR_LADDER), zero_grad,
+                             hyperparameters={runs[i].optimizer: runs[i].hyperparameters for i in members},
+                             schedule=schedule, clip_norm=clip_norm)
         for i in members:
-            k = names_here.index(runs[i].optimizer)
-            ladders[i] = [(float(factor), STATUSES[sweep.statuses[k, j]],
+            k = sweep.optimizers.index(runs[i].optimizer)
+            ladders[i] = [(float(rate / lr), STATUSES[sweep.statuses[k, j]],
                            int(sweep.converged_at[k, j]) if sweep.converged_at[k, j] >= 0 else None,
                            float(sweep.losses[-1, k, j]))
-                          for j, factor in enumerate(factors)]
+                          for j, rate in enumerate(sweep.lrs) if rate != lr]
     return ladders
+
+
+def _covers(sweep: Sweep | None, runs: Sequence[Run], members: list[int]) -> bool:
+    """Whether `sweep` ran exactly these runs' scene over the whole ladder."""
+    if sweep is None or len(sweep.lrs) != len(LR_LADDER):
+        return False
+    run = runs[members[0]]
+    same = (sweep.start == tuple(run.start) and sweep.steps == run.steps and sweep.zero_grad == run.zero_grad
+            and sweep.schedule == run.schedule and sweep.clip_norm == run.clip_norm)
+    return same and all(runs[i].optimizer in sweep.optimizers and
+                        dict(sweep.settings[sweep.optimizers.index(runs[i].optimizer)]) == runs[i].hyperparameters
+                        for i in members)
 
 
 def _cause(surface: Surface, run: Run, status: str, found: Statuses, i: int, right, ladder):
@@ -300,7 +317,7 @@ def _lr_cause(surface: Surface, run: Run, status: str, found: Statuses, i: int, 
     if fixed is None:
         fixed = next((step for step in smaller if step[1] not in (BOUNCING, DIVERGED, OFF_DOMAIN)), None)
     if fixed is None:
-        return (None, "Smaller learning rates, down to 1/1024 of this one, do not settle it either.", None)
+        return (None, f"Smaller learning rates, down to {number(LR_LADDER[0])}, do not settle it either.", None)
     factor, status_fixed, at, final = fixed
     rate = run.lr * factor
     evidence = Evidence(f"lr {number(rate)}", status_fixed, at, final)
@@ -326,7 +343,7 @@ def _plain_sgd_limit(surface: Surface, run: Run, end: np.ndarray):
 
 
 def _steps_cause(run: Run, ladder):
-    bigger = sorted(step for step in ladder if step[0] > 1)
+    bigger = sorted(step for step in ladder if 1 < step[0] <= MOST_BIGGER)
     advice = "More steps would take it further"
     arriving = next((step for step in bigger if step[1] == CONVERGED), None)
     if arriving is not None:

@@ -46,7 +46,7 @@ def share_of(factor: float, whose: str = "yours") -> str:
     """A learning rate as a multiple of another: "4× yours", "1/64 of yours"."""
     if 0 < factor < 1 and abs(1 / factor - round(1 / factor)) < 1e-9:
         return f"1/{round(1 / factor)} of {whose}"
-    return f"{ratio(factor)} {whose}"
+    return f"{number(factor, 2)}× {whose}"
 
 
 def steps(count: int) -> str:

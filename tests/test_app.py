@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import descend_many, get_surface
 from core.descent import gradients_at
+from core.verdict import verdicts
 from core.wording import point
 from pages import view_payload
 from plotly_json import decode, traces_with_role
@@ -93,8 +94,12 @@ def test_a_too_big_learning_rate_says_which_ball_diverged_and_why(app):
     text = " ".join(m.value for m in app.markdown)
     for label in ("SGD", "Momentum"):
         assert f"**{label}** :red-badge[diverged] :gray-badge[cause: learning rate too big] diverged at step" in text
-    # the counterfactual found the rate that works: 1/64 of 1.0
-    assert "The learning rate is too big here: at lr 0.0156 (1/64 of yours) the same run converges" in text
+    # each line is the ball's verdict, with the counterfactual rate that works
+    surface = get_surface("himmelblau")
+    runs = descend_many(surface, ["sgd", "momentum", "adam"], 1.0, (0.0, 0.0), 150)
+    for run, result in zip(runs, verdicts(surface, runs)):
+        assert result.sentence in text
+    assert "The learning rate is too big here: at lr 0.022 (0.022× yours) the same run converges" in text
     names = [t["name"] for t in payload(app)["figures"]["mountain"]["data"]]
     assert any(name.startswith("SGD · diverged at step") for name in names)
 
