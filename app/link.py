@@ -8,6 +8,7 @@ always holds a link that reproduces the view.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -157,6 +158,7 @@ def _page_fields() -> dict[str, Field]:
     }
 
 
+@functools.cache  # the same for every run: built once (it was a seventh of a learning-rate move's CPU)
 def fields() -> dict[str, Field]:
     """Every control that travels in a link, by its session-state key (also its URL name)."""
     return {
@@ -173,6 +175,11 @@ def fields() -> dict[str, Field]:
 
 def defaults() -> dict[str, Any]:
     """What a fresh session shows: a link leaves out whatever equals it."""
+    return dict(_defaults())
+
+
+@functools.cache
+def _defaults() -> dict[str, Any]:
     from app.data_page import DATA_DEFAULTS
     from app.many import DEFAULTS as MANY_DEFAULTS
     from app.network import NETWORK_DEFAULTS

@@ -30,6 +30,16 @@ TUNABLE: dict[type[torch.optim.Optimizer], tuple[str, ...]] = {
 }
 
 
+# reading a signature is slow, and every app rerun asks: read once per optimizer name
+_DEFAULTS: dict[str, dict[str, Any]] = {}
+
+
+def _defaults(spec: "OptimizerSpec") -> dict[str, Any]:
+    if spec.name not in _DEFAULTS:
+        _DEFAULTS[spec.name] = spec._read_defaults()
+    return _DEFAULTS[spec.name]
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
     """A torch.optim class with the hyperparameters that differ from PyTorch's defaults."""
@@ -43,6 +53,9 @@ class OptimizerSpec:
 
     def defaults(self) -> dict[str, Any]:
         """Every tunable hyperparameter: PyTorch's default, unless this spec sets it."""
+        return dict(_defaults(self))
+
+    def _read_defaults(self) -> dict[str, Any]:
         signature = inspect.signature(self.cls.__init__).parameters
         values = {name: self.kwargs.get(name, signature[name].default) for name in TUNABLE[self.cls]}
         # PyTorch writes some defaults as ints (momentum=0): show every number as a float
