@@ -76,6 +76,46 @@ function shapesNamed(figure, prefix) {
   return found;
 }
 
+// The parts of a payload the browser keeps for the whole page (a mountain's terrain, Plotly's
+// template): the server sends each once per session and references it afterwards.
+const KEPT = (window.__lossMountainKept = window.__lossMountainKept || new Map());
+const TEMPLATE_KEY = "template:plotly";
+
+// Put the payload's shared arrays and the kept parts in place; returns the keys it lacks.
+function resolvePayload(payload) {
+  Object.entries(payload.assets || {}).forEach(([key, value]) => KEPT.set(key, value));
+  const arrays = payload.arrays || {};
+  const put = (value) => {
+    if (Array.isArray(value)) return value.map(put);
+    if (value && typeof value === "object") {
+      if (typeof value.$array === "string") return arrays[value.$array];
+      const out = {};
+      for (const [key, item] of Object.entries(value)) out[key] = put(item);
+      return out;
+    }
+    return value;
+  };
+  const missing = new Set();
+  const figures = put(payload.figures);
+  Object.values(figures).forEach((figure) => {
+    if (!figure.layout.template) {
+      if (KEPT.has(TEMPLATE_KEY)) figure.layout.template = KEPT.get(TEMPLATE_KEY);
+      else missing.add(TEMPLATE_KEY);
+    }
+    figure.data = figure.data.map((trace) => {
+      const meta = trace.meta || {};
+      if (meta.role !== "terrain" || "z" in trace) return trace;
+      if (!KEPT.has(meta.asset)) {
+        missing.add(meta.asset);
+        return trace;
+      }
+      return KEPT.get(meta.asset);
+    });
+  });
+  payload.figures = figures;
+  return [...missing];
+}
+
 // A run's fresh gradients (one per position) and their running sums: without zero_grad(),
 // p.grad at step i is the sum of the compass arrows felt at positions 0..i.
 function decodeSum(sum) {
@@ -600,6 +640,13 @@ export default function (component) {
   root.view.sendTrigger = setTriggerValue;
   const payload = typeof data === "string" ? JSON.parse(data) : data;
   if (!payload) return;
+  const missing = resolvePayload(payload);
+  if (missing.length) {
+    // this page lost a part the server sent before (a reload of the view): ask for it again
+    root.view.status.textContent = "Fetching the mountain…";
+    setTriggerValue("missing", missing);
+    return;
+  }
   root.view.status.textContent = "";
   root.view.update(payload).catch((error) => {
     root.view.status.textContent = "The plots could not be drawn: " + error.message;

@@ -7,23 +7,27 @@ would reset on every slider move; this component keeps one element and calls
 
 from __future__ import annotations
 
-import base64
+import collections
+import functools
 import json
 import math
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import plotly
 import streamlit as st
 
+from core.figure_json import TEMPLATE_KEY, Encoder, default_template, plain, typed
 from core.figures import PLOTLY_CONFIG
 
 HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
 VIEW_KEY = "mountain_view"
+SENT_KEY = "view_assets_sent"  # which kept parts this session's browser holds
 PLOT_CONFIG = PLOTLY_CONFIG  # for st.plotly_chart: the same toolbar as the views
 
 
@@ -46,38 +50,89 @@ _render = st.components.v2.component(
 )
 
 
-def typed_array(values: np.ndarray) -> dict[str, str]:
-    """A numeric array as Plotly 7 sends one: its dtype code and its bytes in base64."""
-    values = np.ascontiguousarray(values)
-    code = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8", np.dtype(np.int32): "i4"}[values.dtype]
-    return {"dtype": code, "bdata": base64.b64encode(values.tobytes()).decode()}
+@dataclass(frozen=True)
+class Payload:
+    """What the view draws. text: the scene as JSON, its big arrays once each, the terrain and the
+    template as references; assets: (key, JSON) of those referenced parts, which the browser keeps
+    and so receives once per session (see mountain_view)."""
+
+    text: str
+    assets: tuple[tuple[str, str], ...] = ()
 
 
 def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
               captions: dict[str, str] | None = None, feature_click: str | None = None,
-              feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None) -> str:
+              feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None) -> Payload:
     """The payload the view draws: the three figures (mountain, map, loss) and optionally a
     "feature" chart above them, a revision that names the scene, the step to show (None: roll the
     balls from the start), whether clicks move the start, optional captions (mountain, map,
     feature). feature_click: "lr" (a click on the feature picks a learning rate) or "start".
     swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser. sums: for each run
     without zero_grad(), its fresh gradients (see app.scene.fresh_gradients), laid tip to tail."""
-    # the figures are JSON text already: splice them in rather than parse and dump them again
-    parts = ", ".join(f'"{name}": {figure.to_json()}' for name, figure in figures.items())
+    encoder = Encoder()
+    assets = {TEMPLATE_KEY: _template_json()}
+    shown = {}
+    for name, figure in figures.items():
+        figure = plain(figure)
+        layout = {key: value for key, value in figure["layout"].items() if key != "template"}
+        data = []
+        for trace in figure["data"]:
+            asset = (trace.get("meta") or {}).get("asset") if isinstance(trace.get("meta"), dict) else None
+            if asset:
+                assets[asset] = _asset_json(asset, trace)
+                trace = {"type": trace["type"], "meta": trace["meta"]}  # the browser has it, or asks
+            data.append(trace)
+        shown[name] = {"data": data, "layout": layout}
     options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,
-               "captions": captions or {}, "feature_click": feature_click, "feature_height": feature_height}
+               "captions": captions or {}, "feature_click": feature_click, "feature_height": feature_height,
+               "figures": encoder.value(shown)}
     if swarm is not None:
-        options["swarm"] = {key: value if key == "colors" else typed_array(value) for key, value in swarm.items()}
+        options["swarm"] = {key: value if key == "colors" else typed(value) for key, value in swarm.items()}
     if sums is not None:
-        options["sums"] = [{**chain, "fresh": typed_array(np.asarray(chain["fresh"], dtype=np.float64).ravel())}
+        options["sums"] = [{**chain, "fresh": typed(np.asarray(chain["fresh"], dtype=np.float64).ravel())}
                            for chain in sums]
-    return json.dumps(options)[:-1] + f', "figures": {{{parts}}}}}'
+    options["arrays"] = encoder.arrays
+    return Payload(json.dumps(options), tuple(assets.items()))
 
 
-def mountain_view(payload: str, on_start_click: Callable[[], None], key: str = VIEW_KEY,
+@functools.lru_cache(maxsize=1)
+def _template_json() -> str:
+    return json.dumps(default_template())
+
+
+# an asset's JSON, by key: a mountain's terrain is encoded once, whichever scene shows it
+_ASSETS: collections.OrderedDict[str, str] = collections.OrderedDict()
+
+
+def _asset_json(key: str, trace: dict) -> str:
+    if key not in _ASSETS:
+        _ASSETS[key] = json.dumps(Encoder(share=False).value(trace))
+        while len(_ASSETS) > 64:
+            _ASSETS.popitem(last=False)
+    return _ASSETS[key]
+
+
+def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str = VIEW_KEY,
                   on_lr_click: Callable[[], None] | None = None) -> None:
-    """Draw the linked views from a JSON payload (see app.scene.view_payload)."""
-    _render(data=payload, key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore)
+    """Draw the linked views from a payload (see app.scene.view_payload). The parts this session's
+    browser already keeps (a mountain's terrain, the template) are not sent again; if the browser
+    lost one it says so, and the next run sends it."""
+    sent = st.session_state.setdefault(SENT_KEY, set())
+    missing = [(name, text) for name, text in payload.assets if name not in sent]
+    data = payload.text
+    if missing:
+        data = data[:-1] + ', "assets": {' + ", ".join(f"{json.dumps(name)}: {text}" for name, text in missing) + "}}"
+        sent.update(name for name, _ in missing)
+    _render(data=data, key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore,
+            on_missing_change=lambda: _resend(key))
+
+
+def _resend(key: str) -> None:
+    """The browser lost some parts (a reload of its cache): send them with the next run."""
+    asked = (st.session_state.get(key) or {}).get("missing") or []
+    sent = st.session_state.setdefault(SENT_KEY, set())
+    for name in asked if isinstance(asked, list) else []:
+        sent.discard(name)
 
 
 def _ignore() -> None:

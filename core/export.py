@@ -36,8 +36,10 @@ def runs_json(runs: Sequence[Run], results: Sequence[Verdict] | None = None) -> 
     return json.dumps({"runs": [run_record(run, result) for run, result in zip(runs, results)]}, indent=1) + "\n"
 
 
-def figure_html(figure: go.Figure, title: str) -> str:
-    """A standalone page that shows `figure` interactively offline (plotly.js inside)."""
+def figure_html(figure: go.Figure | dict, title: str) -> str:
+    """A standalone page that shows `figure` (a go.Figure or one of core.figures' dicts)
+    interactively offline (plotly.js inside)."""
+    figure = figure if isinstance(figure, go.Figure) else go.Figure(figure)  # validated here, off the hot path
     return figure.to_html(include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG,
                           default_width="100%", default_height="90vh").replace(
         "<head>", f"<head><title>{_escaped(title)}</title>", 1)

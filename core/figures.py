@@ -3,8 +3,11 @@
 The sampled surface is sent as float32 (half the bytes, far finer than a pixel);
 paths keep float64 so what is drawn is exactly what was computed.
 
-Each builder is a pure function returning a go.Figure: surface first, paths after,
-fixed axis ranges. What a viewer animates is labelled: traces carry `meta` =
+Each builder is a pure function returning a plain dict {"data": [...], "layout": {...}}
+with numpy arrays in it (core.figure_json turns it into what the browser reads; go.Figure(d)
+validates one where that is worth its time, as the downloads do): surface first, paths
+after, fixed axis ranges. The terrain traces carry meta {"role": "terrain", "asset": key},
+so a viewer that already holds a mountain's terrain need not receive it again. What a viewer animates is labelled: traces carry `meta` =
 {"role": "path" | "ball", "run": k} (run k's whole path, its rolling ball), and the
 map's balls are circle shapes named "ball:k". Balls are drawn at the end of the path,
 or at step `focus` in step-by-step mode, where only the path so far is drawn (the rest,
@@ -22,9 +25,7 @@ from collections.abc import Sequence
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
 
 from .descent import Run
 from .grid import Grid, surface_grid
@@ -87,15 +88,15 @@ def _so_far(run: Run, focus: int | None) -> Run:
     return run if focus is None else run.prefix(focus)
 
 
-def _future_trace(run: Run, surface: Surface, z: np.ndarray | None = None) -> go.BaseTraceType:
+def _future_trace(run: Run, surface: Surface, z: np.ndarray | None = None) -> dict:
     """The whole path, faint and dotted, for step-by-step mode's "show the future"."""
     xy = framed(run.positions, surface)
-    style = dict(color=_color(run), width=2, dash="dot")
-    common = dict(mode="lines", opacity=FUTURE_OPACITY, line=style, name=f"{_label(run)}: the rest of its path",
-                  showlegend=False, hoverinfo="skip", meta=dict(role="future"))
-    if z is None:
-        return go.Scatter(x=xy[:, 0], y=xy[:, 1], **common)
-    return go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=z, **common)
+    trace = dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", opacity=FUTURE_OPACITY,
+                 line=dict(color=_color(run), width=2, dash="dot"), name=f"{_label(run)}: the rest of its path",
+                 showlegend=False, hoverinfo="skip", meta=dict(role="future"))
+    if z is not None:
+        trace.update(type="scatter3d", z=z)
+    return trace
 
 
 def _ball_step(run: Run, focus: int | None) -> int:
@@ -104,13 +105,18 @@ def _ball_step(run: Run, focus: int | None) -> int:
     return last if focus is None else min(focus, last)
 
 
-def start_marker(start, name: str = "start", size: int = 11) -> go.Scatter:
+def start_marker(start, name: str = "start", size: int = 11) -> dict:
     """The white start point on a 2-D map."""
-    return go.Scatter(
-        x=[start[0]], y=[start[1]], mode="markers", name=name,
+    return dict(
+        type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers", name=name,
         marker=dict(size=size, color=START_COLOR, line=dict(color="#222", width=2)),
         hovertemplate=name + " (%{x:.4g}, %{y:.4g})<extra></extra>",
     )
+
+
+def terrain_key(surface: Surface, look: Look, view: str) -> str:
+    """A name for a mountain's terrain trace in one look and view, for a viewer's cache."""
+    return f"terrain:{view}:{look.name}:{surface.name}:{hash((surface.formula, surface.bounds)) & 0xFFFFFFFF:08x}"
 
 
 def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
@@ -130,7 +136,7 @@ def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
 
 
 
-def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[go.BaseTraceType]:
+def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[dict]:
     """A line over the surface from `start` to `end`, with a cone for its head."""
     xs = np.linspace(start[0], end[0], 12)
     ys = np.linspace(start[1], end[1], 12)
@@ -139,18 +145,50 @@ def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[go
         return []
     tip = np.array([xs[-1] - xs[-2], ys[-1] - ys[-2], zs[-1] - zs[-2]])
     return [
-        go.Scatter3d(x=xs, y=ys, z=zs, mode="lines", line=dict(color=color, width=7), name=name,
-                     showlegend=False, hoverinfo="skip"),
-        go.Cone(x=[xs[-1]], y=[ys[-1]], z=[zs[-1]], u=[tip[0]], v=[tip[1]], w=[tip[2]], anchor="tip",
-                sizemode="absolute", sizeref=0.6, colorscale=[[0, color], [1, color]], showscale=False,
-                hoverinfo="skip", name=name),
+        dict(type="scatter3d", x=xs, y=ys, z=zs, mode="lines", line=dict(color=color, width=7), name=name,
+             showlegend=False, hoverinfo="skip"),
+        dict(type="cone", x=[float(xs[-1])], y=[float(ys[-1])], z=[float(zs[-1])], u=[float(tip[0])],
+             v=[float(tip[1])], w=[float(tip[2])], anchor="tip", sizemode="absolute", sizeref=0.6,
+             colorscale=[[0, color], [1, color]], showscale=False, hoverinfo="skip", name=name),
     ]
+
+
+def terrain_3d(surface: Surface, grid: Grid, look: Look = STANDARD) -> dict:
+    """The mountain's surface trace (the same for every scene on this mountain and look)."""
+    log_drawn = surface.display == "log1p"
+    trace = dict(
+        type="surface", x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale,
+        showscale=False, hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
+        + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
+        contours=dict(z=dict(show=True, usecolormap=True, project_z=False, width=1)),
+        lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
+        name=surface.title, meta=dict(role="terrain", asset=terrain_key(surface, look, "mountain")),
+    )
+    if log_drawn:
+        trace["customdata"] = grid.loss.astype(np.float32)
+    return trace
+
+
+def terrain_map(surface: Surface, grid: Grid, look: Look = STANDARD) -> dict:
+    """The map's contour trace (the same for every scene on this mountain and look)."""
+    log_drawn = surface.display == "log1p"
+    trace = dict(
+        type="contour", x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale,
+        showscale=False, ncontours=28, line=dict(width=0.6, color=look.contour_line),
+        hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
+        + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
+        name=surface.title, meta=dict(role="terrain", asset=terrain_key(surface, look, "map")),
+    )
+    if log_drawn:
+        trace["customdata"] = grid.loss.astype(np.float32)
+    return trace
 
 
 def mountain_figure(
     surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
     ghosts: Sequence[Run] = (), focus: int | None = None, future: bool = False, look: Look = STANDARD,
-) -> go.Figure:
+    terrain: dict | None = None,
+) -> dict:
     """The 3-D mountain with each run's path (so far, at step `focus`) and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     lo, hi = float(np.nanmin(grid.height)), float(np.nanmax(grid.height))
@@ -162,19 +200,11 @@ def mountain_figure(
             losses = surface(torch.as_tensor(points, dtype=torch.float64)).numpy()
         return np.minimum(surface.display_height(losses), hi)  # flying balls stop at the top
 
-    traces: list[go.BaseTraceType] = [go.Surface(
-        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale, showscale=False,
-        customdata=grid.loss.astype(np.float32) if log_drawn else None,
-        hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
-        + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
-        contours=dict(z=dict(show=True, usecolormap=True, project_z=False, width=1)),
-        lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
-        name=surface.title,
-    )]
+    traces: list[dict] = [terrain or terrain_3d(surface, grid, look)]
     minima = np.array(surface.minima)
     min_height = float(surface.display_height(surface.min_value))
-    traces.append(go.Scatter3d(
-        x=minima[:, 0], y=minima[:, 1], z=np.full(len(minima), min_height + lift),
+    traces.append(dict(
+        type="scatter3d", x=minima[:, 0], y=minima[:, 1], z=np.full(len(minima), min_height + lift),
         mode="markers", name=surface.minima_label,
         marker=dict(symbol="diamond", size=6, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
         hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
@@ -189,25 +219,26 @@ def mountain_figure(
         data, template = _hover(run, ghost)
         xy = framed(run.positions, surface)
         width = 3 * look.path_width
-        traces.append(go.Scatter3d(
-            x=xy[:, 0], y=xy[:, 1], z=z, mode="lines", opacity=GHOST_OPACITY if ghost else 1.0,
+        traces.append(dict(
+            type="scatter3d", x=xy[:, 0], y=xy[:, 1], z=z, mode="lines", opacity=GHOST_OPACITY if ghost else 1.0,
             line=dict(color=_color(run), width=width * 2 / 3 if ghost else width, dash="dash" if ghost else "solid"),
             name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
     if runs:
         start = runs[0].positions[0]
-        traces.append(go.Scatter3d(
-            x=[start[0]], y=[start[1]], z=[surface.display_height(runs[0].losses[0]) + lift],
-            mode="markers", name="start",
+        traces.append(dict(
+            type="scatter3d", x=[float(start[0])], y=[float(start[1])],
+            z=[float(surface.display_height(runs[0].losses[0]) + lift)], mode="markers", name="start",
             marker=dict(size=5, color=START_COLOR, line=dict(color="#222", width=2)),
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ))
     for k, (run, ghost) in enumerate(everyone):
         i = _ball_step(run, focus)
         end = framed(run.positions[i:i + 1], surface)
-        traces.append(go.Scatter3d(
-            x=end[:, 0], y=end[:, 1], z=np.minimum(surface.display_height(run.losses[i:i + 1]), hi) + 2 * lift,
+        traces.append(dict(
+            type="scatter3d", x=end[:, 0], y=end[:, 1],
+            z=np.minimum(surface.display_height(run.losses[i:i + 1]), hi) + 2 * lift,
             mode="markers", opacity=GHOST_OPACITY if ghost else 1.0,
             marker=dict(size=10, color=_color(run), line=dict(color="#111", width=2)),
             name=_label(run, ghost), legendgroup=run.optimizer, showlegend=False,
@@ -222,24 +253,22 @@ def mountain_figure(
             traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, COMPASS_NAME, height, lift)
             traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
-    z_axis = dict(title="loss (log)" if log_drawn else "loss", range=[lo, hi + 3 * lift])
+    z_axis = dict(title=dict(text="loss (log)" if log_drawn else "loss"), range=[lo, hi + 3 * lift])
     if log_drawn:
         z_axis.update(_loss_ticks(surface, hi))
-    figure = go.Figure(traces)
-    figure.update_layout(
+    return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
         legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
         uirevision="mountain",  # the viewer keeps the user's camera across updates
         meta=dict(narrow=dict(showlegend=False)),  # a phone has no room for the legend over the mountain
         scene=dict(
-            xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
+            xaxis=dict(title=dict(text="x"), range=[x0, x1]), yaxis=dict(title=dict(text="y"), range=[y0, y1]),
             zaxis=z_axis,
             aspectmode="manual", aspectratio=dict(x=1.0, y=(y1 - y0) / (x1 - x0), z=0.6),
             domain=dict(x=[0.04, 1.0], y=[0.0, 1.0]),  # room for the loss axis title on the left
             camera=dict(eye=dict(x=1.25, y=-1.55, z=1.45)),
         ),
-    )
-    return figure
+    ))
 
 
 def _arrow_2d(start, end, color: str, width: float) -> dict:
@@ -251,21 +280,15 @@ def _arrow_2d(start, end, color: str, width: float) -> dict:
 def map_figure(
     surface: Surface, runs: Sequence[Run], grid: Grid | None = None, *,
     ghosts: Sequence[Run] = (), focus: int | None = None, future: bool = False, look: Look = STANDARD,
-) -> go.Figure:
+    terrain: dict | None = None,
+) -> dict:
     """The top-down contour map with each run's path (so far, at step `focus`) and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
     log_drawn = surface.display == "log1p"
-    traces: list[go.BaseTraceType] = [go.Contour(
-        x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale, showscale=False,
-        ncontours=28, line=dict(width=0.6, color=look.contour_line),
-        customdata=grid.loss.astype(np.float32) if log_drawn else None,
-        hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
-        + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
-        name=surface.title,
-    )]
+    traces: list[dict] = [terrain or terrain_map(surface, grid, look)]
     minima = np.array(surface.minima)
-    traces.append(go.Scatter(
-        x=minima[:, 0], y=minima[:, 1], mode="markers", name=surface.minima_label,
+    traces.append(dict(
+        type="scatter", x=minima[:, 0], y=minima[:, 1], mode="markers", name=surface.minima_label,
         marker=dict(symbol="star", size=14, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
         hovertemplate=surface.minima_label + "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     ))
@@ -279,8 +302,8 @@ def map_figure(
     for k, (run, ghost) in enumerate(everyone):
         data, template = _hover(run, ghost)
         xy = framed(run.positions, surface)
-        traces.append(go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="lines" if faint else "lines+markers",
+        traces.append(dict(
+            type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines" if faint else "lines+markers",
             opacity=GHOST_OPACITY if ghost else (0.55 if faint else 1.0),
             line=dict(color=_color(run), width=look.path_width * (0.6 if faint else 1), dash="dash" if ghost else "solid"),
             marker=dict(size=look.path_width + 1, color=_color(run)),
@@ -310,16 +333,14 @@ def map_figure(
             arrows += [_arrow_2d(step.start, ends[0], COMPASS_COLOR, 1.6),
                        _arrow_2d(step.start, ends[1], _color(run), 2.8)]
     (x0, x1), (y0, y1) = surface.bounds
-    figure = go.Figure(traces)
-    figure.update_layout(
+    return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=40, r=10, t=10, b=35), showlegend=False,
         uirevision=surface.name,  # keep the user's zoom until the surface changes
-        xaxis=dict(title="x", range=[x0, x1], constrain="domain", zeroline=False, showgrid=False),
-        yaxis=dict(title="y", range=[y0, y1], scaleanchor="x", constrain="domain", zeroline=False,
+        xaxis=dict(title=dict(text="x"), range=[x0, x1], constrain="domain", zeroline=False, showgrid=False),
+        yaxis=dict(title=dict(text="y"), range=[y0, y1], scaleanchor="x", constrain="domain", zeroline=False,
                    showgrid=False),
         plot_bgcolor="white", shapes=balls, annotations=arrows,
-    )
-    return figure
+    ))
 
 
 def log_top(peaks: Sequence[float]) -> float | None:
@@ -333,17 +354,29 @@ def log_top(peaks: Sequence[float]) -> float | None:
     return top if len(kept) < len(peaks) or any(not np.isfinite(p) for p in peaks) else None
 
 
+def _rows(heights: Sequence[float], spacing: float = 0.06) -> list[list[float]]:
+    """Vertical domains for stacked charts (top first), as plotly's make_subplots lays them out."""
+    total = 1 - spacing * (len(heights) - 1)
+    domains, top = [], 1.0
+    for height in heights:
+        bottom = top - height / sum(heights) * total
+        domains.append([max(bottom, 0.0), top])
+        top = bottom - spacing
+    return domains
+
+
 def loss_figure(
     surface: Surface, runs: Sequence[Run], *, ghosts: Sequence[Run] = (), focus: int | None = None,
     look: Look = STANDARD,
-) -> go.Figure:
+) -> dict:
     """Loss per step (the gap to the minimum, log scale; the loss itself, linear, on a mountain
     with no minimum in its window) over |p.grad| per step (log scale), and the learning rate per
     step when a schedule changes it; in step-by-step mode only up to step `focus`.
 
     One diverging run would stretch an axis to 1e300 and flatten every other line, so each axis
     stops above the runs that stay near the rest (core.figures.log_top); a run that leaves the
-    chart is marked ✕ at the top edge, where it leaves, and named there.
+    chart is marked ✕ at the top edge, where it leaves, and named there. The charts share one
+    step axis (row r uses axes x{r}, y{r}, as plotly's make_subplots names them).
     """
     offset = surface.min_value
     plain = bool(surface.no_minimum) or not math.isfinite(offset)
@@ -358,46 +391,44 @@ def loss_figure(
         low = min((float(np.nanmin(curve)) for curve in curves if len(curve)), default=0.0)
         high = max(starts, default=1.0)
         loss_top = high + 0.25 * max(high - low, 1e-9)
-        loss_axis = dict(title="loss", type="linear", range=[low - 0.05 * (loss_top - low), loss_top])
+        loss_axis = dict(title=dict(text="loss"), type="linear", range=[low - 0.05 * (loss_top - low), loss_top])
     else:
         # the loss axis stops a thousand times above the highest start, if anything goes past it
         loss_top = 1e3 * max((float(curve[0]) for curve in curves if len(curve)), default=1.0)
         if not any(len(curve) and np.max(curve) > loss_top for curve in curves):
             loss_top = None
         bottom = min((float(curve.min()) for curve in curves if len(curve)), default=LOSS_FLOOR) / 3
-        loss_axis = dict(title="loss" if offset == 0 else f"loss − min ({offset:.4g})", type="log",
+        loss_axis = dict(title=dict(text="loss" if offset == 0 else f"loss − min ({offset:.4g})"), type="log",
                          exponentformat="power", nticks=5, minorloglabels="none")
         if loss_top is not None:
             loss_axis["range"] = [math.log10(bottom), math.log10(loss_top)]
-    norm_top = log_top([float(np.max(norm)) if len(norm) else np.nan for norm, (run, ghost) in zip(norms, everyone)])
+    norm_top = log_top([float(np.max(norm)) if len(norm) else np.nan for norm in norms])
     scheduled = any(len(run.lrs) and np.ptp(run.lrs) > 0 for run, _ in everyone)
     rows = 3 if scheduled else 2
-    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                           row_heights=[0.5, 0.28, 0.22] if scheduled else [0.6, 0.4])
-    cut: list[tuple[str, str, int, float, int]] = []  # (label, colour, step, value, row) of runs off the chart
+    traces: list[dict] = []
+
+    def add(row: int, **trace) -> None:
+        traces.append(dict(type="scatter", xaxis="x" if row == 1 else f"x{row}",
+                           yaxis="y" if row == 1 else f"y{row}", **trace))
+
+    cut: list[tuple[str, str, int, str, int]] = []  # (words, colour, step, symbol, row) of runs off the chart
     for k, ((run, ghost), curve, norm) in enumerate(zip(everyone, curves, norms)):
         style = dict(color=_color(run), width=1.5 if ghost else 2, dash="dash" if ghost else "solid")
         opacity = GHOST_OPACITY if ghost else 1.0
         label = _label(run, ghost)
         steps = np.arange(len(curve))
-        figure.add_trace(go.Scatter(
-            x=steps, y=curve, mode="lines", line=style, opacity=opacity, name=label,
+        add(1, x=steps, y=curve, mode="lines", line=style, opacity=opacity, name=label,
             legendgroup=run.optimizer, showlegend=not ghost, customdata=run.losses,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
-            meta=dict(role="path", run=k),
-        ), row=1, col=1)
-        figure.add_trace(go.Scatter(
-            x=steps[:-1], y=norm, mode="lines", line=style,
-            opacity=opacity, name=label, legendgroup=run.optimizer, showlegend=False,
+            meta=dict(role="path", run=k))
+        add(2, x=steps[:-1], y=norm, mode="lines", line=style, opacity=opacity, name=label,
+            legendgroup=run.optimizer, showlegend=False,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>|p.grad| = %{{y:.4g}}<extra></extra>",
-            meta=dict(role="grad_norm", run=k),
-        ), row=2, col=1)
+            meta=dict(role="grad_norm", run=k))
         if scheduled and not ghost:
-            figure.add_trace(go.Scatter(
-                x=steps[:-1], y=run.lrs, mode="lines", line=style, name=label, legendgroup=run.optimizer,
+            add(3, x=steps[:-1], y=run.lrs, mode="lines", line=style, name=label, legendgroup=run.optimizer,
                 showlegend=False, hovertemplate=f"<b>{label}</b> · step %{{x}}<br>lr = %{{y:.4g}}<extra></extra>",
-                meta=dict(role="lr", run=k),
-            ), row=3, col=1)
+                meta=dict(role="lr", run=k))
         if ghost:
             continue
         loss_limit = loss_top if loss_top is not None else (loss_axis["range"][1] if plain else None)
@@ -409,18 +440,16 @@ def loss_figure(
         if norm_top is not None and len(norm) and np.max(norm) > norm_top:
             cut.append((f"{label} ↑ off the chart ({np.max(norm):.2g})", _color(run),
                         int(np.argmax(norm > norm_top)), "triangle-up", 2))
-    annotations = []
+    annotations: list[dict] = []
     for said, color, step, symbol, row in cut:
         if row == 1:
             top = loss_top if loss_top is not None else (loss_axis["range"][1] if plain else float(np.max(
                 [np.max(curve) for curve in curves if len(curve)])))
         else:
             top = norm_top
-        figure.add_trace(go.Scatter(
-            x=[step], y=[top], mode="markers", showlegend=False, cliponaxis=False,
+        add(row, x=[step], y=[top], mode="markers", showlegend=False, cliponaxis=False,
             marker=dict(symbol=symbol, size=11, color=color, line=dict(width=1, color="#111")),
-            hovertemplate=said + "<extra></extra>",
-        ), row=row, col=1)
+            hovertemplate=said + "<extra></extra>")
         axis = "y" if row == 1 else "y2"
         logged = row == 2 or not plain
         annotations.append(dict(
@@ -431,29 +460,31 @@ def loss_figure(
         ))
     if ghosts:
         # one legend entry for every dashed ghost
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="with zero_grad()",
-                                    line=dict(color="#666", width=1.5, dash="dash"), hoverinfo="skip"), row=1, col=1)
-    figure.update_layout(
+        add(1, x=[None], y=[None], mode="lines", name="with zero_grad()",
+            line=dict(color="#666", width=1.5, dash="dash"), hoverinfo="skip")
+    last_step = max((run.steps for run in [*runs, *ghosts]), default=1)
+    if focus is not None:
+        # step by step, the axis grows with the steps taken, so the few so far stay readable
+        last_step = min(last_step, max(10, math.ceil(1.25 * focus)))
+    domains = _rows([0.5, 0.28, 0.22] if scheduled else [0.6, 0.4])
+    layout = dict(
         font=look.font, margin=dict(l=60 + 4 * (look.font_size - 12), r=10, t=30, b=35), plot_bgcolor="white",
         uirevision="loss",
-        yaxis=dict(gridcolor="#eee", **loss_axis),
-        yaxis2=dict(title="|p.grad|", type="log", gridcolor="#eee", exponentformat="power", nticks=4,
-                    minorloglabels="none",
-                    **({} if norm_top is None else {"range": [
-                        math.log10(max(min((float(norm.min()) for norm in norms if len(norm)), default=1.0) / 3,
-                                       LOSS_FLOOR)), math.log10(norm_top)]})),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=look.font_size - 1)),
         annotations=annotations,
         # the step cursor the viewer moves while the balls roll
         shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
                      line=dict(color="#888", width=1, dash="dot"))],
     )
-    if scheduled:
-        figure.update_layout(yaxis3=dict(title="lr", gridcolor="#eee", rangemode="tozero", nticks=4))
-    last_step = max((run.steps for run in [*runs, *ghosts]), default=1)
-    if focus is not None:
-        # step by step, the axis grows with the steps taken, so the few so far stay readable
-        last_step = min(last_step, max(10, math.ceil(1.25 * focus)))
-    figure.update_xaxes(range=[0, last_step], gridcolor="#eee")
-    figure.update_xaxes(title="step", row=rows, col=1)
-    return figure
+    norm_axis = dict(title=dict(text="|p.grad|"), type="log", exponentformat="power", nticks=4, minorloglabels="none")
+    if norm_top is not None:
+        low_norm = min((float(norm.min()) for norm in norms if len(norm)), default=1.0) / 3
+        norm_axis["range"] = [math.log10(max(low_norm, LOSS_FLOOR)), math.log10(norm_top)]
+    axes = [loss_axis, norm_axis] + ([dict(title=dict(text="lr"), rangemode="tozero", nticks=4)] if scheduled else [])
+    for row, (axis, domain) in enumerate(zip(axes, domains), start=1):
+        suffix = "" if row == 1 else str(row)
+        layout[f"yaxis{suffix}"] = dict(gridcolor="#eee", anchor=f"x{suffix}", domain=domain, **axis)
+        layout[f"xaxis{suffix}"] = dict(
+            anchor=f"y{suffix}", domain=[0.0, 1.0], range=[0, last_step], gridcolor="#eee",
+            **(dict(title=dict(text="step")) if row == rows else dict(matches=f"x{rows}", showticklabels=False)))
+    return dict(data=traces, layout=layout)

@@ -8,7 +8,6 @@ every shown step, so a viewer can roll them without the server.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from .basin_figures import class_colors
@@ -64,14 +63,15 @@ def swarm_frames(swarm: Swarm, surface: Surface, grid: Grid, max_values: int = M
             "steps": shown.astype(np.int32), "colors": ball_colors(swarm)}
 
 
-def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> go.Figure:
+def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> dict:
     """The mountain with every ball where it ends (drawn above the minima's markers)."""
     figure = mountain_figure(surface, (), grid, look=look)
-    # the minima's diamonds shrink under the balls that gather on them
-    figure.update_traces(marker_size=4, selector=dict(name=surface.minima_label))
+    for trace in figure["data"]:
+        if trace.get("name") == surface.minima_label:
+            trace["marker"] = {**trace["marker"], "size": 4}  # the diamonds shrink under the balls on them
     end = _pinned(swarm, surface)[-1]
-    figure.add_trace(go.Scatter3d(
-        x=end[:, 0], y=end[:, 1], z=_heights(surface, grid, end), mode="markers",
+    figure["data"].append(dict(
+        type="scatter3d", x=end[:, 0], y=end[:, 1], z=_heights(surface, grid, end), mode="markers",
         marker=dict(size=5.5, color=ball_colors(swarm), line=dict(color="#222", width=0.5)),
         name=f"{len(end)} balls ({get_optimizer(swarm.optimizer).label})", hoverinfo="skip",
         meta=dict(role="swarm"),
@@ -79,19 +79,19 @@ def swarm_mountain_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look
     return figure
 
 
-def swarm_map_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> go.Figure:
+def swarm_map_figure(swarm: Swarm, surface: Surface, grid: Grid, look: Look = STANDARD) -> dict:
     """The map with every ball where it ends (a viewer draws the rolling balls over it)."""
     figure = map_figure(surface, (), grid, look=look)
     end = _pinned(swarm, surface)[-1]
-    figure.add_trace(go.Scattergl(
-        x=end[:, 0], y=end[:, 1], mode="markers", hoverinfo="skip", name="balls",
+    figure["data"].append(dict(
+        type="scattergl", x=end[:, 0], y=end[:, 1], mode="markers", hoverinfo="skip", name="balls",
         marker=dict(size=6, color=ball_colors(swarm), line=dict(color="#222", width=0.5)),
         meta=dict(role="swarm"),
     ))
     return figure
 
 
-def swarm_loss_figure(swarm: Swarm, surface: Surface) -> go.Figure:
+def swarm_loss_figure(swarm: Swarm, surface: Surface) -> dict:
     """The swarm's loss per step: the middle half and the middle 80 % of the balls as bands, the
     median as a line, and a few single balls in the colour of where they end."""
     figure = loss_figure(surface, ())
@@ -102,32 +102,32 @@ def swarm_loss_figure(swarm: Swarm, surface: Surface) -> go.Figure:
         bands = np.nanpercentile(np.where(alive[:, None], gaps, 1.0), [10, 25, 50, 75, 90], axis=1)
     color = get_optimizer(swarm.optimizer).color
     colors = ball_colors(swarm)
+    traces = figure["data"]
+
+    def add(**trace) -> None:
+        traces.append(dict(type="scatter", x=steps, mode="lines", **trace))
+
     for k in np.linspace(0, gaps.shape[1] - 1, min(SAMPLED_LINES, gaps.shape[1])).astype(int):
-        figure.add_trace(go.Scatter(x=steps, y=gaps[:, k], mode="lines", line=dict(color=colors[k], width=0.8),
-                                    opacity=0.55, showlegend=False, hoverinfo="skip"), row=1, col=1)
+        add(y=gaps[:, k], line=dict(color=colors[k], width=0.8), opacity=0.55, showlegend=False, hoverinfo="skip")
     for (low, high), opacity, name in (((0, 4), 0.15, "middle 80% of balls"), ((1, 3), 0.3, "middle half")):
-        figure.add_trace(go.Scatter(x=steps, y=bands[high], mode="lines", line=dict(width=0), showlegend=False,
-                                    hoverinfo="skip"), row=1, col=1)
-        figure.add_trace(go.Scatter(x=steps, y=bands[low], mode="lines", line=dict(width=0), fill="tonexty",
-                                    fillcolor=_rgba(color, opacity), name=name, hoverinfo="skip"), row=1, col=1)
-    figure.add_trace(go.Scatter(
-        x=steps, y=bands[2], mode="lines", line=dict(color=color, width=2.5), name="median ball",
-        hovertemplate="step %{x}<br>median loss gap %{y:.4g}<extra></extra>",
-    ), row=1, col=1)
+        add(y=bands[high], line=dict(width=0), showlegend=False, hoverinfo="skip")
+        add(y=bands[low], line=dict(width=0), fill="tonexty", fillcolor=_rgba(color, opacity), name=name,
+            hoverinfo="skip")
+    add(y=bands[2], line=dict(color=color, width=2.5), name="median ball",
+        hovertemplate="step %{x}<br>median loss gap %{y:.4g}<extra></extra>")
     on_mountain = np.isfinite(swarm.losses).mean(axis=1)
-    figure.add_trace(go.Scatter(
-        x=steps, y=on_mountain, mode="lines", line=dict(color=color, width=2), showlegend=False,
-        hovertemplate="step %{x}<br>%{y:.0%} of the balls still on the mountain<extra></extra>",
-    ), row=2, col=1)
-    figure.update_layout(font=FONT, yaxis2=dict(title="still on", type="linear", range=[0, 1.05],
-                                                tickformat=".0%", gridcolor="#eee"))
-    figure.update_xaxes(range=[0, swarm.steps])
+    add(y=on_mountain, xaxis="x2", yaxis="y2", line=dict(color=color, width=2), showlegend=False,
+        hovertemplate="step %{x}<br>%{y:.0%} of the balls still on the mountain<extra></extra>")
+    layout = figure["layout"]
+    layout["font"] = FONT
+    layout["yaxis2"].update(title=dict(text="still on"), type="linear", range=[0, 1.05], tickformat=".0%")
+    for name in ("xaxis", "xaxis2"):
+        layout[name]["range"] = [0, swarm.steps]
     finite = gaps[np.isfinite(gaps)]
     if finite.size:
         # a ball leaping away would stretch the axis to 1e100: stop a thousand times above the starts
         top = min(float(finite.max()), 1e3 * float(np.nanmax(gaps[0])))
-        figure.update_yaxes(range=[float(np.log10(max(finite.min(), LOSS_FLOOR))) - 0.3,
-                                   float(np.log10(top)) + 0.3], row=1, col=1)
+        layout["yaxis"]["range"] = [float(np.log10(max(finite.min(), LOSS_FLOOR))) - 0.3, float(np.log10(top)) + 0.3]
     return figure
 
 

@@ -22,7 +22,42 @@ def open_page(module: str, function: str) -> AppTest:
 
 
 def view_payload(app: AppTest) -> dict:
-    """The JSON the page's view component received on its last run."""
+    """The JSON the page's view component received on its last run, resolved as the browser does:
+    shared arrays put in place, and the parts it keeps (terrain, template) from earlier runs."""
     # the page's other components (the copy-link button) carry no figures
     (view,) = [c for c in app.get("bidi_component") if c.proto.json and "figures" in c.proto.json]
-    return json.loads(json.loads(view.proto.json))
+    payload = json.loads(json.loads(view.proto.json))
+    kept = app.__dict__.setdefault("_view_assets", {})
+    kept.update(payload.get("assets", {}))
+    if _lacking(payload, kept):
+        # as the browser does when it lacks a part: the session forgets it sent it, and resends it
+        app.session_state["view_assets_sent"] = set()
+        app.run()
+        return view_payload(app)
+    return resolve(payload, kept)
+
+
+def _lacking(payload: dict, kept: dict) -> bool:
+    return any((trace.get("meta") or {}).get("role") == "terrain" and "z" not in trace
+               and trace["meta"]["asset"] not in kept
+               for figure in payload["figures"].values() for trace in figure["data"])
+
+
+def resolve(payload: dict, kept: dict) -> dict:
+    """The payload with {"$array": id} replaced by the array and terrain references by the trace."""
+    arrays = payload.get("arrays", {})
+
+    def walk(value):
+        if isinstance(value, dict):
+            if set(value) == {"$array"}:
+                return arrays[value["$array"]]
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    figures = walk(payload["figures"])
+    for figure in figures.values():
+        figure["data"] = [kept[trace["meta"]["asset"]] if (trace.get("meta") or {}).get("role") == "terrain"
+                          and "z" not in trace else trace for trace in figure["data"]]
+    return {**payload, "figures": figures}

@@ -18,8 +18,10 @@ def decode(value):
 
 
 def figure_json(figure):
-    """The figure as the browser receives it."""
-    return json.loads(figure.to_json())
+    """The figure as the browser receives it (a go.Figure or one of core.figures' dicts)."""
+    from core.figure_json import figure_json as to_json
+
+    return json.loads(to_json(figure))
 
 
 def traces_with_role(figure_data, role):
