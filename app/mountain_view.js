@@ -638,7 +638,9 @@ export default function (component) {
   if (!root) return;
   root.view = root.view || new MountainView(root);
   root.view.sendTrigger = setTriggerValue;
-  const payload = typeof data === "string" ? JSON.parse(data) : data;
+  // the server sends the payload as UTF-8 bytes of JSON
+  const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+  const payload = text ? JSON.parse(text) : null;
   if (!payload) return;
   const missing = resolvePayload(payload);
   if (missing.length) {

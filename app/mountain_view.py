@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import hashlib
 import json
 import math
 import shutil
@@ -26,6 +27,7 @@ from core.figures import PLOTLY_CONFIG
 HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
+VIEW_JS = HERE / "static" / "mountain_view.js"
 VIEW_KEY = "mountain_view"
 SENT_KEY = "view_assets_sent"  # which kept parts this session's browser holds
 PLOT_CONFIG = PLOTLY_CONFIG  # for st.plotly_chart: the same toolbar as the views
@@ -39,12 +41,29 @@ def _ensure_plotly_js() -> None:
         shutil.copyfile(bundled, PLOTLY_JS)
 
 
+def _served_view_js() -> str:
+    """Serve the view's code as a static module next to plotly.js; returns its version (a hash
+    of its text, so a browser never runs a stale copy)."""
+    text = (HERE / "mountain_view.js").read_bytes()
+    if not VIEW_JS.exists() or VIEW_JS.read_bytes() != text:
+        VIEW_JS.parent.mkdir(exist_ok=True)
+        VIEW_JS.write_bytes(text)
+    return hashlib.sha256(text).hexdigest()[:12]
+
+
 _ensure_plotly_js()
+# Streamlit sends a component's inline code with every rerun: inline only a loader, and let the
+# browser fetch (and cache) the view's code once
+LOADER = f"""const view = import(new URL("app/static/mountain_view.js?v={_served_view_js()}", document.baseURI));
+export default function (component) {{
+  view.then((module) => module.default(component));
+}}
+"""
 _render = st.components.v2.component(
     "loss_mountain.views",
     html=(HERE / "mountain_view.html").read_text(),
     css=(HERE / "mountain_view.css").read_text(),
-    js=(HERE / "mountain_view.js").read_text(),
+    js=LOADER,
     # Plotly styles its hover labels and modebar with page-level CSS, so no shadow DOM
     isolate_styles=False,
 )
@@ -123,7 +142,8 @@ def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str
     if missing:
         data = data[:-1] + ', "assets": {' + ", ".join(f"{json.dumps(name)}: {text}" for name, text in missing) + "}}"
         sent.update(name for name, _ in missing)
-    _render(data=data, key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore,
+    # as bytes: sent as they are, where a text would be escaped into JSON once more
+    _render(data=data.encode(), key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore,
             on_missing_change=lambda: _resend(key))
 
 

@@ -59,11 +59,17 @@ def _color(run: Run) -> str:
     return get_optimizer(run.optimizer).color
 
 
-def _hover(run: Run, ghost: bool = False) -> tuple[np.ndarray, str]:
-    # the true numbers travel in customdata: the drawn x, y may be pinned to the frame
+def _hover(run: Run, ghost: bool = False, surface: Surface | None = None) -> tuple[np.ndarray, str]:
+    """What a path's hover shows: step, x, y and the true loss. Where the drawn path is the true
+    one, x and y are the drawn ones and only the losses travel; a path pinned to the frame (a
+    ball that flew off) carries its true coordinates too."""
+    name = f"<b>{_label(run, ghost)}</b>"
+    if surface is not None and np.array_equal(framed(run.positions, surface), run.positions):
+        return run.losses, (f"{name} · step %{{pointNumber}}<br>x = %{{x:.4g}}, y = %{{y:.4g}}<br>"
+                            "loss = %{customdata:.4g}<extra></extra>")
     steps = np.arange(len(run.positions))
     data = np.column_stack((steps, run.losses, run.positions))
-    template = (f"<b>{_label(run, ghost)}</b> · step %{{customdata[0]}}<br>"
+    template = (f"{name} · step %{{customdata[0]}}<br>"
                 "x = %{customdata[2]:.4g}, y = %{customdata[3]:.4g}<br>"
                 "loss = %{customdata[1]:.4g}<extra></extra>")
     return data, template
@@ -216,7 +222,7 @@ def mountain_figure(
     everyone = [(_so_far(run, focus), ghost) for run, ghost in everyone]
     for k, (run, ghost) in enumerate(everyone):
         z = np.minimum(surface.display_height(run.losses), hi) + lift
-        data, template = _hover(run, ghost)
+        data, template = _hover(run, ghost, surface)
         xy = framed(run.positions, surface)
         width = 3 * look.path_width
         traces.append(dict(
@@ -300,7 +306,7 @@ def map_figure(
     # the viewer draws at each ball stays readable
     faint = bool(ghosts)
     for k, (run, ghost) in enumerate(everyone):
-        data, template = _hover(run, ghost)
+        data, template = _hover(run, ghost, surface)
         xy = framed(run.positions, surface)
         traces.append(dict(
             type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines" if faint else "lines+markers",

@@ -24,9 +24,9 @@ def open_page(module: str, function: str) -> AppTest:
 def view_payload(app: AppTest) -> dict:
     """The JSON the page's view component received on its last run, resolved as the browser does:
     shared arrays put in place, and the parts it keeps (terrain, template) from earlier runs."""
-    # the page's other components (the copy-link button) carry no figures
-    (view,) = [c for c in app.get("bidi_component") if c.proto.json and "figures" in c.proto.json]
-    payload = json.loads(json.loads(view.proto.json))
+    # the page's other components (the copy-link button) carry no figures; the view's come as bytes
+    (view,) = [c for c in app.get("bidi_component") if c.proto.bytes and b'"figures"' in c.proto.bytes]
+    payload = json.loads(view.proto.bytes.decode())
     kept = app.__dict__.setdefault("_view_assets", {})
     kept.update(payload.get("assets", {}))
     if _lacking(payload, kept):

@@ -34,7 +34,8 @@ def open_tab(app, label):
 
 def mountain_paths(app):
     """Each drawn path's true positions (hover data: step, loss, x, y)."""
-    return [decode(t["customdata"]).reshape(-1, 4)[:, 2:]
+    return [np.column_stack((decode(t["x"]), decode(t["y"]))) if decode(t["customdata"]).ndim == 1
+            else decode(t["customdata"]).reshape(-1, 4)[:, 2:]
             for t in traces_with_role(payload(app)["figures"]["mountain"], "path")]
 
 

@@ -41,6 +41,9 @@ def test_mountain_draws_the_surface_then_each_path_and_ball(scene):
         lift = decode(path["z"]) - surface.display_height(run.losses)
         assert np.all(lift > 0) and np.ptp(lift) < 1e-9  # drawn just above the surface
         assert path["line"]["color"] == ball["marker"]["color"] == OPTIMIZERS[run.optimizer].color
+        # a path drawn where it truly is hovers its drawn x and y, the true loss and the step
+        np.testing.assert_array_equal(decode(path["customdata"]), run.losses)
+        assert "%{pointNumber}" in path["hovertemplate"] and "%{x:.4g}" in path["hovertemplate"]
         np.testing.assert_array_equal(decode(ball["x"]), run.positions[-1:, 0])
     minima = next(t for t in fig["data"] if t.get("name") == "global minimum")
     np.testing.assert_allclose(np.column_stack((decode(minima["x"]), decode(minima["y"]))), surface.minima)
