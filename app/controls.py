@@ -11,7 +11,8 @@ from core.sweep import LR_LADDER
 
 from app.mountains import mountain
 from app.settings import Settings
-from app.tuning import hyperparameters_ui, reset_hyperparameters, schedule_ui
+from app.tuning import (hyperparameters_in_state, hyperparameters_ui, reset_hyperparameters, schedule_in_state,
+                        schedule_ui)
 
 # 20 learning rates per decade, 1e-5 … 10, rounded to two significant digits
 LR_OPTIONS = LR_LADDER
@@ -165,12 +166,21 @@ def controls_ui(lr_picture=None, bar=None) -> Settings:
                    help="Darker contour lines, a black-to-white mountain, thicker paths and bigger text.")
     state = st.session_state
     optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
-    with sidebar.expander("Optimizer settings"):
-        hyperparameters = hyperparameters_ui(st, optimizers)
-        if not optimizers:
-            st.caption("Choose an optimizer to tune it.")
-    with sidebar.expander("Schedule and clipping"):
-        schedule, clip_norm = schedule_ui(st)
+    # folded away, the settings' widgets are not built (or sent): their values live in the session
+    tuning = sidebar.expander("Optimizer settings", key="open_tuning", on_change="rerun")
+    if tuning.open:
+        with tuning:
+            hyperparameters = hyperparameters_ui(st, optimizers)
+            if not optimizers:
+                st.caption("Choose an optimizer to tune it.")
+    else:
+        hyperparameters = hyperparameters_in_state(optimizers)
+    scheduling = sidebar.expander("Schedule and clipping", key="open_schedule", on_change="rerun")
+    if scheduling.open:
+        with scheduling:
+            schedule, clip_norm = schedule_ui(st)
+    else:
+        schedule, clip_norm = schedule_in_state()
     sidebar.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")
     settings = Settings(
         surface=state.surface,

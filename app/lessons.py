@@ -38,7 +38,7 @@ FORGOT_TAB = "🧭 Forgot zero_grad()?"
 def lr_picture(settings: Settings) -> None:
     """Under the learning-rate slider: the regimes around 2/λmax, and one sentence."""
     limit = stability_limit(settings)
-    st.plotly_chart(lr_scale(settings.lr, limit), config={"staticPlot": True}, key="lr_scale")
+    st.html(lr_scale(settings.lr, limit))
     caveat = ("" if settings.zero_grad else " With zero_grad() forgotten this no longer holds: plain SGD's "
               "summed gradients overshoot at any learning rate.")
     st.caption(stability_sentence(settings.lr, limit, mountain_of(settings).no_minimum).replace("Your learning rate", "Your lr")

@@ -97,6 +97,7 @@ function resolvePayload(payload) {
   };
   const missing = new Set();
   const figures = put(payload.figures);
+  rebuildHeights(figures.mountain);
   Object.values(figures).forEach((figure) => {
     if (!figure.layout.template) {
       if (KEPT.has(TEMPLATE_KEY)) figure.layout.template = KEPT.get(TEMPLATE_KEY);
@@ -114,6 +115,23 @@ function resolvePayload(payload) {
   });
   payload.figures = figures;
   return [...missing];
+}
+
+// A path's drawn z from its losses, as core.figures draws it: min(display(loss), top) + lift,
+// where display is the loss itself or log1p((loss − min) / scale) on a steep mountain.
+function rebuildHeights(figure) {
+  const height = figure && figure.layout.meta && figure.layout.meta.height;
+  if (!height) return;
+  const display = height.display === "log1p"
+    ? (loss) => Math.log1p(Math.max(loss - height.min, 0) / height.scale)
+    : (loss) => loss;
+  figure.data.forEach((trace) => {
+    if (!trace.meta || trace.meta.z !== "height") return;
+    const data = numbers(trace.customdata);
+    const columns = data.length / numbers(trace.x).length;  // the losses, or (step, loss, x, y) rows
+    const losses = columns === 1 ? data : data.filter((_, i) => i % columns === 1);
+    trace.z = losses.map((loss) => Math.min(display(loss), height.top) + height.lift);
+  });
 }
 
 // A run's fresh gradients (one per position) and their running sums: without zero_grad(),

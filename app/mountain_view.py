@@ -95,11 +95,15 @@ def view_json(figures: dict, revision: str, *, step: int | None = None, clickabl
         figure = plain(figure)
         layout = {key: value for key, value in figure["layout"].items() if key != "template"}
         data = []
+        rebuild_z = "height" in (layout.get("meta") or {})
         for trace in figure["data"]:
-            asset = (trace.get("meta") or {}).get("asset") if isinstance(trace.get("meta"), dict) else None
-            if asset:
-                assets[asset] = _asset_json(asset, trace)
-                trace = {"type": trace["type"], "meta": trace["meta"]}  # the browser has it, or asks
+            meta = trace.get("meta") if isinstance(trace.get("meta"), dict) else {}
+            if meta.get("asset"):
+                assets[meta["asset"]] = _asset_json(meta["asset"], trace)
+                trace = {"type": trace["type"], "meta": meta}  # the browser has it, or asks
+            elif rebuild_z and meta.get("role") == "path" and "customdata" in trace:
+                # the browser rebuilds a path's z from its losses (see core.figures' height)
+                trace = {**{key: value for key, value in trace.items() if key != "z"}, "meta": {**meta, "z": "height"}}
             data.append(trace)
         shown[name] = {"data": data, "layout": layout}
     options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,

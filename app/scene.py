@@ -14,7 +14,7 @@ from core.descent import gradients_at
 from core.looks import LOOKS
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
-from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.lesson_figures import accumulation_figure, lr_scale_svg
 from core.sweep import LR_LADDER, Sweep, lr_sweep
 from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
@@ -142,9 +142,9 @@ def stability_limit(settings: Settings) -> float | None:
 
 
 @st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
-def lr_scale(lr: float, limit: float | None):
-    """The learning-rate scale with the stability limit marked (see lr_scale_figure)."""
-    return lr_scale_figure(lr, limit)
+def lr_scale(lr: float, limit: float | None) -> str:
+    """The learning-rate scale with the stability limit marked, as SVG (see lr_scale_svg)."""
+    return lr_scale_svg(lr, limit)
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)

@@ -77,6 +77,31 @@ def hyperparameters_ui(box, optimizers: tuple[str, ...]) -> tuple[tuple[str, tup
     return tuple(changed)
 
 
+def hyperparameters_in_state(optimizers: tuple[str, ...]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    """What hyperparameters_ui returns, read from the session while its widgets are folded away."""
+    state = st.session_state
+    changed = []
+    for optimizer in optimizers:
+        overrides = []
+        for name, default in OPTIMIZERS[optimizer].defaults().items():
+            if name == "betas":
+                value = tuple(state.get(hyperparameter_key(optimizer, name, part), default[part]) for part in (0, 1))
+            else:
+                value = state.get(hyperparameter_key(optimizer, name), default)
+            if value != default:
+                overrides.append((name, value))
+        if overrides:
+            changed.append((optimizer, tuple(overrides)))
+    return tuple(changed)
+
+
+def schedule_in_state() -> tuple[str, float | None]:
+    """What schedule_ui returns, read from the session while its widgets are folded away."""
+    state = st.session_state
+    values = {key: state.get(key, value) for key, value in SCHEDULE_DEFAULTS.items()}
+    return values["schedule"], float(values["clip_norm"]) if values["clip"] else None
+
+
 def reset_hyperparameters() -> None:
     for key in [key for key in st.session_state if str(key).startswith("hp:")]:
         del st.session_state[key]

@@ -266,7 +266,10 @@ def mountain_figure(
         font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
         legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
         uirevision="mountain",  # the viewer keeps the user's camera across updates
-        meta=dict(narrow=dict(showlegend=False)),  # a phone has no room for the legend over the mountain
+        # a phone has no room for the legend over the mountain; `height` is how a path's drawn z
+        # follows from its losses (a viewer may rebuild z from them rather than receive it)
+        meta=dict(narrow=dict(showlegend=False), height=dict(
+            display=surface.display, min=surface.min_value, scale=surface.display_scale, top=hi, lift=lift)),
         scene=dict(
             xaxis=dict(title=dict(text="x"), range=[x0, x1]), yaxis=dict(title=dict(text="y"), range=[y0, y1]),
             zaxis=z_axis,
@@ -422,17 +425,17 @@ def loss_figure(
         style = dict(color=_color(run), width=1.5 if ghost else 2, dash="dash" if ghost else "solid")
         opacity = GHOST_OPACITY if ghost else 1.0
         label = _label(run, ghost)
-        steps = np.arange(len(curve))
-        add(1, x=steps, y=curve, mode="lines", line=style, opacity=opacity, name=label,
+        # steps are 0, 1, 2, …: x0 and dx say so without an array
+        add(1, x0=0, dx=1, y=curve, mode="lines", line=style, opacity=opacity, name=label,
             legendgroup=run.optimizer, showlegend=not ghost, customdata=run.losses,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>loss = %{{customdata:.6g}}<extra></extra>",
             meta=dict(role="path", run=k))
-        add(2, x=steps[:-1], y=norm, mode="lines", line=style, opacity=opacity, name=label,
+        add(2, x0=0, dx=1, y=norm, mode="lines", line=style, opacity=opacity, name=label,
             legendgroup=run.optimizer, showlegend=False,
             hovertemplate=f"<b>{label}</b> · step %{{x}}<br>|p.grad| = %{{y:.4g}}<extra></extra>",
             meta=dict(role="grad_norm", run=k))
         if scheduled and not ghost:
-            add(3, x=steps[:-1], y=run.lrs, mode="lines", line=style, name=label, legendgroup=run.optimizer,
+            add(3, x0=0, dx=1, y=run.lrs, mode="lines", line=style, name=label, legendgroup=run.optimizer,
                 showlegend=False, hovertemplate=f"<b>{label}</b> · step %{{x}}<br>lr = %{{y:.4g}}<extra></extra>",
                 meta=dict(role="lr", run=k))
         if ghost:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -12,6 +14,7 @@ from .descent import Run, gradients_at
 from .figures import FONT, LOSS_FLOOR, log_top
 from .optimizers import get_optimizer
 from .surfaces import Surface
+from .wording import number
 
 SMOOTH, ZIGZAG, UNSTABLE = "#dff3e3", "#fff1c9", "#fbd9d6"
 
@@ -69,36 +72,46 @@ def accumulation_figure(surface: Surface, runs: Sequence[Run]) -> go.Figure:
     return figure
 
 
-def lr_scale_figure(lr: float, limit: float | None, low: float = 1e-5, high: float = 10.0) -> go.Figure:
-    """The learning-rate scale (log) with the plain-GD regimes around 2/λmax and `lr` marked."""
-    figure = go.Figure()
+LR_AXIS = (1e-5, 10.0)
+SVG_WIDTH, SVG_HEIGHT, SVG_PAD = 240, 74, 8
+
+
+def _svg_x(value: float, low: float = LR_AXIS[0], high: float = LR_AXIS[1]) -> float:
+    """Where a learning rate sits on the strip (log scale)."""
+    span = math.log10(high) - math.log10(low)
+    where = (math.log10(min(max(value, low), high)) - math.log10(low)) / span
+    return round(SVG_PAD + where * (SVG_WIDTH - 2 * SVG_PAD), 2)
+
+
+def lr_scale_svg(lr: float, limit: float | None) -> str:
+    """The learning-rate scale (log, 1e-5 … 10) as a small SVG: plain gradient descent's regimes
+    around its stability limit 2/λmax (smooth below half of it, zig-zag up to it, overshooting
+    past it), the limit marked, and `lr` as a triangle. A few hundred bytes, where a Plotly chart
+    is kilobytes and a server-side serialisation on every rerun."""
+    top, bottom = 18, 52
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" width="100%" '
+             'role="img" aria-label="your learning rate against the stability limit" '
+             'font-family="sans-serif" font-size="9">']
+    low, high = LR_AXIS
     if limit is not None:
-        bands = [(low, 0.5 * limit, SMOOTH, "smooth"), (0.5 * limit, limit, ZIGZAG, "zig-zag"),
-                 (limit, high, UNSTABLE, "overshoots")]
-        for start, end, color, text in bands:
+        for start, end, color, text in ((low, 0.5 * limit, SMOOTH, "smooth"), (0.5 * limit, limit, ZIGZAG, "zig-zag"),
+                                        (limit, high, UNSTABLE, "overshoots")):
             start, end = max(start, low), min(end, high)
             if start >= end:
                 continue
-            figure.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, yref="paper",
-                             fillcolor=color, line=dict(width=0), layer="below")
-            if np.log10(end / start) < 0.9:
-                continue  # too narrow to hold its name
-            figure.add_annotation(x=np.log10(np.sqrt(start * end)), y=0.18, yref="paper", text=text,
-                                  showarrow=False, font=dict(size=10, color="#555"))
-        figure.add_shape(type="line", x0=limit, x1=limit, y0=0, y1=1, yref="paper",
-                         line=dict(color="#c0392b", width=2))
-        figure.add_annotation(x=np.log10(limit), y=1.0, yref="paper", yanchor="bottom",
-                              text=f"2/λmax = {limit:.3g}", showarrow=False,
-                              font=dict(size=11, color="#c0392b"))
-    figure.add_trace(go.Scatter(
-        x=[lr], y=[0.62], mode="markers", marker=dict(symbol="triangle-down", size=14, color="#1f2430"),
-        hovertemplate="your learning rate: %{x:.3g}<extra></extra>", showlegend=False,
-    ))
-    figure.update_layout(
-        font=FONT, height=95, margin=dict(l=8, r=8, t=22, b=22), plot_bgcolor="white",
-        xaxis=dict(type="log", range=[np.log10(low), np.log10(high)], showgrid=False,
-                   tickvals=[1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10],
-                   ticktext=["1e-5", "1e-4", "0.001", "0.01", "0.1", "1", "10"]),
-        yaxis=dict(visible=False, range=[0, 1]),
-    )
-    return figure
+            x0, x1 = _svg_x(start), _svg_x(end)
+            parts.append(f'<rect x="{x0}" y="{top}" width="{round(x1 - x0, 2)}" height="{bottom - top}" fill="{color}"/>')
+            if x1 - x0 >= 34:  # wide enough to hold its name
+                parts.append(f'<text x="{round((x0 + x1) / 2, 2)}" y="{bottom - 5}" text-anchor="middle" '
+                             f'fill="#555">{text}</text>')
+        x = _svg_x(limit)
+        anchor = "end" if x > SVG_WIDTH - 45 else "start" if x < 45 else "middle"
+        parts.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#c0392b" stroke-width="2"/>')
+        parts.append(f'<text x="{x}" y="{top - 4}" text-anchor="{anchor}" fill="#c0392b" font-size="10">'
+                     f'2/λmax = {number(limit)}</text>')
+    x = _svg_x(lr)
+    parts.append(f'<path d="M {x - 6} {top + 4} L {x + 6} {top + 4} L {x} {top + 14} Z" fill="#1f2430">'
+                 f'<title>your learning rate: {number(lr)}</title></path>')
+    for tick, text in ((1e-4, "1e-4"), (1e-3, "0.001"), (1e-2, "0.01"), (1e-1, "0.1"), (1.0, "1"), (10.0, "10")):
+        parts.append(f'<text x="{_svg_x(tick)}" y="{SVG_HEIGHT - 8}" text-anchor="middle" fill="#444">{text}</text>')
+    return "".join(parts) + "</svg>"

@@ -25,6 +25,12 @@ def payload(app):
     return view_payload(app)
 
 
+def open_folded(app, key):
+    """Unfold a sidebar expander (its widgets are only built while it is open)."""
+    app.session_state[key] = True
+    app.run()
+
+
 def open_tab(app, label):
     """Open one of the explorer's tabs (only the open tab's content is built)."""
     app.session_state["explorer_tab"] = label
@@ -135,6 +141,7 @@ def labelled(widgets, label):
 
 def test_a_hyperparameter_reaches_torch_optim(app):
     app.multiselect(key="optimizers").set_value(["sgd"]).run()
+    open_folded(app, "open_tuning")
     app.number_input(key="hp:sgd:momentum").set_value(0.5).run()
     open_tab(app, "🐍 Show me the code")
     surface = get_surface("himmelblau")
@@ -147,6 +154,7 @@ def test_a_hyperparameter_reaches_torch_optim(app):
 def test_an_impossible_setting_is_refused_and_the_last_scene_kept(app):
     app.multiselect(key="optimizers").set_value(["sgd"]).run()
     before = mountain_paths(app)
+    open_folded(app, "open_tuning")
     app.checkbox(key="hp:sgd:nesterov").check().run()
     assert not app.exception
     assert "nesterov needs momentum above 0 and dampening 0" in app.error[0].value
@@ -154,6 +162,7 @@ def test_an_impossible_setting_is_refused_and_the_last_scene_kept(app):
 
 
 def test_a_schedule_and_clipping_change_the_run_and_show_the_learning_rate(app):
+    open_folded(app, "open_schedule")
     app.selectbox(key="schedule").set_value("cosine").run()
     app.toggle(key="clip").set_value(True).run()
     app.number_input(key="clip_norm").set_value(2.0).run()
@@ -294,3 +303,17 @@ def test_a_typed_mountains_minimum_is_written_for_people():
     text = " ".join(m.value for m in page.markdown)
     assert "**At the nearest minimum** (−1.45, 0)" in text
     assert page.select_slider(key="lr").value == 0.71
+
+
+def test_folded_settings_are_not_built_but_still_shape_the_run(app):
+    # the settings' widgets exist only while unfolded; their values keep working folded away
+    assert not app.number_input and not app.checkbox
+    open_folded(app, "open_tuning")
+    app.number_input(key="hp:momentum:momentum").set_value(0.5).run()
+    app.session_state["open_tuning"] = False
+    app.run()
+    assert not app.number_input
+    expected = descend_many(get_surface("himmelblau"), ["sgd", "momentum", "adam"], 0.01, (0.0, 0.0), 150,
+                            hyperparameters={"momentum": {"momentum": 0.5}})
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)

@@ -6,7 +6,7 @@ import pytest
 from core import OPTIMIZERS, descend, descend_many, get_surface
 from core.figures import LOSS_FLOOR, loss_figure, map_figure, mountain_figure
 from core.grid import surface_grid
-from core.lesson_figures import accumulation_figure, lr_scale_figure
+from core.lesson_figures import accumulation_figure, lr_scale_svg
 from plotly_json import decode, figure_json, traces_with_role
 
 OPTIMIZER_NAMES = ["sgd", "momentum", "adam"]
@@ -211,12 +211,25 @@ def test_accumulation_chart_compares_p_grad_with_the_fresh_gradient():
 
 
 def test_lr_scale_marks_the_limit_and_the_learning_rate():
-    fig = figure_json(lr_scale_figure(0.03, 0.04))
-    limit_line = [s for s in fig["layout"]["shapes"] if s["type"] == "line"]
-    assert limit_line[0]["x0"] == 0.04
-    assert [a["text"] for a in fig["layout"]["annotations"]][-1] == "2/λmax = 0.04"
-    assert decode(fig["data"][0]["x"])[0] == 0.03
-    assert not figure_json(lr_scale_figure(0.03, None))["layout"].get("shapes")
+    import re
+
+    from core.lesson_figures import _svg_x
+
+    svg = lr_scale_svg(0.03, 0.04)
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and len(svg) < 2500
+    # the limit's line and label, and the learning rate's triangle, where a log scale puts them
+    (line,) = re.findall(r'<line x1="([\d.]+)" x2="([\d.]+)"', svg)
+    assert float(line[0]) == float(line[1]) == _svg_x(0.04)
+    assert "2/λmax = 0.04</text>" in svg and "your learning rate: 0.03" in svg
+    tip = float(re.search(r'<path d="M [\d.]+ [\d.]+ L [\d.]+ [\d.]+ L ([\d.]+)', svg).group(1))
+    assert tip == _svg_x(0.03)
+    # smooth below half the limit, zig-zag up to it, overshooting past it: three bands, left to right
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)"', svg)]
+    assert len(widths) == 3 and abs(sum(widths) - (_svg_x(10) - _svg_x(1e-5))) < 0.05
+    assert "<line" not in lr_scale_svg(0.03, None)
+    # 1e-5 … 10 is six decades: 0.001 sits exactly a third of the way
+    assert _svg_x(1e-3) == round(8 + (2 / 6) * 224, 2)
+
 
 
 def test_step_mode_draws_only_the_path_so_far_and_the_future_on_request():
