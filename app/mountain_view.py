@@ -27,7 +27,6 @@ from core.figures import PLOTLY_CONFIG
 HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
-VIEW_JS = HERE / "static" / "mountain_view.js"
 VIEW_KEY = "mountain_view"
 SENT_KEY = "view_assets_sent"  # which kept parts this session's browser holds
 PLOT_CONFIG = PLOTLY_CONFIG  # for st.plotly_chart: the same toolbar as the views
@@ -41,24 +40,23 @@ def _ensure_plotly_js() -> None:
         shutil.copyfile(bundled, PLOTLY_JS)
 
 
-def _served_view_js() -> str:
-    """Serve the view's code as a static module next to plotly.js; returns its version (a hash
-    of its text, so a browser never runs a stale copy)."""
-    text = (HERE / "mountain_view.js").read_bytes()
-    if not VIEW_JS.exists() or VIEW_JS.read_bytes() != text:
-        VIEW_JS.parent.mkdir(exist_ok=True)
-        VIEW_JS.write_bytes(text)
-    return hashlib.sha256(text).hexdigest()[:12]
+def static_module(name: str) -> str:
+    """Serve app/<name> as a static module next to plotly.js, and return the inline code that loads
+    it: Streamlit sends a component's inline code with every rerun, so inline only this loader and
+    let the browser fetch (and cache) the real code once. The URL carries a hash of the code, so a
+    browser never runs a stale copy."""
+    text = (HERE / name).read_bytes()
+    served = HERE / "static" / name
+    if not served.exists() or served.read_bytes() != text:
+        served.parent.mkdir(exist_ok=True)
+        served.write_bytes(text)
+    version = hashlib.sha256(text).hexdigest()[:12]
+    return (f'const code = import(new URL("app/static/{name}?v={version}", document.baseURI));\n'
+            "export default function (component) { code.then((module) => module.default(component)); }\n")
 
 
 _ensure_plotly_js()
-# Streamlit sends a component's inline code with every rerun: inline only a loader, and let the
-# browser fetch (and cache) the view's code once
-LOADER = f"""const view = import(new URL("app/static/mountain_view.js?v={_served_view_js()}", document.baseURI));
-export default function (component) {{
-  view.then((module) => module.default(component));
-}}
-"""
+LOADER = static_module("mountain_view.js")
 _render = st.components.v2.component(
     "loss_mountain.views",
     html=(HERE / "mountain_view.html").read_text(),

@@ -12,36 +12,11 @@ from core.export import figure_html, runs_csv, runs_json
 from core.figures import map_figure, mountain_figure
 from core.gif import rolling_gif
 
+from app.mountain_view import static_module
 from app.mountains import mountain_of
 from app.scene import scene_ghosts, scene_grid, scene_verdicts
 from app.settings import Settings
 
-_COPY_JS = """
-export default function (component) {
-  const root = component.parentElement.querySelector(".lm-share");
-  if (!root || root.dataset.ready) return;
-  root.dataset.ready = "1";
-  const status = root.querySelector(".lm-copied");
-  root.querySelector(".lm-copy").addEventListener("click", async () => {
-    // the address bar holds the link: the app rewrites it after every change
-    const link = window.location.href;
-    root.dataset.link = link;
-    try {
-      await navigator.clipboard.writeText(link);
-      status.textContent = "Copied ✓";
-    } catch (error) {
-      // no clipboard API outside https or localhost: copy through a selected text field
-      const field = document.createElement("textarea");
-      field.value = link;
-      document.body.appendChild(field);
-      field.select();
-      const copied = document.execCommand("copy");
-      field.remove();
-      status.textContent = copied ? "Copied ✓" : "Copy it from the address bar";
-    }
-  });
-}
-"""
 _COPY_HTML = ('<div class="lm-share"><button type="button" class="lm-copy" title="Copy a link that opens '
               'exactly this view">🔗 Copy link to this view</button> <span class="lm-copied" role="status">'
               '</span></div>')
@@ -51,8 +26,8 @@ _COPY_CSS = """
 .lm-copy:hover { border-color: var(--st-primary-color, #5b6fd6); }
 .lm-copied { font-size: 0.8rem; opacity: 0.75; }
 """
-_copy_button = st.components.v2.component("loss_mountain.copy_link", html=_COPY_HTML, css=_COPY_CSS, js=_COPY_JS,
-                                          isolate_styles=False)
+_copy_button = st.components.v2.component("loss_mountain.copy_link", html=_COPY_HTML, css=_COPY_CSS,
+                                          js=static_module("copy_link.js"), isolate_styles=False)
 
 
 def copy_link_button(key: str = "copy_link") -> None:

@@ -394,7 +394,10 @@ def loss_figure(
         curves = [run.losses for run, _ in everyone]
     else:
         curves = [np.maximum(run.losses - offset, LOSS_FLOOR) for run, _ in everyone]
-    norms = [np.maximum(np.hypot(*run.grads.T), LOSS_FLOOR) if len(run.grads) else np.zeros(0) for run, _ in everyone]
+    # |p.grad| is only drawn: float32 is finer than any pixel, at half the bytes
+    largest = float(np.finfo(np.float32).max)
+    norms = [np.clip(np.hypot(*run.grads.T), LOSS_FLOOR, largest).astype(np.float32) if len(run.grads) else np.zeros(0)
+             for run, _ in everyone]
     if plain:
         starts = [float(curve[0]) for curve in curves if len(curve)]
         low = min((float(np.nanmin(curve)) for curve in curves if len(curve)), default=0.0)
@@ -447,7 +450,8 @@ def loss_figure(
             cut.append((f"{label} ↑ off the chart ({np.max(curve):.2g})", _color(run),
                         int(np.argmax(curve > loss_limit)), "triangle-up", 1))
         if norm_top is not None and len(norm) and np.max(norm) > norm_top:
-            cut.append((f"{label} ↑ off the chart ({np.max(norm):.2g})", _color(run),
+            peak = float(np.max(np.hypot(*run.grads.T)))  # the true one: the drawn norms stop at float32's top
+            cut.append((f"{label} ↑ off the chart ({peak:.2g})", _color(run),
                         int(np.argmax(norm > norm_top)), "triangle-up", 2))
     annotations: list[dict] = []
     for said, color, step, symbol, row in cut:
