@@ -114,27 +114,37 @@ def roll_balls(
     off_losses = torch.full((n,), float("nan"), dtype=torch.float64, device=device)
     used = torch.full((steps, n, 2), float("nan"), dtype=torch.float64, device=device) if grads else None
     report_every = max(1, steps // 20)
+    everyone = True  # no ball has left the finite numbers yet: the bookkeeping can be skipped
     for step in range(steps + 1):
         if zero_grad:
             param.grad = None  # what optimizer.zero_grad() does (set_to_none)
         loss = surface(param)
         finite = torch.isfinite(loss) & torch.isfinite(param).all(dim=1)
-        leaving = alive & ~finite
-        diverged[leaving] = step
-        off_positions[leaving] = param.detach()[leaving]
-        off_losses[leaving] = loss.detach()[leaving]
-        alive &= finite
         row = step if path else min(step, 1)
-        positions[row] = torch.where(alive[:, None], param.detach(), positions[row])
-        losses[row] = torch.where(alive, loss.detach(), losses[row])
-        if step == steps or not bool(alive.any()):
-            break
-        # only the balls still on the mountain carry a loss; the others stay where they were
-        torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
+        everyone = everyone and bool(finite.all())
+        if everyone:
+            positions[row] = param.detach()
+            losses[row] = loss.detach()
+            if step == steps:
+                break
+            loss.sum().backward()
+        else:
+            leaving = alive & ~finite
+            if bool(leaving.any()):
+                diverged[leaving] = step
+                off_positions[leaving] = param.detach()[leaving]
+                off_losses[leaving] = loss.detach()[leaving]
+                alive &= finite
+            positions[row] = torch.where(alive[:, None], param.detach(), positions[row])
+            losses[row] = torch.where(alive, loss.detach(), losses[row])
+            if step == steps or not bool(alive.any()):
+                break
+            # only the balls still on the mountain carry a loss; the others stay where they were
+            torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
         if clip_norm is not None:
             clip_rows_(param.grad, clip_norm)
         if used is not None:
-            used[step] = torch.where(alive[:, None], param.grad, used[step])
+            used[step] = param.grad if everyone else torch.where(alive[:, None], param.grad, used[step])
         update(step)
         if progress is not None and step % report_every == 0:
             progress(step / steps)
