@@ -240,6 +240,8 @@ class MountainView {
     // (longer on a slow machine); save where it came to rest, or the redraw snaps it back
     const scene = glScene(this.plots.mountain);
     if (scene && typeof scene.saveLayout === "function") scene.saveLayout(this.plots.mountain.layout);
+    // when this scene reached the view (the benches read it beside the key press and the drawn frame)
+    this.root.dataset.receivedAt = String(performance.now());
     await Promise.all([
       Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
