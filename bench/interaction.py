@@ -61,6 +61,7 @@ class Figures:
     start_bytes: list[int]
     start_frame: list[float]
     first_load: list[float]
+    lr_arrival: list[float]  # key press → the new scene reaches the view (server and network), ours only
 
 
 def cpu_seconds(pid: int) -> float:
@@ -114,8 +115,11 @@ def _settle(page, pid: int, seconds: float = 0.4) -> None:
             return
 
 
+ARRIVED = "() => { const r = document.querySelector('.lm-root'); return r ? Number(r.dataset.receivedAt) : NaN; }"
+
+
 def _moves(page, pid: int, slider, shown: str, drawn: str, received: list[int], count: int):
-    cpu, sizes, frames = [], [], []
+    cpu, sizes, frames, arrivals = [], [], [], []
     page.evaluate(PRESS_CLOCK)
     for _ in range(count):
         old = page.evaluate(shown)
@@ -124,11 +128,13 @@ def _moves(page, pid: int, slider, shown: str, drawn: str, received: list[int], 
         slider.focus()
         page.keyboard.press("ArrowRight")
         at = _wait_drawn(page, shown, drawn, old)
-        frames.append((at - page.evaluate("() => window.__pressedAt")) / 1000)
+        pressed = page.evaluate("() => window.__pressedAt")
+        frames.append((at - pressed) / 1000)
+        arrivals.append((page.evaluate(ARRIVED) - pressed) / 1000)
         _settle(page, pid)
         cpu.append(cpu_seconds(pid) - before_cpu)
         sizes.append(sum(received) - before_bytes)
-    return cpu, sizes, frames
+    return cpu, sizes, frames, arrivals
 
 
 def measure(name: str, script: str, path: str, shown: str, drawn: str, moves: int, loads: int,
@@ -149,9 +155,9 @@ def measure(name: str, script: str, path: str, shown: str, drawn: str, moves: in
         sliders = page.locator('[data-testid="stSlider"]')
         lr = sliders.filter(has_text=lr_label).first.get_by_role("slider")
         start = sliders.filter(has_text=start_label).first.get_by_role("slider")
-        lr_cpu, lr_bytes, lr_frame = _moves(page, server.pid, lr, shown, drawn, received, moves)
-        start_cpu, start_bytes, start_frame = _moves(page, server.pid, start, shown, drawn, received, moves)
-    return Figures(name, lr_cpu, lr_bytes, lr_frame, start_cpu, start_bytes, start_frame, first)
+        lr_cpu, lr_bytes, lr_frame, lr_arrival = _moves(page, server.pid, lr, shown, drawn, received, moves)
+        start_cpu, start_bytes, start_frame, _ = _moves(page, server.pid, start, shown, drawn, received, moves)
+    return Figures(name, lr_cpu, lr_bytes, lr_frame, start_cpu, start_bytes, start_frame, first, lr_arrival)
 
 
 def _median(values) -> float:
@@ -164,6 +170,7 @@ def report(ours: list[Figures], reference: Figures) -> None:
             ("bytes sent per learning-rate move", "lr_bytes", 1e-3, "kB", 50),
             ("bytes sent per start move", "start_bytes", 1e-3, "kB", None),
             ("key press → first redrawn frame (lr)", "lr_frame", 1e3, "ms", 150),
+            ("  of which: key press → scene in the view", "lr_arrival", 1e3, "ms", None),
             ("key press → first redrawn frame (start)", "start_frame", 1e3, "ms", 150),
             ("navigation → first drawn mountain", "first_load", 1.0, "s", 4)]
     names = [figures.name for figures in ours] + [reference.name]
@@ -171,7 +178,10 @@ def report(ours: list[Figures], reference: Figures) -> None:
     for label, field, scale, unit, target in rows:
         cells = []
         for figures in [*ours, reference]:
-            values = [value * scale for value in getattr(figures, field)]
+            values = [value * scale for value in getattr(figures, field) if value == value]  # NaN: not measured
+            if not values:
+                cells.append("–")
+                continue
             cells.append(f"{_median(values):.0f} ({min(values):.0f}–{max(values):.0f}) {unit}" if unit != "s"
                          else f"{_median(values):.2f} ({min(values):.2f}–{max(values):.2f}) {unit}")
         aim = "" if target is None else f"≤ {target} {unit}"
