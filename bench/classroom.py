@@ -94,16 +94,21 @@ class Student:
                 list(slider.value) if slider.value else None)
 
     def _move(self) -> WidgetState:
+        """One notch of the learning rate or a quarter step of the start, from where this student
+        is; each student begins somewhere of their own, so the server rarely reuses a scene."""
         label = self.rng.choice([LR_LABEL, START_LABEL])
         control = self.controls[label]
         state = WidgetState(id=control.id)
         if control.options:
-            now = control.options.index(self._lr) if getattr(self, "_lr", None) in control.options else 60
+            if getattr(self, "_lr", None) not in control.options:
+                self._lr = control.options[self.rng.randrange(30, 90)]
+            now = control.options.index(self._lr)
             self._lr = control.options[max(0, min(len(control.options) - 1, now + self.rng.choice([-1, 1])))]
             state.string_array_value.data.append(self._lr)
         else:
-            now = getattr(self, "_x", 0.0)
-            self._x = round(max(control.low, min(control.high, now + self.rng.choice([-1, 1]) * 0.25)), 2)
+            if not hasattr(self, "_x"):
+                self._x = round(self.rng.uniform(control.low, control.high), 2)
+            self._x = round(max(control.low, min(control.high, self._x + self.rng.choice([-1, 1]) * 0.25)), 2)
             state.double_array_value.data.append(self._x)
         return state
 
