@@ -26,12 +26,16 @@ bench: $(VENV)/.dev
 	$(PY) -m bench.explorer
 	$(PY) -m bench.many
 	$(PY) -m bench.landscape
+	$(PY) -m bench.interaction
+	$(PY) -m bench.classroom
 
 # the same, fewer repeats: CI runs it to prove the benchmarks work, not to judge the times
 bench-quick: $(VENV)/.dev
 	$(PY) -m bench.explorer --quick
 	$(PY) -m bench.many --quick
 	$(PY) -m bench.landscape --quick
+	$(PY) -m bench.interaction --quick
+	$(PY) -m bench.classroom --students 3 --seconds 10
 
 # a classroom: ten headless-Chromium sessions against one local server for 60 s (see docs/PERFORMANCE.md)
 load: $(VENV)/.dev

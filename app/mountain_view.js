@@ -17,8 +17,9 @@ const TYPED = {
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
 };
 
+// Our own plotly.js, kept private: Streamlit's chart bundle may later put its own copy on
+// window.Plotly, and a plot must only ever be touched by the copy that drew it.
 function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__lossMountainPlotly) {
     window.__lossMountainPlotly = new Promise((resolve, reject) => {
       const script = document.createElement("script");
@@ -193,7 +194,7 @@ class MountainView {
   }
 
   async update(payload) {
-    const Plotly = await loadPlotly();
+    const Plotly = (this.Plotly = await loadPlotly());
     this.payload = payload;
     const { mountain, map, loss, feature } = payload.figures;
     this.balls = { mountain: tracesByRole(mountain, "ball"), map: shapesNamed(map, "ball:") };
@@ -409,7 +410,7 @@ class MountainView {
     this.scrubber.value = String(shown);
     this.stepLabel.textContent = `step ${this.stepOf(shown)} / ${this.stepOf(this.lastStep)}`;
     this.root.dataset.step = String(this.stepOf(shown));
-    this.draw();
+    return this.draw();
   }
 
   // Every swarm ball's place at (fractional) frame t, gliding between frames.
@@ -469,7 +470,7 @@ class MountainView {
         this.moveMountainSwarm(balls);
         this.drawSwarmMap(balls);
         const step = this.stepOf(shown);
-        await window.Plotly.relayout(this.plots.loss, { "shapes[0].x0": step, "shapes[0].x1": step });
+        await this.Plotly.relayout(this.plots.loss, { "shapes[0].x0": step, "shapes[0].x1": step });
         return;
       }
       this.moveMountainBalls(at);
@@ -480,8 +481,8 @@ class MountainView {
       });
       // relayout of shapes redraws only the shapes (restyle would recompute the contours)
       await Promise.all([
-        window.Plotly.relayout(this.plots.map, mapBalls),
-        window.Plotly.relayout(this.plots.loss, { "shapes[0].x0": shown, "shapes[0].x1": shown }),
+        this.Plotly.relayout(this.plots.map, mapBalls),
+        this.Plotly.relayout(this.plots.loss, { "shapes[0].x0": shown, "shapes[0].x1": shown }),
       ]);
     } finally {
       this.drawing = false;
@@ -509,7 +510,7 @@ class MountainView {
       this.mountainStale = true;
       return;
     }
-    window.Plotly.restyle(gd, {
+    this.Plotly.restyle(gd, {
       x: at.map((p) => [p.x]), y: at.map((p) => [p.y]), z: at.map((p) => [p.z]),
     }, this.balls.mountain);
   }
@@ -527,7 +528,7 @@ class MountainView {
       this.mountainStale = true;
       return;
     }
-    window.Plotly.restyle(gd, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+    this.Plotly.restyle(gd, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
   }
 
   // After a fast animation, tell plotly.js where the balls are so its own state agrees.
@@ -536,11 +537,11 @@ class MountainView {
     this.mountainStale = false;
     if (this.swarm) {
       const at = this.swarmAt(this.step);
-      window.Plotly.restyle(this.plots.mountain, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+      this.Plotly.restyle(this.plots.mountain, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
       return;
     }
     const at = this.positionsAt(this.step);
-    window.Plotly.restyle(this.plots.mountain, {
+    this.Plotly.restyle(this.plots.mountain, {
       x: at.map((p) => [p.x]), y: at.map((p) => [p.y]), z: at.map((p) => [p.z]),
     }, this.balls.mountain);
   }
@@ -551,16 +552,24 @@ class MountainView {
     this.playButton.textContent = "⏸ Pause";
     this.root.dataset.playing = "true";
     let previous = performance.now();
-    const tick = (now) => {
-      if (!this.playing) return;
+    const tick = async (now) => {
+      // a rerun that took the view off the page ends the roll
+      if (!this.playing || !this.root.isConnected) return;
       // at 1× a whole run takes between 3 and 8 seconds, however many steps it has
       const seconds = Math.min(8, Math.max(3, this.lastStep / 40));
       const rate = (this.lastStep / seconds) * Number(this.speed.value);
       const next = this.step + (rate * (now - previous)) / 1000;
       previous = now;
-      this.showStep(Math.min(next, this.lastStep));
-      if (this.step >= this.lastStep) this.pause();
-      else requestAnimationFrame(tick);
+      const began = performance.now();
+      await this.showStep(Math.min(next, this.lastStep));
+      if (!this.root.isConnected) return;
+      if (this.step >= this.lastStep) {
+        this.pause();
+        return;
+      }
+      // a software-drawn frame can take tens of milliseconds: leave the page as long again to
+      // itself, so a key press or a new scene is never stuck behind the rolling balls
+      setTimeout(() => requestAnimationFrame(tick), performance.now() - began);
     };
     requestAnimationFrame(tick);
   }
