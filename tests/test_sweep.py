@@ -32,6 +32,32 @@ def test_every_rate_equals_its_solo_run(settings):
             assert sweep.diverged_at[k, i] == (-1 if run.diverged_at is None else run.diverged_at)
 
 
+@pytest.mark.parametrize("settings", [
+    {},
+    {"zero_grad": False},
+    {"schedule": "onecycle", "clip_norm": 3.0},
+    {"schedule": "step", "hyperparameters": {"momentum": {"momentum": 0.5}, "adam": {"amsgrad": True}}},
+])
+def test_each_rung_read_as_a_run_is_the_run_descend_gives(settings):
+    # the explorer reads every learning-rate move's runs from this ladder
+    surface = get_surface("himmelblau")
+    lrs = lr_grid(1e-4, 3.0, 16)
+    sweep = lr_sweep(surface, ALL, (0.5, -1.0), 80, lrs, paths=True, **settings)
+    overrides = settings.pop("hyperparameters", {})
+    for name in ALL:
+        for lr in lrs[::3]:
+            solo = descend(surface, name, float(lr), (0.5, -1.0), 80, hyperparameters=overrides.get(name), **settings)
+            rung = sweep.run(name, lr)
+            for field in ("positions", "losses", "grads", "lrs"):
+                np.testing.assert_array_equal(getattr(rung, field), getattr(solo, field), err_msg=f"{name} {lr} {field}")
+            for field in ("diverged_at", "off_position", "hyperparameters", "schedule", "clip_norm", "zero_grad"):
+                assert getattr(rung, field) == getattr(solo, field), (name, lr, field)
+            if solo.off_loss is None or np.isfinite(solo.off_loss):
+                assert rung.off_loss == solo.off_loss
+    with pytest.raises(LossMountainError, match="not one of"):
+        sweep.run("sgd", 0.123456)
+
+
 def test_scheduled_rates_are_what_each_lone_scheduler_sets():
     lrs = np.array([0.01, 0.3, 2.0])
     table = lr_table("warmup_cosine", lrs, 50)
