@@ -9,11 +9,11 @@ from core.custom import SURFACE_NAME
 from core.status import LABELS
 from core.verdict import DOES
 
-from app.controls import controls_init, controls_ui, move_start, on_surface_change
+from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
-from app.mountain_view import clicked_start, mountain_view
-from app.scene import scene_runs, scene_verdicts, view_payload
+from app.mountain_view import clicked_lr, clicked_start, mountain_view
+from app.scene import ladder_json, ladder_key, scene_runs, scene_verdicts, view_payload
 from app.share import share_tab
 
 
@@ -21,6 +21,13 @@ def _on_start_click() -> None:
     point = clicked_start()
     if point is not None:
         move_start(*point)
+
+
+def _on_rate_pick() -> None:
+    """The view's learning-rate preview was let go at a rate: the slider takes it."""
+    lr = clicked_lr()
+    if lr is not None:
+        st.session_state.lr = nearest_lr(lr)
 
 
 # a status as a badge colour (Streamlit's Markdown colour names)
@@ -135,7 +142,9 @@ def _explorer() -> None:
     look = "contrast" if state.contrast else "standard"
     payload = view_payload(settings, step, bool(step is not None and state.step_future), look)
     if step is None:
-        mountain_view(payload, on_start_click=_on_start_click)
+        # the ladder travels only to a browser that reaches for the view's learning-rate preview
+        ladder = {ladder_key(settings): lambda: ladder_json(settings)} if settings.optimizers else None
+        mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick, on_demand=ladder)
     else:
         view, panel = st.columns([3, 1])
         with view:

@@ -12,6 +12,11 @@ const PLOT_CONFIG = {
 const RECENT_ARROWS = 12;
 // below this many pixels a chart with a narrow layout uses it
 const NARROW_WIDTH = 640;
+// after the rate control is let go (or between key presses), wait this long before keeping the rate
+const COMMIT_DELAY_MS = 350;
+// a 3-D frame slower than this (software rendering) waits for the hand to rest this long
+const SLOW_FRAME_MS = 40;
+const MOUNTAIN_REST_MS = 120;
 const TYPED = {
   f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
@@ -42,6 +47,118 @@ function numbers(value) {
     return Array.from(new TYPED[value.dtype](bytes.buffer));
   }
   return Array.from(value || []);
+}
+
+// A typed array of Plotly's {dtype, bdata}, without copying it into a plain array.
+function typedArray(value) {
+  const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
+  return new TYPED[value.dtype](bytes.buffer);
+}
+
+// The learning-rate ladder (core.ladder_frames): every slider rate's paths, curves and |p.grad|.
+function decodeLadder(key, asset) {
+  const runs = asset.runs.map((run) => ({
+    x: typedArray(run.x), y: typedArray(run.y), curve: typedArray(run.curve), norm: typedArray(run.norm),
+  }));
+  return { key, rates: Array.from(typedArray(asset.rates)), steps: asset.steps, width: asset.steps + 1,
+    lrs: typedArray(asset.lrs), plain: asset.plain, runs };
+}
+
+// Run k at rung i: its drawn path, its loss curve and |p.grad|, cut where it diverged.
+function rungOf(ladder, k, i) {
+  const run = ladder.runs[k];
+  const from = i * ladder.width;
+  const row = run.x.subarray(from, from + ladder.width);
+  const gone = row.findIndex(Number.isNaN);
+  const kept = gone < 0 ? ladder.width : gone;
+  const take = (values, start, count) => Array.from(values.subarray(start, start + count));
+  return {
+    x: take(run.x, from, kept), y: take(run.y, from, kept), curve: take(run.curve, from, kept),
+    norm: take(run.norm, i * ladder.steps, kept - 1), lrs: take(ladder.lrs, i * ladder.steps, kept - 1),
+    divergedAt: gone < 0 ? null : gone,
+  };
+}
+
+// Where a log axis stops so one run that flies off cannot flatten the rest (core.figures.log_top).
+function logTop(peaks) {
+  const finite = peaks.filter((peak) => Number.isFinite(peak) && peak > 0);
+  if (!finite.length) return null;
+  const lowest = Math.min(...finite);
+  const kept = finite.filter((peak) => peak <= 1e6 * lowest);
+  const top = Math.max(...kept) * 10 ** 0.5;
+  return kept.length < peaks.length ? top : null;
+}
+
+// A canvas laid over a whole plot, sized to it and cleared: 2-D drawing in the plot's pixels.
+function overlay(canvas, gd) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = gd.clientWidth;
+  const height = gd.clientHeight;
+  Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
+  const context = canvas.getContext("2d");
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  context.clearRect(0, 0, width, height);
+  return context;
+}
+
+// One line drawn on a plot's overlay, in a trace's axes and style (see styleOf), clipped to them.
+function drawLine(context, layout, trace, xs, ys) {
+  if (!trace) return;
+  const xaxis = layout[`xaxis${(trace.xaxis || "x").slice(1)}`];
+  const yaxis = layout[`yaxis${(trace.yaxis || "y").slice(1)}`];
+  if (!xaxis || !yaxis) return;
+  const points = [];
+  for (let j = 0; j < xs.length; j++) {
+    const px = xaxis._offset + xaxis.c2p(xs[j]);
+    const py = yaxis._offset + yaxis.c2p(ys[j]);
+    points.push(Number.isFinite(px) && Number.isFinite(py) ? [px, py] : null);
+  }
+  context.save();
+  context.beginPath();
+  context.rect(xaxis._offset, yaxis._offset, xaxis._length, yaxis._length);
+  context.clip();
+  context.globalAlpha = trace.opacity === undefined ? 1 : trace.opacity;
+  context.strokeStyle = trace.line.color;
+  context.lineWidth = trace.line.width;
+  context.lineJoin = "round";
+  context.setLineDash(trace.line.dash && trace.line.dash !== "solid" ? [6, 4] : []);
+  context.beginPath();
+  let drawing = false;
+  points.forEach((point) => {
+    if (!point) drawing = false;
+    else if (drawing) context.lineTo(point[0], point[1]);
+    else {
+      context.moveTo(point[0], point[1]);
+      drawing = true;
+    }
+  });
+  context.stroke();
+  if ((trace.mode || "").includes("markers") && trace.marker) {
+    context.fillStyle = trace.marker.color || trace.line.color;
+    const radius = (trace.marker.size || 6) / 2;
+    points.forEach((point) => {
+      if (!point) return;
+      context.beginPath();
+      context.arc(point[0], point[1], radius, 0, 2 * Math.PI);
+      context.fill();
+    });
+  }
+  context.restore();
+}
+
+// What the preview's canvases need of a drawn trace: its axes and its look.
+function styleOf(trace) {
+  return {
+    xaxis: trace.xaxis, yaxis: trace.yaxis, opacity: trace.opacity, mode: trace.mode,
+    line: { color: trace.line.color, width: trace.line.width, dash: trace.line.dash },
+    marker: trace.marker ? { color: trace.marker.color, size: trace.marker.size } : null,
+  };
+}
+
+function sameRange(a, b) {
+  return Boolean(a && b) && a.length === b.length && a.every((value, i) => Math.abs(value - b[i]) < 1e-9);
 }
 
 function tracesByRole(figure, role) {
@@ -115,6 +232,11 @@ function resolvePayload(payload) {
     });
   });
   payload.figures = figures;
+  const ladder = payload.ladder;
+  if (ladder && typeof ladder.rates === "string") {
+    if (KEPT.has(ladder.rates)) ladder.rates = KEPT.get(ladder.rates);
+    else missing.add(ladder.rates);
+  }
   return [...missing];
 }
 
@@ -174,12 +296,17 @@ class MountainView {
     };
     this.featureBox = root.querySelector(".lm-feature-box");
     this.swarmCanvas = root.querySelector(".lm-swarm");
+    this.mapCanvas = root.querySelector(".lm-map-preview");
+    this.lossCanvas = root.querySelector(".lm-loss-preview");
     this.playButton = root.querySelector(".lm-play");
     this.scrubber = root.querySelector(".lm-scrub");
     this.stepLabel = root.querySelector(".lm-step");
     this.speed = root.querySelector(".lm-speed");
     this.status = root.querySelector(".lm-status");
     this.sumsBox = root.querySelector(".lm-sums");
+    this.rateBar = root.querySelector(".lm-rate-bar");
+    this.rate = root.querySelector(".lm-rate");
+    this.rateValue = root.querySelector(".lm-rate-value");
     this.step = 0;
     this.playing = false;
     this.drawing = false;
@@ -190,6 +317,14 @@ class MountainView {
     this.scrubber.addEventListener("input", () => {
       this.pause();
       this.showStep(Number(this.scrubber.value));
+    });
+    // the ladder is fetched when a hand comes near the rate control, so the first drag has it
+    ["pointerenter", "focus", "pointerdown"].forEach((name) => this.rate.addEventListener(name, () => this.wantLadder()));
+    this.rate.addEventListener("input", () => this.previewRate(Number(this.rate.value)));
+    // let go (or a pause between key presses): keep the rate, one rerun for the verdicts, link and tabs
+    this.rate.addEventListener("change", () => {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = setTimeout(() => this.commitRate(), COMMIT_DELAY_MS);
     });
   }
 
@@ -212,6 +347,15 @@ class MountainView {
     });
     this.lastStep = this.swarm ? this.swarm.frames - 1 : Math.max(0, ...this.paths.map((path) => path.x.length - 1));
     this.sums = payload.sums ? payload.sums.map(decodeSum) : null;
+    this.traces = {
+      mountain: tracesByRole(mountain, "path"), map: tracesByRole(map, "path"), loss: tracesByRole(loss, "path"),
+      norm: tracesByRole(loss, "grad_norm"), lr: tracesByRole(loss, "lr"),
+      cut: loss.data.map((trace, i) => (trace.meta && trace.meta.role === "cut" ? i : -1)).filter((i) => i >= 0),
+    };
+    this.height = mountain.layout.meta && mountain.layout.meta.height;
+    this.names = this.traces.mountain.map((index) => mountain.data[index].name);
+    this.runCount = (payload.ladder && payload.ladder.runs) || this.names.length;  // runs before ghosts
+    this.showLadder(payload.ladder || null);
     this.addSumMarks(map);
     this.scrubber.max = String(this.lastStep);
     const focus = Number.isInteger(payload.step) ? payload.step : null;
@@ -255,6 +399,8 @@ class MountainView {
       this.featureListening = false;
     }
     this.swarmCanvas.hidden = !this.swarm;
+    this.mapCanvas.hidden = true;
+    this.lossCanvas.hidden = true;
     this.listenForClicks();
     // a page may say what its plots are for (the network page has no start to click)
     const captions = payload.captions || {};
@@ -264,6 +410,7 @@ class MountainView {
     });
     this.clickable = payload.clickable !== false;
     this.root.dataset.revision = payload.revision;
+    this.drawnRevision = payload.revision;
     // step-by-step mode names the step to show; otherwise the balls roll from the start
     this.pause();
     this.showStep(focus === null ? 0 : focus);
@@ -546,6 +693,309 @@ class MountainView {
     }, this.balls.mountain);
   }
 
+  // The learning-rate preview: the scene offers its ladder (a key and the current rung).
+  showLadder(info) {
+    clearTimeout(this.commitTimer);
+    this.ladderInfo = info;
+    this.previewing = false;
+    this.previewStarted = false;
+    this.rateBar.hidden = !info;
+    this.root.dataset.previewIndex = "";
+    if (!info) return;
+    this.rate.max = String(info.rates.length - 1);
+    this.rate.value = String(info.index);
+    this.rateValue.textContent = `lr ${fmt(info.rates[info.index])}`;
+  }
+
+  // Ask the server for this scene's ladder once (it arrives as a kept part, see resolvePayload).
+  wantLadder() {
+    const info = this.ladderInfo;
+    if (!info || KEPT.has(info.key) || this.askedLadder === info.key || !this.sendTrigger) return;
+    this.askedLadder = info.key;
+    this.sendTrigger("missing", [info.key]);
+  }
+
+  // The ladder came (the same scene, with its ladder added): draw the rung the user is on.
+  ladderArrived() {
+    if (this.ladderInfo && this.previewing) this.previewRate(this.rateIndex);
+  }
+
+  previewRate(index) {
+    const info = this.ladderInfo;
+    if (!info || !Number.isInteger(index) || index < 0 || index >= info.rates.length) return;
+    clearTimeout(this.commitTimer);
+    this.rateIndex = index;
+    this.previewing = true;
+    this.describeRate(index, null);
+    if (!this.ladder || this.ladder.key !== info.key) {
+      if (!KEPT.has(info.key)) {
+        this.status.textContent = "Fetching the paths for every learning rate…";
+        this.wantLadder();
+        return;
+      }
+      this.ladder = decodeLadder(info.key, KEPT.get(info.key));
+    }
+    if (this.ladder.runs.length !== this.paths.length || this.swarm) return;
+    this.status.textContent = "";
+    this.pause(false);
+    if (this.previewDrawing) {
+      this.previewPending = true;
+      return;
+    }
+    this.drawPreview();
+  }
+
+  // At most one preview frame in flight; while one draws, only the newest rung waits.
+  async drawPreview() {
+    this.previewDrawing = true;
+    try {
+      do {
+        this.previewPending = false;
+        const index = this.rateIndex;
+        await this.drawRung(index);
+        // counted once the page has painted it
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        if (!this.root.isConnected) return;
+        // the benches and tests read which rung is on screen and when it got there
+        this.root.dataset.previewIndex = String(index);
+        this.root.dataset.previewFrames = String(Number(this.root.dataset.previewFrames || 0) + 1);
+        this.root.dataset.previewDrawnAt = String(performance.now());
+      } while (this.previewPending);
+    } finally {
+      this.previewDrawing = false;
+    }
+  }
+
+  // Every run's path, curve and |p.grad| at rung i, the balls at the ends of the paths. The map
+  // and the charts are drawn on canvases laid over their plots (a Plotly restyle of either costs
+  // tens of milliseconds a frame in software rendering); the mountain follows when the GPU is free.
+  async drawRung(i) {
+    const ladder = this.ladder;
+    const rungs = ladder.runs.map((_, k) => rungOf(ladder, k, i));
+    if (!this.previewStarted) await this.startPreview();
+    const drawnZ = this.heightOf(ladder.plain);
+    this.paths = rungs.map((rung) => ({ x: rung.x, y: rung.y, z: rung.curve.map(drawnZ) }));
+    this.lastStep = Math.max(0, ...this.paths.map((path) => path.x.length - 1));
+    this.step = this.lastStep;
+    this.scrubber.max = String(this.lastStep);
+    this.scrubber.value = String(this.lastStep);
+    this.stepLabel.textContent = `step ${this.lastStep} / ${this.lastStep}`;
+    this.root.dataset.step = String(this.lastStep);
+    this.renameDiverged(rungs);
+    this.describeRate(i, rungs);
+    const axes = this.lossAxes(rungs);
+    if (Object.entries(axes).some(([key, range]) => !sameRange(this.lossRanges[key], range))) {
+      this.lossRanges = axes;
+      await this.Plotly.relayout(this.plots.loss, axes);
+    }
+    this.drawMapPreview(rungs);
+    this.drawLossPreview(rungs);
+    this.scheduleMountain();
+  }
+
+  drawMapPreview(rungs) {
+    const gd = this.plots.map;
+    const context = overlay(this.mapCanvas, gd);
+    const layout = gd._fullLayout;
+    rungs.forEach((rung, k) => {
+      drawLine(context, layout, this.styles.map.get(this.traces.map[k]), rung.x, rung.y);
+    });
+    rungs.forEach((rung, k) => {
+      const shape = this.styles.balls[k];
+      const last = rung.x.length - 1;
+      if (!shape || last < 0) return;
+      const px = layout.xaxis._offset + layout.xaxis.c2p(rung.x[last]);
+      const py = layout.yaxis._offset + layout.yaxis.c2p(rung.y[last]);
+      context.globalAlpha = shape.opacity;
+      context.beginPath();
+      context.arc(px, py, shape.radius, 0, 2 * Math.PI);
+      context.fillStyle = shape.fill;
+      context.fill();
+      context.lineWidth = shape.line.width;
+      context.strokeStyle = shape.line.color;
+      context.setLineDash([]);
+      context.stroke();
+    });
+    context.globalAlpha = 1;
+  }
+
+  drawLossPreview(rungs) {
+    const gd = this.plots.loss;
+    const context = overlay(this.lossCanvas, gd);
+    const layout = gd._fullLayout;
+    const steps = (count) => Array.from({ length: count }, (_, j) => j);
+    rungs.forEach((rung, k) => {
+      const draw = (index, values) => {
+        if (index !== undefined) drawLine(context, layout, this.styles.loss.get(index), steps(values.length), values);
+      };
+      draw(this.traces.loss[k], rung.curve);
+      draw(this.traces.norm[k], rung.norm);
+      draw(this.traces.lr[k], rung.lrs);
+    });
+  }
+
+  // The mountain's paths and balls: at once where the GPU draws a frame quickly, else when the
+  // hand rests (a software-rendered 3-D frame takes over 100 ms, and the page waits for it).
+  scheduleMountain() {
+    clearTimeout(this.mountainTimer);
+    this.mountainTimer = setTimeout(() => this.drawMountainPreview(), this.slowMountain ? MOUNTAIN_REST_MS : 0);
+  }
+
+  async drawMountainPreview() {
+    if (!this.previewing || !this.root.isConnected) return;
+    const began = performance.now();
+    this.moveMountainPaths(this.paths);
+    this.moveMountainBalls(this.positionsAt(this.lastStep));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    this.slowMountain = performance.now() - began > SLOW_FRAME_MS;
+    this.root.dataset.previewMountain = this.root.dataset.previewIndex || "";
+  }
+
+  // A path's drawn height from its chart value, as core.figures draws it (see rebuildHeights).
+  heightOf(plain) {
+    const height = this.height;
+    const offset = plain ? 0 : height.min;
+    const display = height.display === "log1p"
+      ? (loss) => Math.log1p(Math.max(loss - height.min, 0) / height.scale)
+      : (loss) => loss;
+    return (value) => Math.min(display(value + offset), height.top) + height.lift;
+  }
+
+  // The map's and the charts' own runs step aside for the canvases, with what only the chosen
+  // rate's scene can say (the p.grad chains, the off-chart marks, hover numbers): the rerun
+  // brings them back.
+  async startPreview() {
+    this.previewStarted = true;
+    this.lossRanges = {};
+    const marks = {};
+    (this.sumIndex || []).forEach((where) => {
+      marks[`shapes[${where.line}].visible`] = false;
+      marks[`shapes[${where.halo}].visible`] = false;
+      [where.older, where.fresh, where.total].forEach((index) => { marks[`annotations[${index}].visible`] = false; });
+    });
+    this.balls.map.forEach((index) => { marks[`shapes[${index}].visible`] = false; });
+    this.sums = null;
+    this.sumsBox.hidden = true;
+    const loss = this.plots.loss;
+    // hidden traces lose their styles in plotly.js: the canvases keep them
+    const styles = (gd, indices) => new Map(indices.filter((i) => i !== undefined).map((i) => [i, styleOf(gd._fullData[i])]));
+    this.styles = {
+      map: styles(this.plots.map, this.traces.map),
+      loss: styles(loss, [...this.traces.loss, ...this.traces.norm, ...this.traces.lr]),
+      balls: this.balls.map.map((index) => {
+        const shape = this.plots.map._fullLayout.shapes[index];
+        return { radius: Math.abs(shape.x1), fill: shape.fillcolor, opacity: shape.opacity, line: { ...shape.line } };
+      }),
+    };
+    const lossRuns = [...this.traces.loss, ...this.traces.norm, ...this.traces.lr.filter((i) => i !== undefined),
+      ...this.traces.cut];
+    await Promise.all([
+      this.Plotly.relayout(this.plots.map, marks),
+      this.Plotly.restyle(this.plots.map, { visible: false }, this.traces.map),
+      this.Plotly.restyle(loss, { visible: false }, lossRuns),
+      this.Plotly.relayout(loss, { annotations: [] }),
+    ]);
+    this.mapCanvas.hidden = false;
+    this.lossCanvas.hidden = false;
+  }
+
+  // The loss chart's axes for these curves, by the server's rules where it has them
+  // (core.figures.loss_figure): its own lines are hidden, so every range is explicit.
+  lossAxes(rungs) {
+    const axes = {};
+    const smallest = (values) => values.reduce((low, v) => (Number.isFinite(v) && v < low ? v : low), Infinity);
+    const largest = (values) => values.reduce((high, v) => (Number.isFinite(v) && v > high ? v : high), -Infinity);
+    const curves = rungs.map((rung) => rung.curve).filter((curve) => curve.length);
+    if (!curves.length) return axes;
+    const low = Math.min(...curves.map(smallest));
+    const peak = Math.max(...curves.map(largest));
+    if (this.ladder.plain) {
+      const high = Math.max(...curves.map((curve) => curve[0]));
+      const top = high + 0.25 * Math.max(high - low, 1e-9);
+      axes["yaxis.range"] = [low - 0.05 * (top - low), top];
+    } else {
+      const top = 1e3 * Math.max(...curves.map((curve) => curve[0]));
+      const escaped = curves.some((curve) => curve.some((value) => !(value <= top)));
+      axes["yaxis.range"] = [Math.log10(low / 3), escaped ? Math.log10(top) : Math.log10(peak) + 0.3];
+    }
+    const norms = rungs.map((rung) => rung.norm).filter((norm) => norm.length);
+    if (norms.length) {
+      const peaks = norms.map(largest);
+      const top = logTop(peaks) || Math.max(...peaks) * 10 ** 0.3;
+      axes["yaxis2.range"] = [Math.log10(Math.max(Math.min(...norms.map(smallest)) / 3, 1e-16)), Math.log10(top)];
+    }
+    if (this.traces.lr.some((index) => index !== undefined)) {
+      axes["yaxis3.range"] = [0, 1.05 * Math.max(...rungs.map((rung) => largest(rung.lrs)).filter(Number.isFinite), 0)];
+    }
+    return axes;
+  }
+
+  // The paths on the mountain: the same fast path as the balls (a restyle redraws the terrain).
+  moveMountainPaths(paths) {
+    const gd = this.plots.mountain;
+    const scene = glScene(gd);
+    const traces = this.traces.mountain.map((index) => gd._fullData && gd._fullData[index]);
+    const objects = scene && scene.traces ? traces.map((trace) => trace && scene.traces[trace.uid]) : [];
+    if (objects.length === paths.length && objects.every((o) => o && typeof o.update === "function")) {
+      traces.forEach((trace, k) => {
+        Object.assign(trace, paths[k], { _length: paths[k].x.length });
+        objects[k].update(trace);
+        // and plotly.js's own copy, so a later restyle (a ball put in place) draws these paths
+        Object.assign(gd.data[this.traces.mountain[k]], paths[k]);
+      });
+      scene.glplot.redraw();
+      this.mountainStale = true;
+      return;
+    }
+    this.Plotly.restyle(gd, { x: paths.map((p) => p.x), y: paths.map((p) => p.y), z: paths.map((p) => p.z) },
+      this.traces.mountain);
+  }
+
+  // The mountain's legend names which runs diverged at the rate in use: while another rate is on
+  // show it names the runs only (its box keeps the old width), and the rate bar says who diverges.
+  renameDiverged(rungs) {
+    const texts = [...this.plots.mountain.querySelectorAll(".legendtext")];
+    rungs.forEach((rung, k) => {
+      const old = this.names[k];
+      const name = old.replace(/ · diverged at step \d+$/, "");
+      if (name === old) return;
+      texts.filter((text) => text.textContent === old).forEach((text) => { text.textContent = name; });
+      this.plots.mountain.data[this.traces.mountain[k]].name = name;  // kept if plotly.js redraws its legend
+      this.names[k] = name;
+    });
+  }
+
+  // The rate on show, and which runs diverge there (the page's sentences are the server's, for the rate in use).
+  describeRate(index, rungs) {
+    const info = this.ladderInfo;
+    const chosen = fmt(info.rates[index]);
+    if (index === info.index && !rungs) {
+      this.rateValue.textContent = `lr ${chosen}`;
+      return;
+    }
+    const gone = (rungs || []).map((rung, k) => [rung, this.names[k]])
+      .filter(([rung], k) => rung.divergedAt !== null && k < this.runCount)
+      .map(([rung, name]) => `${name} diverges at step ${rung.divergedAt}`);
+    const fate = gone.length ? ` · ${gone.join(", ")}` : "";
+    const note = index === info.index ? "" : ` · the text on the page is about lr ${fmt(info.rates[info.index])} until you let go`;
+    this.rateValue.textContent = `lr ${chosen} (shown)${fate}${note}`;
+  }
+
+  // Keep the previewed rate: the slider on the page takes it (one rerun).
+  commitRate() {
+    const info = this.ladderInfo;
+    if (!info || !this.previewing) return;
+    if (this.rateIndex !== info.index) {
+      this.pickRate(info.rates[this.rateIndex]);
+      return;
+    }
+    // back at the rate in use: the scene as the server drew it, with everything it says
+    const payload = JSON.parse(this.sceneText);
+    resolvePayload(payload);
+    this.update(payload).catch((error) => { this.status.textContent = "The plots could not be drawn: " + error.message; });
+  }
+
   play() {
     if (this.step >= this.lastStep) this.step = 0;
     this.playing = true;
@@ -574,9 +1024,10 @@ class MountainView {
     requestAnimationFrame(tick);
   }
 
-  pause() {
+  // sync: tell plotly.js where the balls are (a restyle: a whole 3-D redraw)
+  pause(sync = true) {
     this.playing = false;
-    this.syncMountainBalls();
+    if (sync) this.syncMountainBalls();
     this.playButton.textContent = this.step >= this.lastStep ? "↺ Replay" : "▶ Play";
     this.root.dataset.playing = "false";
   }
@@ -678,7 +1129,13 @@ export default function (component) {
     setTriggerValue("missing", missing);
     return;
   }
+  if (payload.revision === root.view.drawnRevision) {
+    // the scene on show, sent again with a part it asked for (its ladder): no redraw
+    root.view.ladderArrived();
+    return;
+  }
   root.view.status.textContent = "";
+  root.view.sceneText = text;
   root.view.update(payload).catch((error) => {
     root.view.status.textContent = "The plots could not be drawn: " + error.message;
   });

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,8 @@ HERE = Path(__file__).parent
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
 VIEW_KEY = "mountain_view"
 SENT_KEY = "view_assets_sent"  # which kept parts this session's browser holds
+ASKED_KEY = "view_assets_asked"  # on-demand parts this session's browser asked for
+MAX_KEY_LENGTH = 200  # a kept part's key, as the browser may name it
 PLOT_CONFIG = PLOTLY_CONFIG  # for st.plotly_chart: the same toolbar as the views
 
 
@@ -79,13 +81,17 @@ class Payload:
 
 def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
               captions: dict[str, str] | None = None, feature_click: str | None = None,
-              feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None) -> Payload:
+              feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None,
+              ladder: dict | None = None) -> Payload:
     """The payload the view draws: the three figures (mountain, map, loss) and optionally a
     "feature" chart above them, a revision that names the scene, the step to show (None: roll the
     balls from the start), whether clicks move the start, optional captions (mountain, map,
     feature). feature_click: "lr" (a click on the feature picks a learning rate) or "start".
     swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser. sums: for each run
-    without zero_grad(), its fresh gradients (see app.scene.fresh_gradients), laid tip to tail."""
+    without zero_grad(), its fresh gradients (see app.scene.fresh_gradients), laid tip to tail.
+    ladder: {"key", "rates", "index", "runs"}: the scene's learning-rate ladder (rates: the slider's,
+    sent as a kept part; runs: how many of its runs are not ghosts), which the browser may ask
+    for under that key (see mountain_view's on_demand) to preview every rate of the slider."""
     encoder = Encoder()
     assets = {TEMPLATE_KEY: _template_json()}
     shown = {}
@@ -109,6 +115,11 @@ def view_json(figures: dict, revision: str, *, step: int | None = None, clickabl
                "figures": encoder.value(shown)}
     if swarm is not None:
         options["swarm"] = {key: value if key == "colors" else typed(value) for key, value in swarm.items()}
+    if ladder is not None:
+        # the slider's rates are the same for every scene: the browser keeps them, like the template
+        rates = f"rates:{hashlib.sha256(json.dumps(ladder['rates']).encode()).hexdigest()[:12]}"
+        assets[rates] = json.dumps(ladder["rates"])
+        options["ladder"] = {**ladder, "rates": rates}
     if sums is not None:
         options["sums"] = [{**chain, "fresh": typed(np.asarray(chain["fresh"], dtype=np.float64).ravel())}
                            for chain in sums]
@@ -134,12 +145,19 @@ def _asset_json(key: str, trace: dict) -> str:
 
 
 def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str = VIEW_KEY,
-                  on_lr_click: Callable[[], None] | None = None) -> None:
+                  on_lr_click: Callable[[], None] | None = None,
+                  on_demand: Mapping[str, Callable[[], str]] | None = None) -> None:
     """Draw the linked views from a payload (see app.scene.view_payload). The parts this session's
     browser already keeps (a mountain's terrain, the template) are not sent again; if the browser
-    lost one it says so, and the next run sends it."""
+    lost one it says so, and the next run sends it. on_demand: parts sent only once the browser
+    asks for them (a scene's learning-rate ladder), by key, each made when first asked."""
     sent = st.session_state.setdefault(SENT_KEY, set())
+    asked = st.session_state.setdefault(ASKED_KEY, set())
     missing = [(name, text) for name, text in payload.assets if name not in sent]
+    for name, make in (on_demand or {}).items():
+        if name in asked and name not in sent:
+            missing.append((name, make()))
+    asked.clear()  # asked of an earlier scene, or sent now: the browser asks again if it still wants it
     data = payload.text
     if missing:
         data = data[:-1] + ', "assets": {' + ", ".join(f"{json.dumps(name)}: {text}" for name, text in missing) + "}}"
@@ -150,11 +168,15 @@ def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str
 
 
 def _resend(key: str) -> None:
-    """The browser lost some parts (a reload of its cache): send them with the next run."""
-    asked = (st.session_state.get(key) or {}).get("missing") or []
+    """The browser lost some parts (a reload of its cache) or asks for an on-demand one: send them
+    with the next run."""
+    wanted = (st.session_state.get(key) or {}).get("missing") or []
     sent = st.session_state.setdefault(SENT_KEY, set())
-    for name in asked if isinstance(asked, list) else []:
-        sent.discard(name)
+    asked = st.session_state.setdefault(ASKED_KEY, set())
+    for name in wanted if isinstance(wanted, list) else []:
+        if isinstance(name, str) and len(name) <= MAX_KEY_LENGTH:
+            sent.discard(name)
+            asked.add(name)
 
 
 def _ignore() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, replace
 
@@ -14,6 +15,8 @@ from core.descent import gradients_at
 from core.looks import LOOKS
 from core.curvature import Curvature, curvature_at, nearest_minimum
 from core.figures import loss_figure, map_figure, mountain_figure
+from core.figure_json import Encoder
+from core.ladder_frames import ladder_frames
 from core.lesson_figures import accumulation_figure, lr_scale_svg
 from core.sweep import LR_LADDER, Sweep, lr_sweep
 from core.verdict import Verdict, verdicts
@@ -104,8 +107,32 @@ def view_payload(settings: Settings, focus: int | None = None, future: bool = Fa
     every run's fresh gradients, which the view lays tip to tail at each ball.
     """
     sums = None if settings.zero_grad else fresh_gradients(settings)
+    # the ladder previews the slider's every rate; step by step shows one step, not a whole path
+    ladder = None
+    if focus is None and settings.optimizers and settings.lr in LR_LADDER:
+        ladder = {"key": ladder_key(settings), "rates": list(LR_LADDER), "index": LR_LADDER.index(settings.lr),
+                  "runs": len(settings.optimizers)}
     return view_json(scene_figures(settings, focus, future, look),
-                     revision(settings, focus=focus, future=future, look=look), step=focus, sums=sums)
+                     revision(settings, focus=focus, future=future, look=look), step=focus, sums=sums, ladder=ladder)
+
+
+def ladder_key(settings: Settings) -> str:
+    """The name under which the browser keeps a scene's ladder: the same for every learning rate."""
+    named = revision(replace(settings, lr=LR_LADDER[0]))
+    return "ladder:" + hashlib.sha256(named.encode()).hexdigest()[:16]
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+def _ladder_json(settings: Settings) -> str:
+    ladders = [scene_ladder(settings)]
+    if not settings.zero_grad:
+        ladders.append(scene_ladder(settings.with_zero_grad()))  # the ghosts, numbered after the runs
+    return json.dumps(Encoder(share=False).value(ladder_frames(mountain_of(settings), ladders)))
+
+
+def ladder_json(settings: Settings) -> str:
+    """The scene at every rate of the slider as the view morphs it (core.ladder_frames), as JSON."""
+    return _ladder_json(replace(settings, lr=LR_LADDER[0]))
 
 
 def fresh_gradients(settings: Settings) -> list[dict]:

@@ -462,7 +462,7 @@ def loss_figure(
             top = norm_top
         add(row, x=[step], y=[top], mode="markers", showlegend=False, cliponaxis=False,
             marker=dict(symbol=symbol, size=11, color=color, line=dict(width=1, color="#111")),
-            hovertemplate=said + "<extra></extra>")
+            hovertemplate=said + "<extra></extra>", meta=dict(role="cut"))
         axis = "y" if row == 1 else "y2"
         logged = row == 2 or not plain
         annotations.append(dict(

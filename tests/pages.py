@@ -23,7 +23,8 @@ def open_page(module: str, function: str) -> AppTest:
 
 def view_payload(app: AppTest) -> dict:
     """The JSON the page's view component received on its last run, resolved as the browser does:
-    shared arrays put in place, and the parts it keeps (terrain, template) from earlier runs."""
+    shared arrays put in place, and the parts it keeps (terrain, template, the slider's rates) from
+    earlier runs."""
     # the page's other components (the copy-link button) carry no figures; the view's come as bytes
     (view,) = [c for c in app.get("bidi_component") if c.proto.bytes and b'"figures"' in c.proto.bytes]
     payload = json.loads(view.proto.bytes.decode())
@@ -38,6 +39,9 @@ def view_payload(app: AppTest) -> dict:
 
 
 def _lacking(payload: dict, kept: dict) -> bool:
+    rates = (payload.get("ladder") or {}).get("rates")
+    if isinstance(rates, str) and rates not in kept:
+        return True
     return any((trace.get("meta") or {}).get("role") == "terrain" and "z" not in trace
                and trace["meta"]["asset"] not in kept
                for figure in payload["figures"].values() for trace in figure["data"])
@@ -60,4 +64,7 @@ def resolve(payload: dict, kept: dict) -> dict:
     for figure in figures.values():
         figure["data"] = [kept[trace["meta"]["asset"]] if (trace.get("meta") or {}).get("role") == "terrain"
                           and "z" not in trace else trace for trace in figure["data"]]
-    return {**payload, "figures": figures}
+    resolved = {**payload, "figures": figures}
+    if isinstance((payload.get("ladder") or {}).get("rates"), str):
+        resolved["ladder"] = {**payload["ladder"], "rates": kept[payload["ladder"]["rates"]]}
+    return resolved

@@ -317,3 +317,28 @@ def test_folded_settings_are_not_built_but_still_shape_the_run(app):
                             hyperparameters={"momentum": {"momentum": 0.5}})
     for path, run in zip(mountain_paths(app), expected):
         np.testing.assert_array_equal(path, run.positions)
+
+
+def test_the_ladder_travels_only_when_the_browser_asks_and_then_once(app):
+    first = payload(app)
+    info = first["ladder"]
+    assert info["index"] == info["rates"].index(0.01) and info["runs"] == 3
+    assert info["key"] not in first.get("assets", {})  # offered, not sent
+    # the browser reaches for the preview: it asks for the ladder under its key ("missing" trigger)
+    app.session_state["view_assets_asked"] = {info["key"]}
+    app.run()
+    assets = payload(app)["assets"]
+    frames = assets[info["key"]]
+    assert len(frames["runs"]) == 3 and frames["steps"] == 150
+    # rung 0.1 is what the explorer draws at 0.1
+    rung = info["rates"].index(0.1)
+    app.session_state["lr"] = 0.1
+    app.run()
+    drawn = traces_with_role(payload(app)["figures"]["map"], "path")
+    for k, trace in enumerate(drawn):
+        x = decode(frames["runs"][k]["x"]).reshape(len(info["rates"]), -1)[rung]
+        kept = len(decode(trace["x"]))
+        np.testing.assert_array_equal(x[:kept], decode(trace["x"]).astype(np.float32))
+    # the same scene at another rate: the browser holds the ladder already, nothing is resent
+    assert info["key"] not in payload(app).get("assets", {})
+    assert payload(app)["ladder"]["key"] == info["key"]
