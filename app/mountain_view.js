@@ -17,6 +17,9 @@ const COMMIT_DELAY_MS = 350;
 // a 3-D frame slower than this (software rendering) waits for the hand to rest this long
 const SLOW_FRAME_MS = 40;
 const MOUNTAIN_REST_MS = 120;
+// a press this close to the start marker drags it; an unanswered position is re-sent after this long
+const START_GRAB_PX = 14;
+const DRAG_ANSWER_MS = 3000;
 const TYPED = {
   f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
@@ -319,6 +322,7 @@ class MountainView {
       this.showStep(Number(this.scrubber.value));
     });
     // the ladder is fetched when a hand comes near the rate control, so the first drag has it
+    this.listenForStartDrags();
     ["pointerenter", "focus", "pointerdown"].forEach((name) => this.rate.addEventListener(name, () => this.wantLadder()));
     this.rate.addEventListener("input", () => this.previewRate(Number(this.rate.value)));
     // let go (or a pause between key presses): keep the rate, one rerun for the verdicts, link and tabs
@@ -359,7 +363,12 @@ class MountainView {
     this.addSumMarks(map);
     this.scrubber.max = String(this.lastStep);
     const focus = Number.isInteger(payload.step) ? payload.step : null;
-    this.placeBalls(mountain, map, focus === null ? 0 : focus, focus);
+    // a scene answering a drag of the start shows where the balls end, drawn with the figures
+    const answering = Boolean(this.startDrag && this.startDrag.sent);
+    const settled = answering && !this.swarm && !this.sums && focus === null;
+    this.placeBalls(mountain, map, settled ? this.lastStep : focus === null ? 0 : focus, focus);
+    const stepLine = loss.layout.shapes && loss.layout.shapes[0];
+    if (settled && stepLine) Object.assign(stepLine, { x0: this.lastStep, x1: this.lastStep });
     this.featureClick = payload.feature_click || null;
     this.featureBox.hidden = !feature;
     if (feature) {
@@ -387,8 +396,17 @@ class MountainView {
     if (scene && typeof scene.saveLayout === "function") scene.saveLayout(this.plots.mountain.layout);
     // when this scene reached the view (the benches read it beside the key press and the drawn frame)
     this.root.dataset.receivedAt = String(performance.now());
+    // the next dragged position goes out before this scene is drawn
+    if (answering) {
+      this.startDrag.sent = null;
+      this.sendDraggedStart(true);
+    }
+    // while the start is held the mountain (a slow frame in software rendering) waits for a rest
+    const held = Boolean(this.startDrag && !this.startDrag.released);
+    clearTimeout(this.mountainCatchUp);
+    this.mountainBehind = held ? { data: mountain.data, layout: mountain.layout } : null;
     await Promise.all([
-      Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
+      held ? null : Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
       Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG),
       feature ? Plotly.react(this.plots.feature, feature.data, feature.layout, PLOT_CONFIG) : null,
@@ -411,6 +429,14 @@ class MountainView {
     this.clickable = payload.clickable !== false;
     this.root.dataset.revision = payload.revision;
     this.drawnRevision = payload.revision;
+    this.root.dataset.scenes = String(Number(this.root.dataset.scenes || 0) + 1);
+    if (held) this.catchUpWhenResting();
+    if (answering && this.startDrag) {
+      // mid-drag: where the balls end, at once (already drawn with the figures when `settled`)
+      this.pause(false);
+      if (settled) this.showLabels(this.lastStep); else this.showStep(this.lastStep);
+      return;
+    }
     // step-by-step mode names the step to show; otherwise the balls roll from the start
     this.pause();
     this.showStep(focus === null ? 0 : focus);
@@ -552,12 +578,17 @@ class MountainView {
   }
 
   showStep(t) {
+    this.showLabels(t);
+    return this.draw();
+  }
+
+  // The step's number on the scrubber and its label, the balls left where they are.
+  showLabels(t) {
     this.step = Math.max(0, Math.min(t, this.lastStep));
     const shown = Math.floor(this.step);
     this.scrubber.value = String(shown);
     this.stepLabel.textContent = `step ${this.stepOf(shown)} / ${this.stepOf(this.lastStep)}`;
     this.root.dataset.step = String(this.stepOf(shown));
-    return this.draw();
   }
 
   // Every swarm ball's place at (fractional) frame t, gliding between frames.
@@ -614,13 +645,14 @@ class MountainView {
     try {
       if (this.swarm) {
         const balls = this.swarmAt(this.step);
-        this.moveMountainSwarm(balls);
+        if (!this.mountainBehind) this.moveMountainSwarm(balls);
         this.drawSwarmMap(balls);
         const step = this.stepOf(shown);
         await this.Plotly.relayout(this.plots.loss, { "shapes[0].x0": step, "shapes[0].x1": step });
         return;
       }
-      this.moveMountainBalls(at);
+      // a mountain left behind by a drag waits untouched (each 3-D frame is read back in software)
+      if (!this.mountainBehind) this.moveMountainBalls(at);
       const mapBalls = this.sumMarks(at, shown);
       this.balls.map.forEach((index, k) => {
         mapBalls[`shapes[${index}].xanchor`] = at[k].x;
@@ -1067,6 +1099,133 @@ class MountainView {
       const point = event.points && event.points[0];
       if (pressed && point && point.data && point.data.type === "surface") picked = { x: point.x, y: point.y };
     });
+  }
+
+  // Drag the start marker on the map: while the button is down the newest position goes to the
+  // server whenever the last one has been answered (a path per round trip), and the marker
+  // follows the pointer at once. A press elsewhere zooms, pans or clicks as before.
+  listenForStartDrags() {
+    const map = this.plots.map;
+    const marker = this.root.querySelector(".lm-start-drag");
+    const near = (event) => {
+      const layout = map._fullLayout;
+      const start = this.startPoint();
+      if (!this.clickable || !layout || !layout.xaxis || !start) return false;
+      const box = map.getBoundingClientRect();
+      const px = box.left + layout.xaxis._offset + layout.xaxis.c2p(start.x);
+      const py = box.top + layout.yaxis._offset + layout.yaxis.c2p(start.y);
+      return Math.hypot(event.clientX - px, event.clientY - py) <= START_GRAB_PX;
+    };
+    const at = (event) => {
+      const layout = map._fullLayout;
+      const box = map.getBoundingClientRect();
+      const clamp = (value, range) => Math.min(Math.max(value, Math.min(...range)), Math.max(...range));
+      // to the start sliders' step, as the server keeps it
+      const round = (value) => Math.round(value * 100) / 100;
+      return {
+        x: round(clamp(layout.xaxis.p2c(event.clientX - box.left - layout.xaxis._offset), layout.xaxis.range)),
+        y: round(clamp(layout.yaxis.p2c(event.clientY - box.top - layout.yaxis._offset), layout.yaxis.range)),
+        px: event.clientX - map.parentElement.getBoundingClientRect().left,
+        py: event.clientY - map.parentElement.getBoundingClientRect().top,
+      };
+    };
+    map.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0 || !near(event)) return;
+      event.stopPropagation();
+      event.preventDefault();
+      this.startDrag = { point: null, sent: null, sentPoint: null, moved: false };
+      this.pause(false);
+      this.root.dataset.dragging = "true";
+      const move = (e) => {
+        const point = at(e);
+        this.startDrag.point = point;
+        this.startDrag.moved = true;
+        // a transform moves the marker in its own layer: the map under it is not repainted
+        marker.style.transform = `translate(${point.px}px, ${point.py}px)`;
+        marker.hidden = false;
+        this.catchUpWhenResting();
+        this.sendDraggedStart();
+      };
+      const up = (e) => {
+        window.removeEventListener("pointermove", move, true);
+        window.removeEventListener("pointerup", up, true);
+        window.removeEventListener("pointercancel", up, true);
+        if (this.startDrag.moved) move(e);
+        this.startDrag.released = true;
+        this.root.dataset.dragging = "false";
+        this.sendDraggedStart();
+      };
+      window.addEventListener("pointermove", move, true);
+      window.addEventListener("pointerup", up, true);
+      // a touch the browser takes over (a scroll) ends the drag where it was
+      window.addEventListener("pointercancel", up, true);
+    }, true);
+    // plotly.js starts its zoom box on mousedown: not while the start is held
+    map.addEventListener("mousedown", (event) => {
+      if (this.startDrag && !this.startDrag.released) event.stopPropagation();
+    }, true);
+  }
+
+  // The start the map shows now.
+  startPoint() {
+    const trace = (this.plots.map.data || []).find((t) => t.name === "start");
+    return trace ? { x: trace.x[0], y: trace.y[0] } : null;
+  }
+
+  // One position in flight at a time; the newest waits for the answer to the last. inUpdate: called
+  // as a scene arrives, which then draws itself (and rolls the balls if the drag is over).
+  sendDraggedStart(inUpdate = false) {
+    const drag = this.startDrag;
+    if (!drag || drag.sent || !drag.point || !this.sendTrigger) {
+      if (drag && drag.released && !drag.sent) this.endStartDrag(inUpdate);
+      return;
+    }
+    const { x, y } = drag.point;
+    const shown = this.startPoint();
+    const same = (p) => p && p.x === x && p.y === y;
+    if (same(drag.sentPoint) || same(shown)) {
+      if (drag.released) this.endStartDrag(inUpdate);
+      return;
+    }
+    drag.sent = performance.now();
+    drag.sentPoint = { x, y };
+    this.status.textContent = `Start (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    this.sendTrigger("start", { x, y });
+    // a rerun that never answers (the server dropped it for a newer one) must not stall the drag
+    clearTimeout(this.dragTimer);
+    this.dragTimer = setTimeout(() => {
+      if (this.startDrag === drag && drag.sent) {
+        drag.sent = null;
+        this.sendDraggedStart();
+      }
+    }, DRAG_ANSWER_MS);
+  }
+
+  async endStartDrag(inUpdate) {
+    this.startDrag = null;
+    this.root.querySelector(".lm-start-drag").hidden = true;
+    this.status.textContent = "";
+    if (inUpdate) return;
+    // the last answer is on screen: the mountain catches up, then the balls roll from the new start
+    await this.catchUpMountain();
+    if (this.lastStep > 0) this.play();
+  }
+
+  // The mountain a drag left behind waits until the hand has rested MOUNTAIN_REST_MS: each 3-D
+  // frame costs a read-back of the whole canvas in software rendering, which would halve the drag.
+  catchUpWhenResting() {
+    clearTimeout(this.mountainCatchUp);
+    if (this.mountainBehind) this.mountainCatchUp = setTimeout(() => this.catchUpMountain(), MOUNTAIN_REST_MS);
+  }
+
+  // The mountain a drag left behind, drawn now.
+  async catchUpMountain() {
+    clearTimeout(this.mountainCatchUp);
+    const behind = this.mountainBehind;
+    if (!behind) return;
+    this.mountainBehind = null;
+    await this.Plotly.react(this.plots.mountain, behind.data, behind.layout, PLOT_CONFIG);
+    if (!this.playing) this.moveMountainBalls(this.positionsAt(this.step));
   }
 
   // The chart above the views: a click picks a learning rate (sweep) or a start (basins).

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import descend, descend_many, get_surface
+from core.figure_json import figure_json
 from core.figures import loss_figure, map_figure, mountain_figure
 from core.grid import surface_grid
 from core.verdict import verdict, verdicts
@@ -38,8 +39,8 @@ def median_seconds(work: Callable[[], object], repeats: int) -> float:
 def figures_json(runs) -> int:
     surface = get_surface(DEFAULT["surface"])
     grid = surface_grid(surface)
-    texts = [mountain_figure(surface, runs, grid).to_json(), map_figure(surface, runs, grid).to_json(),
-             loss_figure(surface, runs).to_json()]
+    figures = (mountain_figure(surface, runs, grid), map_figure(surface, runs, grid), loss_figure(surface, runs))
+    texts = [figure_json(figure) for figure in figures]
     return sum(len(text) for text in texts)
 
 

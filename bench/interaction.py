@@ -16,7 +16,9 @@ and, for a fresh page load, the time from navigation to the first drawn mountain
 offers its own learning-rate preview (the explorer), it also presses → on that control: the time
 to the first frame of the previewed rate (drawn in the browser from the scene's ladder, no server
 round trip), and the frames per second while the control is dragged (an input event every
-animation frame for 3 s, three times). The figures are printed for the explorer's default scene, for the Many balls page's default view,
+animation frame for 3 s, three times); and, on the explorer, the scenes per second that reach
+the view while the start marker is dragged on the map (pointer events every animation frame for
+3 s, three times; each scene answers the newest position sent). The figures are printed for the explorer's default scene, for the Many balls page's default view,
 and for bench/reference_app.py (a bare `st.plotly_chart` of the same surface and paths) in the
 same run. Medians, with the spread.
 """
@@ -67,6 +69,7 @@ class Figures:
     lr_arrival: list[float]  # key press → the new scene reaches the view (server and network), ours only
     preview_frame: list[float]  # key press on the view's learning-rate preview → its first frame, ours only
     preview_fps: list[float]  # frames per second the preview draws while its control is dragged, ours only
+    drag_scenes: list[float]  # scenes per second reaching the view while the start marker is dragged, ours only
 
 
 def cpu_seconds(pid: int) -> float:
@@ -147,6 +150,35 @@ DRAG = """async (seconds) => {
   const elapsed = (performance.now() - began) / 1000;
   return (Number(root.dataset.previewFrames) - before) / elapsed;
 }"""
+# a drag of the start marker on the map, as pointer events: one per animation frame, round a
+# circle of 40 px from where it was grabbed; returns the scenes per second that reached the view
+# (data-scenes counts each scene the view drew; each answers the newest position sent)
+START_DRAG = """async (seconds) => {
+  const root = document.querySelector('.lm-root');
+  const map = root.querySelector('.lm-map'); const layout = map._fullLayout; const box = map.getBoundingClientRect();
+  const start = map.data.find((t) => t.name === 'start');
+  const x0 = box.left + layout.xaxis._offset + layout.xaxis.c2p(start.x[0]);
+  const y0 = box.top + layout.yaxis._offset + layout.yaxis.c2p(start.y[0]);
+  const at = (t) => [x0 + 40 * Math.sin(2 * t), y0 + 40 * (1 - Math.cos(2 * t))];
+  const event = ([x, y]) => ({ clientX: x, clientY: y, bubbles: true, cancelable: true, button: 0, pointerId: 1,
+    isPrimary: true });
+  map.querySelector('.nsewdrag').dispatchEvent(new PointerEvent('pointerdown', event([x0, y0])));
+  const before = Number(root.dataset.scenes || 0);
+  const began = performance.now();
+  await new Promise((done) => {
+    const tick = () => {
+      const t = (performance.now() - began) / 1000;
+      if (t > seconds) return done();
+      window.dispatchEvent(new PointerEvent('pointermove', event(at(t))));
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const perSecond = (Number(root.dataset.scenes) - before) / ((performance.now() - began) / 1000);
+  window.dispatchEvent(new PointerEvent('pointerup', event(at(seconds))));
+  return perSecond;
+}"""
+DRAG_OVER = "() => !document.querySelector('.lm-root').dataset.dragging || document.querySelector('.lm-root').dataset.dragging === 'false'"
 
 
 def _moves(page, pid: int, slider, shown: str, drawn: str, received: list[int], count: int):
@@ -194,6 +226,18 @@ def _previews(page, pid: int, shown: str, drawn: str, count: int) -> tuple[list[
     return frames, fps
 
 
+def _start_drags(page, pid: int) -> list[float]:
+    """Scenes per second while the start marker is dragged on the map (3 s, three times)."""
+    if not page.evaluate("() => !!document.querySelector('.lm-start-drag')"):
+        return []
+    rates = []
+    for _ in range(3):
+        _settle(page, pid)
+        rates.append(page.evaluate(START_DRAG, 3))
+        page.wait_for_function(DRAG_OVER, timeout=60_000)
+    return rates
+
+
 def measure(name: str, script: str, path: str, shown: str, drawn: str, moves: int, loads: int,
             lr_label: str = "Learning rate", start_label: str = "Start x") -> Figures:
     """The four figures for one app (see the module's docstring)."""
@@ -215,8 +259,9 @@ def measure(name: str, script: str, path: str, shown: str, drawn: str, moves: in
         lr_cpu, lr_bytes, lr_frame, lr_arrival = _moves(page, server.pid, lr, shown, drawn, received, moves)
         start_cpu, start_bytes, start_frame, _ = _moves(page, server.pid, start, shown, drawn, received, moves)
         preview_frame, preview_fps = _previews(page, server.pid, shown, drawn, moves)
+        drag_scenes = _start_drags(page, server.pid) if path == "/" else []
     return Figures(name, lr_cpu, lr_bytes, lr_frame, start_cpu, start_bytes, start_frame, first, lr_arrival,
-                   preview_frame, preview_fps)
+                   preview_frame, preview_fps, drag_scenes)
 
 
 def _median(values) -> float:
@@ -233,6 +278,7 @@ def report(ours: list[Figures], reference: Figures) -> None:
             ("key press → first redrawn frame (lr preview)", "preview_frame", 1e3, "ms", "≤ 150 ms"),
             ("lr preview, dragged: frames per second", "preview_fps", 1.0, "fps", "≥ 20 fps"),
             ("key press → first redrawn frame (start)", "start_frame", 1e3, "ms", "≤ 150 ms"),
+            ("start marker dragged: scenes per second", "drag_scenes", 1.0, "/s", "≥ 5 /s"),
             ("navigation → first drawn mountain", "first_load", 1.0, "s", "≤ 4 s")]
     names = [figures.name for figures in ours] + [reference.name]
     print(f"{'median (min–max)':<46}" + "".join(f"{name:>26}" for name in names) + f"{'target':>10}")
@@ -243,8 +289,8 @@ def report(ours: list[Figures], reference: Figures) -> None:
             if not values:
                 cells.append("–")
                 continue
-            cells.append(f"{_median(values):.0f} ({min(values):.0f}–{max(values):.0f}) {unit}" if unit != "s"
-                         else f"{_median(values):.2f} ({min(values):.2f}–{max(values):.2f}) {unit}")
+            digits = {"s": 2, "/s": 1}.get(unit, 0)
+            cells.append(f"{_median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f}) {unit}")
         aim = target or ""
         print(f"{label:<46}" + "".join(f"{cell:>26}" for cell in cells) + f"{aim:>10}")
     for figures in ours:

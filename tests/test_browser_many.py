@@ -73,3 +73,11 @@ def test_clicking_the_basins_map_moves_the_start(page):
     cells = page.evaluate("() => document.querySelector('.lm-feature')._fullData.find(t => t.type === 'heatmap').z.length")
     assert cells == 101
     click_quarter_in(page, ".lm-feature")
+    # and again: every click moves it, not only the first (the view's clicks are never pinned)
+    old = page.evaluate(REVISION)
+    area = page.locator(".lm-feature .nsewdrag").bounding_box()
+    page.mouse.click(area["x"] + area["width"] * 0.75, area["y"] + area["height"] * 0.75)
+    wait_for_new_revision(page, old)
+    values = slider_values(page)
+    assert float(values["Start x"]) == pytest.approx(2.5, abs=0.06)
+    assert float(values["Start y"]) == pytest.approx(-2.5, abs=0.06)
