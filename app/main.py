@@ -7,6 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
+import torch  # noqa: E402
 
 from core.custom import SURFACE_NAME  # noqa: E402
 
@@ -21,6 +22,9 @@ KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forg
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
 
+# each session's torch work is many tiny tensors: a second intra-op thread only spins, costing the
+# server about a fifth more CPU per move (python -m bench.interaction); sessions still run in parallel
+torch.set_num_threads(1)
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 state = st.session_state
 if "link_read" not in state:

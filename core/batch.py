@@ -104,6 +104,8 @@ def roll_balls(
     backward pass. Returns their positions (steps + 1, N, 2), losses (steps + 1, N) and the rest
     (see Rolled); with path=False only two rows: the start and each ball's last finite place.
     grads: also keep the p.grad of every step (NaN once a ball has left the finite numbers)."""
+    if path:
+        return _roll_whole_paths(surface, param, steps, zero_grad, clip_norm, update, progress, grads)
     n, device = len(param), param.device
     rows = steps + 1 if path else 2
     positions = torch.full((rows, n, 2), float("nan"), dtype=torch.float64, device=device)
@@ -152,6 +154,58 @@ def roll_balls(
         progress(1.0)
     return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)),
                   grads=None if used is None else used.cpu().numpy())
+
+
+def _roll_whole_paths(
+    surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
+    update: Callable[[int], None], progress: Progress | None, grads: bool,
+) -> Rolled:
+    """roll_balls keeping every row: every ball stays in the summed loss (each row's gradient is
+    its own, so a NaN in one row touches no other), and who left the finite numbers, and where,
+    is read from the rows afterwards: no bookkeeping (and no device sync) per step."""
+    n, device = len(param), param.device
+    positions = torch.full((steps + 1, n, 2), float("nan"), dtype=torch.float64, device=device)
+    losses = torch.full((steps + 1, n), float("nan"), dtype=torch.float64, device=device)
+    used = torch.full((steps, n, 2), float("nan"), dtype=torch.float64, device=device) if grads else None
+    report_every = max(1, steps // 20)
+    for step in range(steps + 1):
+        if zero_grad:
+            param.grad = None  # what optimizer.zero_grad() does (set_to_none)
+        loss = surface(param)
+        positions[step] = param.detach()
+        losses[step] = loss.detach()
+        # every 16 steps: stop once no ball is left on the mountain
+        if step == steps or (step % 16 == 15 and not bool(torch.isfinite(loss).any())):
+            break
+        loss.sum().backward()
+        if clip_norm is not None:
+            clip_rows_(param.grad, clip_norm)
+        if used is not None:
+            used[step] = param.grad
+        update(step)
+        if progress is not None and step % report_every == 0:
+            progress(step / steps)
+    if progress is not None:
+        progress(1.0)
+    positions, losses = positions.cpu().numpy(), losses.cpu().numpy()
+    written = step + 1
+    finite = np.isfinite(losses[:written]) & np.isfinite(positions[:written]).all(axis=2)
+    left = ~finite.all(axis=0)
+    diverged = np.where(left, (~finite).argmax(axis=0), -1)
+    balls = np.flatnonzero(left)
+    off_positions = np.full((n, 2), np.nan)
+    off_losses = np.full(n, np.nan)
+    off_positions[balls] = positions[diverged[balls], balls]
+    off_losses[balls] = losses[diverged[balls], balls]
+    # a path is cut where its ball left: that row and every later one are NaN, as in a solo run
+    cut = np.arange(steps + 1)[:, None] >= np.where(left, diverged, written)[None, :]
+    positions[cut] = np.nan
+    losses[cut] = np.nan
+    kept_grads = None
+    if used is not None:
+        kept_grads = used.cpu().numpy()
+        kept_grads[cut[:steps]] = np.nan
+    return Rolled(positions, losses, diverged, off_positions, off_losses, grads=kept_grads)
 
 
 def descend_batch(

@@ -1,6 +1,6 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/    # explorer, bouncing, zero-grad, classic-mistake, step-by-step,
+    python -m scripts.screenshot docs/    # explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step,
                                           # high-contrast, phone, fit-data, network, many-*.png
 """
 
@@ -32,6 +32,7 @@ def main(folder: str) -> None:
         with chromium_page(1400, 900) as page:
             _open(page, url, "/")
             page.screenshot(path=out / "explorer.png")
+            _preview(page, out / "preview.png")
             # plain SGD past its stability limit on Himmelblau: the bouncing case and its verdict
             _open(page, url, "/?optimizers=sgd&lr=0.025")
             _tall(page, out / "bouncing.png", 1250)
@@ -56,8 +57,33 @@ def main(folder: str) -> None:
             page.screenshot(path=out / "phone.png")
     for picture in out.glob("*.png"):
         _small(picture)
-    print(f"wrote explorer, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
+    print(f"wrote explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
           f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
+
+
+def _preview(page, path: Path, lr: float = 0.02) -> None:
+    """The learning-rate preview held at `lr`: the view draws that rate from the scene's ladder
+    while the button is down (the page's text is still about the slider's rate)."""
+    from core.sweep import LR_LADDER
+
+    rate = page.locator(".lm-rate")
+    rate.hover()
+    page.wait_for_function("() => [...window.__lossMountainKept.keys()].some((key) => key.startsWith('ladder:'))",
+                           timeout=60_000)
+    box = rate.bounding_box()
+    index = LR_LADDER.index(lr)
+    # a range input's thumb travels the track less its own width (about 16 px)
+    x = box["x"] + 8 + (box["width"] - 16) * index / (len(LR_LADDER) - 1)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] / 2, steps=12)
+    # the last pixel may land a rung off: the exact rung, as the control's own input event
+    page.evaluate("(i) => { const r = document.querySelector('.lm-rate'); r.value = String(i);"
+                  " r.dispatchEvent(new Event('input')); }", index)
+    page.wait_for_function(f"() => document.querySelector('.lm-root').dataset.previewIndex === '{index}'")
+    page.wait_for_timeout(800)  # the mountain follows once the hand rests
+    page.screenshot(path=path)
+    _after(page, page.mouse.up)
 
 
 def _tall(page, path: Path, height: int) -> None:
