@@ -20,6 +20,9 @@ const MOUNTAIN_REST_MS = 120;
 // a press this close to the start marker drags it; an unanswered position is re-sent after this long
 const START_GRAB_PX = 14;
 const DRAG_ANSWER_MS = 3000;
+// a hand on another control pauses the roll; if no new scene comes of it, the roll goes on after this long
+const RESUME_MS = 2000;
+const CONTROLS = '[role="slider"], [role="switch"], [role="checkbox"], [role="combobox"], [role="option"], input, select, button';
 const TYPED = {
   f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
@@ -323,6 +326,7 @@ class MountainView {
     });
     // the ladder is fetched when a hand comes near the rate control, so the first drag has it
     this.listenForStartDrags();
+    this.listenForOtherControls();
     ["pointerenter", "focus", "pointerdown"].forEach((name) => this.rate.addEventListener(name, () => this.wantLadder()));
     this.rate.addEventListener("input", () => this.previewRate(Number(this.rate.value)));
     // let go (or a pause between key presses): keep the rate, one rerun for the verdicts, link and tabs
@@ -405,10 +409,23 @@ class MountainView {
     const held = Boolean(this.startDrag && !this.startDrag.released);
     clearTimeout(this.mountainCatchUp);
     this.mountainBehind = held ? { data: mountain.data, layout: mountain.layout } : null;
+    // the 2-D views first, in a frame of their own: the new paths show while the 3-D mountain (a
+    // slow frame in software WebGL) is still being drawn
     await Promise.all([
-      held ? null : Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
       Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG),
+    ]);
+    await new Promise((painted) => {
+      requestAnimationFrame(() => {
+        // when the first frame with this scene's paths was drawn (the benches read it)
+        this.root.dataset.frameAt = String(performance.now());
+        this.root.dataset.frameOf = payload.revision;
+        setTimeout(painted, 0);
+      });
+      setTimeout(painted, 100);  // a hidden tab draws no frames: go on without one
+    });
+    await Promise.all([
+      held ? null : Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       feature ? Plotly.react(this.plots.feature, feature.data, feature.layout, PLOT_CONFIG) : null,
     ]);
     if (feature) this.listenToFeature();
@@ -1066,6 +1083,29 @@ class MountainView {
 
   togglePlay() {
     if (this.playing) this.pause(); else this.play();
+  }
+
+  // A key or a press on a control outside the view (the sliders above it, the sidebar) is about
+  // to ask for a new scene: the roll stops at once, so software-drawn frames do not stand between
+  // that control and the new scene (key press to new frame: 460 ms during a roll, 250 ms without).
+  listenForOtherControls() {
+    const wait = (event) => {
+      if (!this.root.isConnected) {
+        document.removeEventListener("keydown", wait, true);
+        document.removeEventListener("pointerdown", wait, true);
+        return;
+      }
+      const target = event.target;
+      if (!this.playing || this.root.contains(target) || !target.closest || !target.closest(CONTROLS)) return;
+      this.pause(false);
+      clearTimeout(this.resumeTimer);
+      const shown = this.drawnRevision;
+      this.resumeTimer = setTimeout(() => {
+        if (this.drawnRevision === shown && this.root.isConnected && !this.playing && this.step < this.lastStep) this.play();
+      }, RESUME_MS);
+    };
+    document.addEventListener("keydown", wait, true);
+    document.addEventListener("pointerdown", wait, true);
   }
 
   // Clicks on the map (anywhere) or on the mountain's surface move the start point.

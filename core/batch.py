@@ -3,7 +3,8 @@
 Every optimizer here updates each number on its own (elementwise), so one parameter of
 shape (N, 2) whose loss is the *sum* of the N balls' losses gives each ball exactly its solo
 trajectory; the tests check this against core.descend ball by ball. A ball that leaves the
-finite numbers is frozen out of the loss and its path cut there, as in a solo run.
+finite numbers has its path cut there, as in a solo run (a NaN in one row of the summed loss
+touches no other row's gradient).
 """
 
 from __future__ import annotations

@@ -1,0 +1,43 @@
+"""In headless Chromium: a hand on another control stops the roll at once (so its rolling frames
+do not stand between that control and the new scene); when nothing new comes of it, the roll goes on."""
+
+import json
+
+import pytest
+
+from tests.browser import REVISION, app_page
+
+pytestmark = pytest.mark.browser
+
+PLAYING = "() => document.querySelector('.lm-root').dataset.playing"
+
+
+def _rolling(page) -> None:
+    if page.evaluate(PLAYING) != "true":
+        page.click(".lm-play")
+    page.wait_for_function(f"() => ({PLAYING})() === 'true'")
+
+
+def test_a_key_on_a_slider_stops_the_roll_until_the_new_scene_rolls():
+    with app_page("/") as page:
+        slider = page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role("slider")
+        _rolling(page)
+        revision = page.evaluate(REVISION)
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        # paused by the key itself, before the server has answered
+        assert page.evaluate(PLAYING) == "false"
+        assert page.evaluate(REVISION) == revision
+        # the new scene rolls from its start
+        page.wait_for_function(f"() => ({REVISION})() !== {json.dumps(revision)} && ({PLAYING})() === 'true'")
+
+        # a key that changes nothing (Tab away): the roll goes on by itself
+        _rolling(page)
+        step = int(page.evaluate("() => document.querySelector('.lm-root').dataset.step"))
+        revision = page.evaluate(REVISION)
+        slider.focus()
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(PLAYING) == "false"
+        page.wait_for_function(f"() => ({PLAYING})() === 'true'", timeout=10_000)
+        assert page.evaluate(REVISION) == revision
+        page.wait_for_function(f"() => Number(document.querySelector('.lm-root').dataset.step) > {step}")
