@@ -451,7 +451,8 @@ class MountainView {
     if (answering && this.startDrag) {
       // mid-drag: where the balls end, at once (already drawn with the figures when `settled`)
       this.pause(false);
-      if (settled) this.showLabels(this.lastStep); else this.showStep(this.lastStep);
+      const shown = focus === null ? this.lastStep : focus;  // step by step: the step on show
+      if (settled) this.showLabels(shown); else this.showStep(shown);
       return;
     }
     // step-by-step mode names the step to show; otherwise the balls roll from the start
@@ -1248,7 +1249,10 @@ class MountainView {
     if (inUpdate) return;
     // the last answer is on screen: the mountain catches up, then the balls roll from the new start
     await this.catchUpMountain();
-    if (this.lastStep > 0) this.play();
+    // as any new scene: rolled from its start (unless the reader asks for less motion), or, step
+    // by step, kept at the step on show
+    const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    if (this.payload && this.payload.autoplay && !still && this.lastStep > 0) this.play();
   }
 
   // The mountain a drag left behind waits until the hand has rested MOUNTAIN_REST_MS: each 3-D

@@ -2,6 +2,8 @@
 server answers the newest position while the button is held (the paths follow), and the start
 let go is the sliders' start, with the paths torch.optim gives from there."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -65,3 +67,28 @@ def test_dragging_the_start_moves_it_while_held_and_keeps_where_it_is_let_go():
         page.wait_for_function(f"() => {{ const t = ({MAP_START})(); return Math.abs(t[0] + 2.5) < 0.1"
                                " && Math.abs(t[1] - 2.5) < 0.1; }")
         assert page.evaluate(REVISION) != revision
+
+
+def test_dragging_the_start_step_by_step_shows_the_step_named_and_does_not_roll():
+    with app_page("/?step_mode=1") as page:
+        for _ in range(3):
+            revision = page.evaluate(REVISION)
+            page.get_by_role("button", name="Step ▶").click()
+            page.wait_for_function(f"() => ({REVISION})() !== {revision!r}")
+        page.wait_for_function("() => document.querySelector('.lm-root').dataset.step === '3'")
+        x0, y0 = page.evaluate(PIXEL, [0.0, 0.0])
+        x1, y1 = page.evaluate(PIXEL, [-1.0, 1.0])
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x1, y1, steps=10)
+        page.mouse.up()
+        page.wait_for_function(f"() => {{ const t = ({MAP_START})(); return Math.abs(t[0] + 1) < 0.1"
+                               " && Math.abs(t[1] - 1) < 0.1; }")
+        page.wait_for_function("() => document.querySelector('.lm-root').dataset.dragging === 'false'")
+        page.wait_for_timeout(500)
+        # a new start is a new scene: the view shows the step the server names (as after a click) and stays still
+        root = page.evaluate("() => ({...document.querySelector('.lm-root').dataset})")
+        focus = json.loads(root["revision"])["focus"]
+        assert isinstance(focus, int)
+        assert root["step"] == str(focus) and root["playing"] == "false"
+        assert page.locator(".lm-step").inner_text() == f"step {focus} / {focus}"
