@@ -13,7 +13,7 @@ from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
-from app.scene import ladder_json, ladder_key, scene_runs, scene_verdicts, view_payload
+from app.scene import ladder_on_demand, scene_runs, scene_verdicts, view_payload
 from app.share import share_tab
 
 
@@ -143,8 +143,8 @@ def _explorer() -> None:
     payload = view_payload(settings, step, bool(step is not None and state.step_future), look)
     if step is None:
         # the ladder travels only to a browser that reaches for the view's learning-rate preview
-        ladder = {ladder_key(settings): lambda: ladder_json(settings)} if settings.optimizers else None
-        mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick, on_demand=ladder)
+        mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick,
+                      on_demand=ladder_on_demand(settings))
     else:
         view, panel = st.columns([3, 1])
         with view:

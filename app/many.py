@@ -18,7 +18,7 @@ from app.lessons import lr_picture
 from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
-from app.scene import stability_limit
+from app.scene import ladder_on_demand, stability_limit
 from app.settings import Settings
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
@@ -80,7 +80,7 @@ def _sweep_view(settings: Settings) -> None:
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
     mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
-                  on_lr_click=_on_rate_click)
+                  on_lr_click=_on_rate_click, on_demand=ladder_on_demand(settings))
     st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
                 unsafe_allow_html=True)
     st.caption("The ribbon names what each ball did, as every run's verdict does: **converged** (it ends at "

@@ -21,7 +21,7 @@ from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure
 
 from app.mountain_view import view_json
 from app.mountains import mountain_of
-from app.scene import revision, scene_figures, scene_grid, scene_runs, stability_limit
+from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
 from app.settings import Settings
 
 
@@ -86,7 +86,7 @@ def sweep_payload(settings: Settings, low: float, high: float, count: int, toler
     captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
                            "learning rate. Click a learning rate to roll the balls at it below."}
     return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance], look=look),
-                     captions=captions, feature_click="lr")
+                     captions=captions, feature_click="lr", ladder=ladder_offer(settings))
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)

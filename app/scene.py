@@ -107,13 +107,24 @@ def view_payload(settings: Settings, focus: int | None = None, future: bool = Fa
     every run's fresh gradients, which the view lays tip to tail at each ball.
     """
     sums = None if settings.zero_grad else fresh_gradients(settings)
-    # the ladder previews the slider's every rate; step by step shows one step, not a whole path
-    ladder = None
-    if focus is None and settings.optimizers and settings.lr in LR_LADDER:
-        ladder = {"key": ladder_key(settings), "rates": list(LR_LADDER), "index": LR_LADDER.index(settings.lr),
-                  "runs": len(settings.optimizers)}
+    # step by step shows one step, not a whole path: no preview of other rates there
+    ladder = ladder_offer(settings) if focus is None else None
     return view_json(scene_figures(settings, focus, future, look),
                      revision(settings, focus=focus, future=future, look=look), step=focus, sums=sums, ladder=ladder)
+
+
+def ladder_offer(settings: Settings) -> dict | None:
+    """What the view needs to offer its learning-rate preview (the ladder itself travels only when
+    the browser asks for it, under `key`); None where the scene has no runs or its rate is off the ladder."""
+    if not settings.optimizers or settings.lr not in LR_LADDER:
+        return None
+    return {"key": ladder_key(settings), "rates": list(LR_LADDER), "index": LR_LADDER.index(settings.lr),
+            "runs": len(settings.optimizers)}
+
+
+def ladder_on_demand(settings: Settings) -> dict | None:
+    """The scene's ladder as mountain_view's on_demand part: made only once the browser asks."""
+    return {ladder_key(settings): lambda: ladder_json(settings)} if settings.optimizers else None
 
 
 def ladder_key(settings: Settings) -> str:

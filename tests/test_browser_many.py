@@ -1,5 +1,6 @@
 """The page "Many balls" in headless Chromium: a click on the sweep sets the learning rate, the swarm
-rolls on the mountain and the map, a click on the basins map moves the start."""
+rolls on the mountain and the map, a click on the basins map moves the start, and the sweep view
+previews any learning rate in the browser."""
 
 import json
 import math
@@ -7,6 +8,7 @@ import math
 import pytest
 
 from app.controls import nearest_lr
+from core.sweep import LR_LADDER
 from scripts.live_app import VIEW_READY
 from tests.browser import REVISION, app_page, click_quarter_in, slider_values, wait_for_new_revision
 
@@ -81,3 +83,20 @@ def test_clicking_the_basins_map_moves_the_start(page):
     values = slider_values(page)
     assert float(values["Start x"]) == pytest.approx(2.5, abs=0.06)
     assert float(values["Start y"]) == pytest.approx(-2.5, abs=0.06)
+
+
+def test_the_sweep_view_previews_a_learning_rate_and_keeps_the_one_let_go(page):
+    _show(page, "Learning-rate sweep", "sweep")
+    revision = page.evaluate(REVISION)
+    page.hover(".lm-rate")  # a hand near the control fetches the ladder
+    page.wait_for_function("() => [...window.__lossMountainKept.keys()].some((key) => key.startsWith('ladder:'))")
+    chosen = LR_LADDER.index(0.02)
+    page.evaluate("(i) => { const r = document.querySelector('.lm-rate'); r.value = String(i);"
+                  " r.dispatchEvent(new Event('input')); }", chosen)
+    page.wait_for_function(f"() => document.querySelector('.lm-root').dataset.previewIndex === '{chosen}'")
+    assert page.evaluate(REVISION) == revision, "the preview waited for the server"
+    assert page.locator(".lm-rate-value").inner_text().startswith("lr 0.02 (shown)")
+    page.evaluate("() => document.querySelector('.lm-rate').dispatchEvent(new Event('change'))")
+    wait_for_new_revision(page, revision)
+    assert float(slider_values(page)["Learning rate (log scale)"]) == 0.02
+    assert json.loads(page.evaluate(REVISION))["lr"] == 0.02

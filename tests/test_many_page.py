@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from core import get_surface
+from core import descend, get_surface
 from core.basins import basins
+from core.figures import framed
 from core.sweep import lr_grid, lr_sweep
 from core.sweep_verdicts import sweep_sentence
 from tests.pages import open_page, view_payload
@@ -92,3 +93,18 @@ def test_a_basins_map_too_big_to_answer_quickly_is_refused_with_what_to_lower(ap
     app.session_state["steps"] = 495
     app.run()
     assert not app.warning and view_payload(app)["feature_click"] == "start"
+
+
+def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_when_asked(app):
+    info = view_payload(app)["ladder"]
+    assert info["index"] == info["rates"].index(0.01) and info["runs"] == 3
+    app.session_state["view_assets_asked"] = {info["key"]}  # the browser reached for the preview
+    app.run()
+    frames = view_payload(app)["assets"][info["key"]]
+    assert len(frames["runs"]) == 3 and frames["steps"] == 150
+    # the rungs are the explorer's: SGD's path at lr 0.1 is the run torch.optim gives there
+    surface = get_surface("himmelblau")
+    rung = info["rates"].index(0.1)
+    x = decode(frames["runs"][0]["x"]).reshape(len(info["rates"]), -1)[rung]
+    expected = framed(descend(surface, "sgd", 0.1, (0.0, 0.0), 150).positions, surface)[:, 0]
+    np.testing.assert_array_equal(x[:len(expected)], expected.astype(np.float32))
