@@ -108,7 +108,7 @@ def data_page() -> None:
         st.error(f"That setting does not work: {error}.")
         return
     mountain_view(_payload(tuple(data.x), tuple(data.y), data.source, settings, shown),
-                  on_start_click=lambda: None, key="view_of_data")  # not under the kept prefix "data_"
+                  on_start_click=lambda: None, key="data_view")
     left, right = st.columns([3, 2])
     left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart", config=PLOT_CONFIG)
     with right:

@@ -7,7 +7,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
-import torch  # noqa: E402
 
 from core.custom import SURFACE_NAME  # noqa: E402
 
@@ -15,6 +14,7 @@ from app.explorer import explorer_page, formula_page  # noqa: E402
 from app.link import read_link, write_link  # noqa: E402
 from app.share import copy_link_button  # noqa: E402
 from app.many import many_page  # noqa: E402
+from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 
@@ -22,9 +22,6 @@ KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forg
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
 
-# each session's torch work is many tiny tensors: a second intra-op thread only spins, costing the
-# server about a fifth more CPU per move (python -m bench.interaction); sessions still run in parallel
-torch.set_num_threads(1)
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 state = st.session_state
 if "link_read" not in state:
@@ -55,7 +52,8 @@ page = st.navigation([
 ])
 # Streamlit forgets a widget's value when its page is left; saving each control's value
 # back as plain session state keeps every setting across pages
-for key in [key for key in state if str(key).startswith(KEPT_PREFIXES) or key in KEPT_KEYS]:
+for key in [key for key in state if (str(key).startswith(KEPT_PREFIXES) or key in KEPT_KEYS)
+            and not str(key).startswith(VIEW_STATE_PREFIX)]:
     state[key] = state[key]
 if state.link_notices:
     shown = state.link_notices[:6] + ([f"and {len(state.link_notices) - 6} more"] if len(state.link_notices) > 6 else [])

@@ -22,8 +22,7 @@ from app.scene import ladder_on_demand, stability_limit
 from app.settings import Settings
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
-# not under a kept prefix ("many_"): app.main re-saves those, which would pin the view's clicks
-VIEW_KEY = "view_of_many"
+VIEW_KEY = "many_view"
 SWEEP_COUNTS = (64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
 BASIN_RESOLUTIONS = (101, 151, 201)

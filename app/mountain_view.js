@@ -694,39 +694,39 @@ class MountainView {
   // (about 55 ms a frame with the surface), while updating the balls' own WebGL objects
   // takes under 1 ms. Use that when plotly.js exposes it, else the public restyle.
   moveMountainBalls(at) {
-    const gd = this.plots.mountain;
-    const scene = glScene(gd);
-    const balls = this.balls.mountain.map((index) => gd._fullData && gd._fullData[index]);
-    const objects = scene && scene.traces ? balls.map((trace) => trace && scene.traces[trace.uid]) : [];
-    if (objects.length === at.length && objects.every((o) => o && typeof o.update === "function")) {
-      balls.forEach((trace, k) => {
-        Object.assign(trace, { x: [at[k].x], y: [at[k].y], z: [at[k].z] });
-        objects[k].update(trace);
-      });
-      scene.glplot.redraw();
-      this.mountainStale = true;
-      return;
-    }
-    this.Plotly.restyle(gd, {
+    const moved = this.updateGlTraces(this.balls.mountain, (trace, k) => {
+      Object.assign(trace, { x: [at[k].x], y: [at[k].y], z: [at[k].z] });
+    });
+    if (moved) return;
+    this.Plotly.restyle(this.plots.mountain, {
       x: at.map((p) => [p.x]), y: at.map((p) => [p.y]), z: at.map((p) => [p.z]),
     }, this.balls.mountain);
   }
 
-  // The swarm on the mountain: the same fast path as the balls, for one trace of many points.
-  moveMountainSwarm(at) {
+  // The mountain's own WebGL objects for these traces, changed in place by change(trace, k) and
+  // redrawn; false where plotly.js does not expose them (the caller restyles instead).
+  updateGlTraces(indices, change) {
     const gd = this.plots.mountain;
     const scene = glScene(gd);
-    const trace = gd._fullData && gd._fullData[this.swarmTrace];
-    const object = scene && scene.traces && trace ? scene.traces[trace.uid] : null;
-    if (object && typeof object.update === "function") {
-      Object.assign(trace, at);
-      object.update(trace);
-      scene.glplot.redraw();
-      this.mountainStale = true;
-      return;
-    }
-    this.Plotly.restyle(gd, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+    const traces = indices.map((index) => gd._fullData && gd._fullData[index]);
+    const objects = scene && scene.traces ? traces.map((trace) => trace && scene.traces[trace.uid]) : [];
+    if (objects.length !== indices.length || !objects.every((o) => o && typeof o.update === "function")) return false;
+    traces.forEach((trace, k) => {
+      change(trace, k);
+      objects[k].update(trace);
+    });
+    scene.glplot.redraw();
+    this.mountainStale = true;
+    return true;
   }
+
+
+  // The swarm on the mountain: the same fast path as the balls, for one trace of many points.
+  moveMountainSwarm(at) {
+    if (this.updateGlTraces([this.swarmTrace], (trace) => Object.assign(trace, at))) return;
+    this.Plotly.restyle(this.plots.mountain, { x: [at.x], y: [at.y], z: [at.z] }, [this.swarmTrace]);
+  }
+
 
   // After a fast animation, tell plotly.js where the balls are so its own state agrees.
   syncMountainBalls() {
@@ -984,23 +984,16 @@ class MountainView {
   // The paths on the mountain: the same fast path as the balls (a restyle redraws the terrain).
   moveMountainPaths(paths) {
     const gd = this.plots.mountain;
-    const scene = glScene(gd);
-    const traces = this.traces.mountain.map((index) => gd._fullData && gd._fullData[index]);
-    const objects = scene && scene.traces ? traces.map((trace) => trace && scene.traces[trace.uid]) : [];
-    if (objects.length === paths.length && objects.every((o) => o && typeof o.update === "function")) {
-      traces.forEach((trace, k) => {
-        Object.assign(trace, paths[k], { _length: paths[k].x.length });
-        objects[k].update(trace);
-        // and plotly.js's own copy, so a later restyle (a ball put in place) draws these paths
-        Object.assign(gd.data[this.traces.mountain[k]], paths[k]);
-      });
-      scene.glplot.redraw();
-      this.mountainStale = true;
-      return;
-    }
+    const moved = this.updateGlTraces(this.traces.mountain, (trace, k) => {
+      Object.assign(trace, paths[k], { _length: paths[k].x.length });
+      // and plotly.js's own copy, so a later restyle (a ball put in place) draws these paths
+      Object.assign(gd.data[this.traces.mountain[k]], paths[k]);
+    });
+    if (moved) return;
     this.Plotly.restyle(gd, { x: paths.map((p) => p.x), y: paths.map((p) => p.y), z: paths.map((p) => p.z) },
       this.traces.mountain);
   }
+
 
   // The mountain's legend names which runs diverged at the rate in use: while another rate is on
   // show it names the runs only (its box keeps the old width), and the rate bar says who diverges.

@@ -28,6 +28,9 @@ HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
 PLOTLY_JS = HERE / "static" / "plotly.min.js"
 VIEW_KEY = "mountain_view"
+# a view's clicks live in session state under this prefix + its key: app.main re-saves the
+# controls' keys every run, which must never pin a view's last click (nor match its prefixes)
+VIEW_STATE_PREFIX = "view:"
 SENT_KEY = "view_assets_sent"  # which kept parts this session's browser holds
 ASKED_KEY = "view_assets_asked"  # on-demand parts this session's browser asked for
 MAX_KEY_LENGTH = 200  # a kept part's key, as the browser may name it
@@ -163,14 +166,14 @@ def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str
         data = data[:-1] + ', "assets": {' + ", ".join(f"{json.dumps(name)}: {text}" for name, text in missing) + "}}"
         sent.update(name for name, _ in missing)
     # as bytes: sent as they are, where a text would be escaped into JSON once more
-    _render(data=data.encode(), key=key, on_start_change=on_start_click, on_lr_change=on_lr_click or _ignore,
-            on_missing_change=lambda: _resend(key))
+    _render(data=data.encode(), key=VIEW_STATE_PREFIX + key, on_start_change=on_start_click,
+            on_lr_change=on_lr_click or _ignore, on_missing_change=lambda: _resend(key))
 
 
 def _resend(key: str) -> None:
     """The browser lost some parts (a reload of its cache) or asks for an on-demand one: send them
     with the next run."""
-    wanted = (st.session_state.get(key) or {}).get("missing") or []
+    wanted = (st.session_state.get(VIEW_STATE_PREFIX + key) or {}).get("missing") or []
     sent = st.session_state.setdefault(SENT_KEY, set())
     asked = st.session_state.setdefault(ASKED_KEY, set())
     for name in wanted if isinstance(wanted, list) else []:
@@ -185,7 +188,7 @@ def _ignore() -> None:
 
 def clicked_lr(key: str = VIEW_KEY) -> float | None:
     """The learning rate the user last clicked on a sweep chart, inside a click callback."""
-    value = st.session_state.get(key)
+    value = st.session_state.get(VIEW_STATE_PREFIX + key)
     try:
         lr = float(value["lr"]["lr"])
     except (TypeError, KeyError, ValueError):
@@ -195,7 +198,7 @@ def clicked_lr(key: str = VIEW_KEY) -> float | None:
 
 def clicked_start(key: str = VIEW_KEY) -> tuple[float, float] | None:
     """The (x, y) the user last clicked on the map or mountain, inside a click callback."""
-    value = st.session_state.get(key)
+    value = st.session_state.get(VIEW_STATE_PREFIX + key)
     point = value.get("start") if value else None
     try:
         return float(point["x"]), float(point["y"])

@@ -9,6 +9,7 @@ from dataclasses import asdict, replace
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 
 from core import OPTIMIZERS, Run, Surface, descend_many
 from core.descent import gradients_at
@@ -25,6 +26,11 @@ from core.grid import Grid, surface_grid
 from app.mountain_view import view_json
 from app.mountains import mountain, mountain_of
 from app.settings import Settings
+
+# set once, on import (a rerun does not import again): each session's torch work is many tiny
+# tensors, where a second intra-op thread only spins, costing the server about a fifth more CPU
+# per move (python -m bench.interaction); sessions still run in parallel
+torch.set_num_threads(1)
 
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…")

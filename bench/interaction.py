@@ -183,7 +183,7 @@ START_DRAG = """async (seconds) => {
   window.dispatchEvent(new PointerEvent('pointerup', event(at(seconds))));
   return perSecond;
 }"""
-DRAG_OVER = "() => !document.querySelector('.lm-root').dataset.dragging || document.querySelector('.lm-root').dataset.dragging === 'false'"
+DRAG_OVER = "() => document.querySelector('.lm-root').dataset.dragging !== 'true'"
 
 
 def _moves(page, pid: int, slider, shown: str, drawn: str, received: list[int], count: int):

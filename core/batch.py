@@ -104,18 +104,26 @@ def roll_balls(
     """The training loop for a leaf `param` (N, 2) of balls; `update(step)` moves them after each
     backward pass. Returns their positions (steps + 1, N, 2), losses (steps + 1, N) and the rest
     (see Rolled); with path=False only two rows: the start and each ball's last finite place.
-    grads: also keep the p.grad of every step (NaN once a ball has left the finite numbers)."""
+    grads (whole paths only): also keep the p.grad of every step (NaN once a ball has left the
+    finite numbers)."""
     if path:
         return _roll_whole_paths(surface, param, steps, zero_grad, clip_norm, update, progress, grads)
+    return _roll_to_the_end(surface, param, steps, zero_grad, clip_norm, update, progress)
+
+
+def _roll_to_the_end(
+    surface: Surface, param: torch.Tensor, steps: int, zero_grad: bool, clip_norm: float | None,
+    update: Callable[[int], None], progress: Progress | None,
+) -> Rolled:
+    """roll_balls keeping two rows, the start and each ball's last finite place: a ball that leaves
+    the finite numbers is frozen out of the loss the step it leaves (its later rows are not kept)."""
     n, device = len(param), param.device
-    rows = steps + 1 if path else 2
-    positions = torch.full((rows, n, 2), float("nan"), dtype=torch.float64, device=device)
-    losses = torch.full((rows, n), float("nan"), dtype=torch.float64, device=device)
+    positions = torch.full((2, n, 2), float("nan"), dtype=torch.float64, device=device)
+    losses = torch.full((2, n), float("nan"), dtype=torch.float64, device=device)
     alive = torch.ones(n, dtype=torch.bool, device=device)
     diverged = torch.full((n,), -1, dtype=torch.long, device=device)
     off_positions = torch.full((n, 2), float("nan"), dtype=torch.float64, device=device)
     off_losses = torch.full((n,), float("nan"), dtype=torch.float64, device=device)
-    used = torch.full((steps, n, 2), float("nan"), dtype=torch.float64, device=device) if grads else None
     report_every = max(1, steps // 20)
     everyone = True  # no ball has left the finite numbers yet: the bookkeeping can be skipped
     for step in range(steps + 1):
@@ -123,7 +131,7 @@ def roll_balls(
             param.grad = None  # what optimizer.zero_grad() does (set_to_none)
         loss = surface(param)
         finite = torch.isfinite(loss) & torch.isfinite(param).all(dim=1)
-        row = step if path else min(step, 1)
+        row = min(step, 1)
         everyone = everyone and bool(finite.all())
         if everyone:
             positions[row] = param.detach()
@@ -146,15 +154,12 @@ def roll_balls(
             torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
         if clip_norm is not None:
             clip_rows_(param.grad, clip_norm)
-        if used is not None:
-            used[step] = param.grad if everyone else torch.where(alive[:, None], param.grad, used[step])
         update(step)
         if progress is not None and step % report_every == 0:
             progress(step / steps)
     if progress is not None:
         progress(1.0)
-    return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)),
-                  grads=None if used is None else used.cpu().numpy())
+    return Rolled(*(values.cpu().numpy() for values in (positions, losses, diverged, off_positions, off_losses)))
 
 
 def _roll_whole_paths(
