@@ -10,13 +10,16 @@ from core.verdict import verdict
 
 ALL = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 
-
-@pytest.mark.parametrize("settings", [
+# a plain scene, zero_grad forgotten, a schedule with clipping, and changed hyperparameters
+SCENE_SETTINGS = [
     {},
     {"zero_grad": False},
     {"schedule": "onecycle", "clip_norm": 3.0},
     {"schedule": "step", "hyperparameters": {"momentum": {"momentum": 0.5}, "adam": {"amsgrad": True}}},
-])
+]
+
+
+@pytest.mark.parametrize("settings", SCENE_SETTINGS)
 def test_every_rate_equals_its_solo_run(settings):
     surface = get_surface("himmelblau")
     lrs = lr_grid(1e-4, 3.0, 24)
@@ -32,12 +35,7 @@ def test_every_rate_equals_its_solo_run(settings):
             assert sweep.diverged_at[k, i] == (-1 if run.diverged_at is None else run.diverged_at)
 
 
-@pytest.mark.parametrize("settings", [
-    {},
-    {"zero_grad": False},
-    {"schedule": "onecycle", "clip_norm": 3.0},
-    {"schedule": "step", "hyperparameters": {"momentum": {"momentum": 0.5}, "adam": {"amsgrad": True}}},
-])
+@pytest.mark.parametrize("settings", SCENE_SETTINGS)
 def test_each_rung_read_as_a_run_is_the_run_descend_gives(settings):
     # the explorer reads every learning-rate move's runs from this ladder
     surface = get_surface("himmelblau")
