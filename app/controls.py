@@ -16,6 +16,8 @@ from app.tuning import (hyperparameters_in_state, hyperparameters_ui, reset_hype
 
 # 20 learning rates per decade, 1e-5 … 10, rounded to two significant digits
 LR_OPTIONS = LR_LADDER
+# the view finds the page's learning-rate slider by this label (app.scene.ladder_offer)
+LR_LABEL = "Learning rate (log scale)"
 MAX_APP_STEPS = 2000
 DEFAULT_SURFACE = "himmelblau"
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -148,7 +150,7 @@ def controls_ui(lr_picture=None, bar=None) -> Settings:
     (x0, x1), (y0, y1) = surface.bounds
     lr_column, x_column, y_column, switch_column = bar.columns([3, 2, 2, 2], vertical_alignment="bottom")
     lr_column.select_slider(
-        "Learning rate (log scale)", LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
+        LR_LABEL, LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
         help="The stride: how far each step moves along the slope.",
     )
     x_column.slider("Start x", x0, x1, key="start_x", step=START_STEP, format="%.2f")

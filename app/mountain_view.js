@@ -327,8 +327,12 @@ class MountainView {
     // the ladder is fetched when a hand comes near the rate control, so the first drag has it
     this.listenForStartDrags();
     this.listenForOtherControls();
+    this.listenForPageRate();
     ["pointerenter", "focus", "pointerdown"].forEach((name) => this.rate.addEventListener(name, () => this.wantLadder()));
-    this.rate.addEventListener("input", () => this.previewRate(Number(this.rate.value)));
+    this.rate.addEventListener("input", () => {
+      this.followingPage = false;
+      this.previewRate(Number(this.rate.value));
+    });
     // let go (or a pause between key presses): keep the rate, one rerun for the verdicts, link and tabs
     this.rate.addEventListener("change", () => {
       clearTimeout(this.commitTimer);
@@ -374,6 +378,7 @@ class MountainView {
     const stepLine = loss.layout.shapes && loss.layout.shapes[0];
     if (settled && stepLine) Object.assign(stepLine, { x0: this.lastStep, x1: this.lastStep });
     this.featureClick = payload.feature_click || null;
+    this.root.querySelector(".lm-toolbar").hidden = payload.toolbar === false;
     this.featureBox.hidden = !feature;
     if (feature) {
       // a narrow screen takes the figure's own narrow layout (legends below, short labels)
@@ -409,12 +414,9 @@ class MountainView {
     const held = Boolean(this.startDrag && !this.startDrag.released);
     clearTimeout(this.mountainCatchUp);
     this.mountainBehind = held ? { data: mountain.data, layout: mountain.layout } : null;
-    // the 2-D views first, in a frame of their own: the new paths show while the 3-D mountain (a
-    // slow frame in software WebGL) is still being drawn
-    await Promise.all([
-      Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG),
-      Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG),
-    ]);
+    // the map first, in a frame of its own: the new paths show while the charts and the 3-D
+    // mountain (a slow frame in software WebGL) are still being drawn
+    await Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG);
     await new Promise((painted) => {
       requestAnimationFrame(() => {
         // when the first frame with this scene's paths was drawn (the benches read it)
@@ -424,10 +426,14 @@ class MountainView {
       });
       setTimeout(painted, 100);  // a hidden tab draws no frames: go on without one
     });
+    await Plotly.react(this.plots.loss, loss.data, loss.layout, PLOT_CONFIG);
     await Promise.all([
       held ? null : Plotly.react(this.plots.mountain, mountain.data, mountain.layout, PLOT_CONFIG),
       feature ? Plotly.react(this.plots.feature, feature.data, feature.layout, PLOT_CONFIG) : null,
     ]);
+    // plotly.js has just drawn the balls where placeBalls put them: no restyle needed to agree
+    // (one was a whole software-rendered 3-D frame, about 90 ms, after every scene)
+    if (!held) this.mountainStale = false;
     if (feature) this.listenToFeature();
     else if (this.plots.feature.data) {
       Plotly.purge(this.plots.feature);
@@ -748,12 +754,14 @@ class MountainView {
     clearTimeout(this.commitTimer);
     this.ladderInfo = info;
     this.previewing = false;
+    this.followingPage = false;
     this.previewStarted = false;
     this.rateBar.hidden = !info;
     this.root.dataset.previewIndex = "";
     if (!info) return;
     this.rate.max = String(info.rates.length - 1);
     this.rate.value = String(info.index);
+    this.pageRate = info.index;  // where the page's slider stands for this scene
     this.rateValue.textContent = `lr ${fmt(info.rates[info.index])}`;
   }
 
@@ -822,7 +830,8 @@ class MountainView {
   async drawRung(i) {
     const ladder = this.ladder;
     const rungs = ladder.runs.map((_, k) => rungOf(ladder, k, i));
-    if (!this.previewStarted) await this.startPreview();
+    const axes = this.lossAxes(rungs);
+    if (!this.previewStarted) await this.startPreview(axes);
     const drawnZ = this.heightOf(ladder.plain);
     this.paths = rungs.map((rung) => ({ x: rung.x, y: rung.y, z: rung.curve.map(drawnZ) }));
     this.lastStep = Math.max(0, ...this.paths.map((path) => path.x.length - 1));
@@ -833,7 +842,6 @@ class MountainView {
     this.root.dataset.step = String(this.lastStep);
     this.renameDiverged(rungs);
     this.describeRate(i, rungs);
-    const axes = this.lossAxes(rungs);
     if (Object.entries(axes).some(([key, range]) => !sameRange(this.lossRanges[key], range))) {
       this.lossRanges = axes;
       await this.Plotly.relayout(this.plots.loss, axes);
@@ -914,10 +922,12 @@ class MountainView {
 
   // The map's and the charts' own runs step aside for the canvases, with what only the chosen
   // rate's scene can say (the p.grad chains, the off-chart marks, hover numbers): the rerun
-  // brings them back.
-  async startPreview() {
+  // brings them back. They turn transparent rather than invisible (a style change: hiding a
+  // trace recomputes the map's contours, 75 ms before the first previewed frame), one update a
+  // plot, the charts' axes set for the first rung in the same update.
+  async startPreview(axes) {
     this.previewStarted = true;
-    this.lossRanges = {};
+    this.lossRanges = axes;
     const marks = {};
     (this.sumIndex || []).forEach((where) => {
       marks[`shapes[${where.line}].visible`] = false;
@@ -940,11 +950,10 @@ class MountainView {
     };
     const lossRuns = [...this.traces.loss, ...this.traces.norm, ...this.traces.lr.filter((i) => i !== undefined),
       ...this.traces.cut];
+    const hidden = { opacity: 0, hoverinfo: "skip" };
     await Promise.all([
-      this.Plotly.relayout(this.plots.map, marks),
-      this.Plotly.restyle(this.plots.map, { visible: false }, this.traces.map),
-      this.Plotly.restyle(loss, { visible: false }, lossRuns),
-      this.Plotly.relayout(loss, { annotations: [] }),
+      this.Plotly.update(this.plots.map, hidden, marks, this.traces.map),
+      this.Plotly.update(loss, hidden, { annotations: [], ...axes }, lossRuns),
     ]);
     this.mapCanvas.hidden = false;
     this.lossCanvas.hidden = false;
@@ -1021,14 +1030,57 @@ class MountainView {
       .filter(([rung], k) => rung.divergedAt !== null && k < this.runCount)
       .map(([rung, name]) => `${name} diverges at step ${rung.divergedAt}`);
     const fate = gone.length ? ` · ${gone.join(", ")}` : "";
-    const note = index === info.index ? "" : ` · the text on the page is about lr ${fmt(info.rates[info.index])} until you let go`;
+    const until = this.followingPage ? "the server answers" : "you let go";
+    const note = index === info.index ? "" : ` · the text on the page is about lr ${fmt(info.rates[info.index])} until ${until}`;
     this.rateValue.textContent = `lr ${chosen} (shown)${fate}${note}`;
+  }
+
+  // The page's own learning-rate slider, named by the scene's ladder (its positions are the
+  // ladder's rungs): the moment it moves (a key, a drag) the view draws that rate from the ladder,
+  // while the server computes the scene, which replaces the preview when it comes. The ladder is
+  // fetched when a hand comes near the slider or it takes the focus.
+  listenForPageRate() {
+    const slider = () => {
+      const name = this.ladderInfo && this.ladderInfo.control;
+      if (!name) return null;
+      const found = [...document.querySelectorAll('input[type="range"]')]
+        .filter((input) => input.getAttribute("aria-label") === name && !this.root.contains(input));
+      return found.length === 1 ? found[0] : null;  // two such sliders: which one is meant is unclear
+    };
+    const near = (event) => {
+      if (!this.root.isConnected) return stop();
+      const input = slider();
+      const box = input && input.closest('[data-testid="stSlider"]');
+      if (box && event.target instanceof Node && box.contains(event.target)) this.wantLadder();
+    };
+    const moved = new MutationObserver((changes) => {
+      if (!this.root.isConnected) return stop();
+      const input = slider();
+      if (!input || !changes.some((change) => change.target === input)) return;
+      const info = this.ladderInfo;
+      const index = Number(input.value);
+      if (!Number.isInteger(index) || index < 0 || index >= info.rates.length) return;
+      // React writes the attribute again on every render: only a position the slider moved to counts
+      if (index === this.pageRate) return;
+      this.pageRate = index;
+      if (!this.previewing && index === info.index) return;
+      clearTimeout(this.commitTimer);
+      this.followingPage = true;
+      this.rate.value = String(index);
+      this.previewRate(index);
+    });
+    const stop = () => {
+      moved.disconnect();
+      ["pointerover", "focusin", "pointerdown"].forEach((name) => document.removeEventListener(name, near, true));
+    };
+    ["pointerover", "focusin", "pointerdown"].forEach((name) => document.addEventListener(name, near, true));
+    moved.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
   }
 
   // Keep the previewed rate: the slider on the page takes it (one rerun).
   commitRate() {
     const info = this.ladderInfo;
-    if (!info || !this.previewing) return;
+    if (!info || !this.previewing || this.followingPage) return;
     if (this.rateIndex !== info.index) {
       this.pickRate(info.rates[this.rateIndex]);
       return;

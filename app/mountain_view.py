@@ -85,16 +85,17 @@ class Payload:
 def view_json(figures: dict, revision: str, *, step: int | None = None, clickable: bool = True,
               captions: dict[str, str] | None = None, feature_click: str | None = None,
               feature_height: int = 460, swarm: dict | None = None, sums: list[dict] | None = None,
-              ladder: dict | None = None) -> Payload:
+              ladder: dict | None = None, toolbar: bool = True) -> Payload:
     """The payload the view draws: the three figures (mountain, map, loss) and optionally a
     "feature" chart above them, a revision that names the scene, the step to show (None: roll the
     balls from the start), whether clicks move the start, optional captions (mountain, map,
     feature). feature_click: "lr" (a click on the feature picks a learning rate) or "start".
     swarm: frames from core.swarm_figures.swarm_frames, rolled in the browser. sums: for each run
     without zero_grad(), its fresh gradients (see app.scene.fresh_gradients), laid tip to tail.
-    ladder: {"key", "rates", "index", "runs"}: the scene's learning-rate ladder (rates: the slider's,
-    sent as a kept part; runs: how many of its runs are not ghosts), which the browser may ask
-    for under that key (see mountain_view's on_demand) to preview every rate of the slider."""
+    ladder: {"key", "rates", "index", "runs", "control"}: the scene's learning-rate ladder (rates:
+    the slider's, sent as a kept part; runs: how many of its runs are not ghosts; control: the
+    label of the page's slider over those rates), which the browser may ask for under that key
+    (see mountain_view's on_demand) to preview every rate of the slider."""
     encoder = Encoder()
     assets = {TEMPLATE_KEY: _template_json()}
     shown = {}
@@ -115,6 +116,7 @@ def view_json(figures: dict, revision: str, *, step: int | None = None, clickabl
         shown[name] = {"data": data, "layout": layout}
     options = {"revision": revision, "autoplay": step is None, "step": step, "clickable": clickable,
                "captions": captions or {}, "feature_click": feature_click, "feature_height": feature_height,
+               "toolbar": toolbar,
                "figures": encoder.value(shown)}
     if swarm is not None:
         options["swarm"] = {key: value if key == "colors" else typed(value) for key, value in swarm.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import streamlit as st
+import functools
 
 from core import Surface, get_surface
 from core.custom import SURFACE_NAME, formula_surface
@@ -10,7 +10,9 @@ from core.custom import SURFACE_NAME, formula_surface
 from app.settings import Settings
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+# a plain memo, not st.cache_resource: a scene asks for its mountain dozens of times a rerun, and
+# Streamlit's cache hashes its arguments on every call (about 2 ms a start move, python -m bench.interaction)
+@functools.lru_cache(maxsize=64)
 def mountain(surface: str, formula: str = "", bounds: tuple | None = None) -> Surface:
     """The Surface by name, or built from a formula when the name is "custom" (raises LossMountainError)."""
     if surface == SURFACE_NAME:

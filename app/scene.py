@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, replace
@@ -23,6 +24,7 @@ from core.sweep import LR_LADDER, Sweep, lr_sweep
 from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
 
+from app.controls import LR_LABEL
 from app.mountain_view import view_json
 from app.mountains import mountain, mountain_of
 from app.settings import Settings
@@ -33,7 +35,10 @@ from app.settings import Settings
 torch.set_num_threads(1)
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…")
+# a resource, not data: st.cache_data pickles a result on the way in and unpickles it on every read,
+# which for a ladder's ~2 MB of paths cost the server about 5 ms per move (py-spy --gil); a Sweep is
+# frozen and nobody writes to its arrays
+@st.cache_resource(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…")
 def _ladder(settings: Settings) -> Sweep:
     return lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
                     np.array(LR_LADDER), settings.zero_grad, paths=True, **settings.options())
@@ -121,11 +126,13 @@ def view_payload(settings: Settings, focus: int | None = None, future: bool = Fa
 
 def ladder_offer(settings: Settings) -> dict | None:
     """What the view needs to offer its learning-rate preview (the ladder itself travels only when
-    the browser asks for it, under `key`); None where the scene has no runs or its rate is off the ladder."""
+    the browser asks for it, under `key`), and the label of the page's slider whose positions are the
+    ladder's rungs (the view previews that slider's moves too); None where the scene has no runs or
+    its rate is off the ladder."""
     if not settings.optimizers or settings.lr not in LR_LADDER:
         return None
     return {"key": ladder_key(settings), "rates": list(LR_LADDER), "index": LR_LADDER.index(settings.lr),
-            "runs": len(settings.optimizers)}
+            "runs": len(settings.optimizers), "control": LR_LABEL}
 
 
 def ladder_on_demand(settings: Settings) -> dict | None:
@@ -166,7 +173,7 @@ def revision(settings: Settings, **extra) -> str:
     return json.dumps({**asdict(settings), **extra})
 
 
-@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
+@functools.lru_cache(maxsize=256)  # a small frozen result asked for several times a rerun (see app.mountains)
 def _curvature(surface: str, formula: str, bounds: tuple | None, point: tuple[float, float]) -> Curvature:
     return curvature_at(mountain(surface, formula, bounds), point)
 

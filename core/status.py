@@ -150,11 +150,13 @@ def classify(
     start_gap = losses[0] - floor
     gap_floor = 1e-12 * np.maximum(1.0, np.abs(floor))
 
-    # the last stretch: step lengths, turns and loss rises
+    # the last stretch: step lengths, turns and loss rises, read from the rows from the earliest
+    # stretch's start on (no earlier row is used: a sweep's classify took a quarter of its time)
     tail = _tail(end_step)
-    updates = np.diff(positions, axis=0)  # (T, N, 2)
+    w0 = int(max(0, (end_step - tail).min())) if n else 0
+    updates = np.diff(positions[w0:], axis=0)  # (T - w0, N, 2): update w0 + r
     lengths = np.hypot(updates[..., 0], updates[..., 1])
-    steps_index = np.arange(updates.shape[0])[:, None]
+    steps_index = np.arange(w0, w0 + updates.shape[0])[:, None]
     in_tail = (steps_index >= (end_step - tail)[None]) & (steps_index < end_step[None])
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         dots = (updates[1:] * updates[:-1]).sum(axis=2)
@@ -163,7 +165,7 @@ def classify(
     turning = np.where(pair_in_tail.any(axis=0),
                        np.nansum(np.where(pair_in_tail, cosines, 0.0), axis=0) / np.maximum(pair_in_tail.sum(axis=0), 1),
                        1.0)
-    rises = np.diff(losses, axis=0) > 0
+    rises = np.diff(losses[w0:], axis=0) > 0
     loss_rises = np.where(in_tail.any(axis=0), (rises & in_tail).sum(axis=0) / np.maximum(in_tail.sum(axis=0), 1), 0.0)
     half = end_step - tail // 2
     first = in_tail & (steps_index < half[None])
@@ -172,13 +174,13 @@ def classify(
     biggest_second = np.where(second, lengths, 0.0).max(axis=0) if len(lengths) else np.zeros(n)
     with np.errstate(invalid="ignore", divide="ignore"):
         shrink = np.where(biggest_first > 0, biggest_second / biggest_first, 1.0)
-    loss_first = np.where(first, losses[1:], -np.inf).max(axis=0) if len(lengths) else end_loss
-    loss_second = np.where(second, losses[1:], -np.inf).max(axis=0) if len(lengths) else end_loss
-    rows = np.arange(len(positions))[:, None]
+    loss_first = np.where(first, losses[w0 + 1:], -np.inf).max(axis=0) if len(lengths) else end_loss
+    loss_second = np.where(second, losses[w0 + 1:], -np.inf).max(axis=0) if len(lengths) else end_loss
+    rows = np.arange(w0, len(positions))[:, None]
     last_stretch = (rows >= (end_step - tail)[None]) & (rows <= end_step[None])
-    spread = np.hypot(*(positions - end[None]).transpose(2, 0, 1))
+    distance = np.hypot(*(positions - end[None]).transpose(2, 0, 1))  # (T + 1, N): from where each ended
     with np.errstate(invalid="ignore"):
-        moved = np.where(last_stretch, np.nan_to_num(spread, nan=0.0), 0.0).max(axis=0)
+        moved = np.where(last_stretch, np.nan_to_num(distance[w0:], nan=0.0), 0.0).max(axis=0)
     last_step = np.where(end_step > 0, np.hypot(*(end - positions[np.maximum(end_step - 1, 0), balls]).T), 0.0)
 
     # where the ball ended: a minimum, or a place where the slope vanishes, or neither
@@ -224,7 +226,6 @@ def classify(
     # a converged ball's minimum, and the step from which it stayed there
     sitting = np.where(known[:, None], minima[nearest], end)
     minimum = np.where(converged[:, None], sitting, np.nan)
-    distance = np.hypot(*(positions - end[None]).transpose(2, 0, 1))  # (T + 1, N)
     outside = (distance > tolerance) & (np.arange(len(positions))[:, None] <= end_step[None])
     last_outside = np.where(outside.any(axis=0), len(positions) - 1 - np.argmax(outside[::-1], axis=0), -1)
     converged_at = np.where(converged, last_outside + 1, -1)

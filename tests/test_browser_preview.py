@@ -76,3 +76,34 @@ def test_the_learning_rate_preview_draws_every_rate_in_the_browser_and_keeps_the
         _assert_drawn(page.evaluate(MAP_PATHS), 0.1)
         assert page.locator(".lm-rate-value").inner_text() == "lr 0.1"
         assert page.evaluate("() => document.querySelector('.lm-map-preview').hidden")
+
+
+# every rung the view previews, with the time its first frame was painted
+PREVIEW_LOG = """() => { window.__previewLog = []; const root = document.querySelector('.lm-root');
+  new MutationObserver(() => { if (root.dataset.previewIndex) window.__previewLog.push([Number(root.dataset.previewIndex),
+    Number(root.dataset.previewDrawnAt), root.view.paths.map((path) => [Array.from(path.x), Array.from(path.y)])]); })
+  .observe(root, { attributes: true, attributeFilter: ['data-preview-drawn-at'] }); }"""
+FRAME_OF = "() => { const r = document.querySelector('.lm-root'); return [r.dataset.frameOf, Number(r.dataset.frameAt)]; }"
+
+
+def test_a_key_on_the_pages_learning_rate_slider_shows_the_new_paths_before_the_server_answers():
+    with app_page("/") as page:
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text="Learning rate").get_by_role("slider")
+        slider.focus()  # the slider taking the focus fetches the ladder
+        page.wait_for_function(LADDER_KEPT)
+        page.evaluate(PREVIEW_LOG)
+        revision = page.evaluate(REVISION)
+        page.keyboard.press("ArrowRight")
+        wait_for_new_revision(page, revision)
+        assert slider_values(page)["Learning rate (log scale)"] == "0.011"
+        log = page.evaluate("() => window.__previewLog")
+        index = LR_LADDER.index(0.011)
+        assert [entry[0] for entry in log] == [index], "one preview, of the slider's new rate"
+        _, drawn_at, paths = log[0]
+        _assert_drawn(paths, 0.011)
+        # the server's scene came after the preview, with the same paths, and took its place
+        page.wait_for_function(f"() => ({FRAME_OF})()[0] === ({REVISION})()")
+        assert page.evaluate(FRAME_OF)[1] > drawn_at
+        _assert_drawn(page.evaluate(MAP_PATHS), 0.011)
+        assert page.evaluate("() => document.querySelector('.lm-map-preview').hidden")
+        assert page.locator(".lm-rate-value").inner_text() == "lr 0.011"
