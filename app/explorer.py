@@ -10,6 +10,7 @@ from core.status import LABELS
 from core.verdict import DOES
 
 from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change
+from app.fog import FOG_PAGE
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
@@ -124,6 +125,8 @@ def _explorer() -> None:
     header.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
     header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
                    "Drag the learning rate and the start; turn the mountain with the mouse.")
+    header.page_link(FOG_PAGE, label="New here? Walk into the fog first: feel your way down a hidden mountain, "
+                     "one real SGD step at a time", icon="🌫️")
     state = st.session_state
     try:
         # step by step shows optimizer.state, which only a torch.optim pass records

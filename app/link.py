@@ -18,6 +18,7 @@ from core import OPTIMIZERS, LossMountainError, get_surface
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.data_fit import MODELS
 from core.optimizers import RANGES, TUNABLE, check_hyperparameters
+from core.fog import MAX_WALK
 from core.schedules import SCHEDULES
 
 from app.controls import BOUND_KEYS, LR_OPTIONS, MAX_APP_STEPS, MOUNTAIN_CHOICES, control_defaults, nearest_lr
@@ -99,6 +100,19 @@ def rate() -> Field:
     return Field(lambda raw: nearest_lr(inner.parse(raw)), _text)
 
 
+def rates(most: int) -> Field:
+    """A list of learning rates (a walk's strides), each moved to the slider's nearest stop."""
+    one = rate()
+
+    def parse(raw: str) -> list[float]:
+        parts = [part for part in raw.split(",") if part.strip()]
+        if len(parts) > most:
+            raise ValueError(f"holds more than {most} steps")
+        return [one.parse(part.strip()) for part in parts]
+
+    return Field(parse, _text)
+
+
 def names(options) -> Field:
     def parse(raw: str) -> list[str]:
         chosen = [name.strip() for name in raw.split(",") if name.strip()]
@@ -141,6 +155,7 @@ def _hyperparameter_fields() -> dict[str, Field]:
 def _page_fields() -> dict[str, Field]:
     # imported here: the pages import app.controls, which this module also needs first
     from app.data_page import MODE_LABELS
+    from app.fog import FOG_MOUNTAINS, RADII
     from app.many import BASIN_RESOLUTIONS, MAX_SWARM, MODES, SWEEP_COUNTS, TOLERANCES
 
     return {
@@ -155,6 +170,8 @@ def _page_fields() -> dict[str, Field]:
         "net_optimizer": choice(OPTIMIZERS), "net_lr": rate(), "net_steps": number(10, 2000, whole=True, step=10),
         "net_directions": choice(("pca", "random")), "net_resolution": choice(range(11, 82, 2)),
         "net_seed": number(0, 10_000, whole=True),
+        "fog_surface": choice(FOG_MOUNTAINS), "fog_stride": rate(), "fog_radius": choice(RADII),
+        "fog_lifted": flag(), "fog_x": number(-1e6, 1e6), "fog_y": number(-1e6, 1e6), "fog_walk": rates(MAX_WALK),
     }
 
 
@@ -181,10 +198,12 @@ def defaults() -> dict[str, Any]:
 @functools.cache
 def _defaults() -> dict[str, Any]:
     from app.data_page import DATA_DEFAULTS
+    from app.fog import fog_defaults
     from app.many import DEFAULTS as MANY_DEFAULTS
     from app.network import NETWORK_DEFAULTS
 
-    values = {**control_defaults(), **SCHEDULE_DEFAULTS, **MANY_DEFAULTS, **DATA_DEFAULTS, **NETWORK_DEFAULTS}
+    values = {**control_defaults(), **SCHEDULE_DEFAULTS, **MANY_DEFAULTS, **DATA_DEFAULTS, **NETWORK_DEFAULTS,
+              **fog_defaults()}
     for name, spec in OPTIMIZERS.items():
         for setting, value in spec.defaults().items():
             if setting == "betas":
@@ -257,9 +276,28 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
             notices.append(f"{spec.label}'s settings do not work together ({error}); using its defaults")
             for key in [key for key in values if key.startswith(f"hp:{name}:")]:
                 del values[key]
+    _check_walk(values, notices)
     if values.get("sweep_low", 0) >= values.get("sweep_high", math.inf):
         notices.append("the sweep's lowest learning rate must be below its highest; using the default range")
         values.pop("sweep_low"), values.pop("sweep_high")
+
+
+def _check_walk(values: dict[str, Any], notices: list[str]) -> None:
+    """A walk in the fog from a link: its start on its mountain, and a walk that can be taken."""
+    from app.fog import fog_defaults
+
+    fresh = fog_defaults(values.get("fog_surface"))
+    surface = get_surface(fresh["fog_surface"])
+    if any(key in values for key in ("fog_x", "fog_y")):
+        (x0, x1), (y0, y1) = surface.bounds
+        x, y = values.get("fog_x", fresh["fog_x"]), values.get("fog_y", fresh["fog_y"])
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            notices.append(f"the walk's start ({x:g}, {y:g}) is off this mountain; starting at its usual start")
+            x, y = fresh["fog_x"], fresh["fog_y"]
+        values["fog_x"], values["fog_y"] = round(x, 2), round(y, 2)
+    if "fog_surface" in values:
+        for key, value in fresh.items():
+            values.setdefault(key, value)
 
 
 def write_link(state: Mapping[str, Any]) -> dict[str, str]:

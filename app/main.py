@@ -17,10 +17,11 @@ from app.many import many_page  # noqa: E402
 from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
+from app.fog import FOG_PAGE  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
-KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_")
+KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 state = st.session_state
@@ -45,6 +46,7 @@ def explorer_by_name() -> None:
 page = st.navigation([
     EXPLORER,
     st.Page(explorer_by_name, title="Explorer", url_path="explorer", visibility="hidden"),
+    FOG_PAGE,
     st.Page(formula_page, title="Type a mountain", icon="✏️", url_path="formula"),
     st.Page(many_page, title="Many balls", icon="🐝", url_path="many"),
     st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),

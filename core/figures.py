@@ -125,7 +125,7 @@ def terrain_key(surface: Surface, look: Look, view: str) -> str:
     return f"terrain:{view}:{look.name}:{surface.name}:{hash((surface.formula, surface.bounds)) & 0xFFFFFFFF:08x}"
 
 
-def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
+def loss_ticks(surface: Surface, top: float) -> dict[str, object]:
     """z-axis ticks that read in true loss on a log-compressed mountain."""
     gaps = [0.0] + [10.0**k for k in range(-3, 13)]
     heights = [float(surface.display_height(surface.min_value + gap)) for gap in gaps]
@@ -142,7 +142,7 @@ def _loss_ticks(surface: Surface, top: float) -> dict[str, object]:
 
 
 
-def _arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[dict]:
+def arrow_3d(start, end, color: str, name: str, height, lift: float) -> list[dict]:
     """A line over the surface from `start` to `end`, with a cone for its head."""
     xs = np.linspace(start[0], end[0], 12)
     ys = np.linspace(start[1], end[1], 12)
@@ -256,12 +256,12 @@ def mountain_figure(
             if arrows is None:
                 continue
             ends = framed(np.array([arrows.compass_end, arrows.update_end]), surface)
-            traces += _arrow_3d(arrows.start, ends[0], COMPASS_COLOR, COMPASS_NAME, height, lift)
-            traces += _arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
+            traces += arrow_3d(arrows.start, ends[0], COMPASS_COLOR, COMPASS_NAME, height, lift)
+            traces += arrow_3d(arrows.start, ends[1], _color(run), f"{_label(run)}: the step taken", height, lift)
     (x0, x1), (y0, y1) = surface.bounds
     z_axis = dict(title=dict(text="loss (log)" if log_drawn else "loss"), range=[lo, hi + 3 * lift])
     if log_drawn:
-        z_axis.update(_loss_ticks(surface, hi))
+        z_axis.update(loss_ticks(surface, hi))
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
         legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),

@@ -20,6 +20,8 @@ CHANGED = {
     "data_optimizer": "rmsprop", "data_lr": 0.05, "data_steps": 500, "data_batch": 8, "data_mode": "forget",
     "data_centre": True, "data_pair": "a, c", "data_seed": 3, "net_optimizer": "sgd", "net_lr": 0.1,
     "net_steps": 800, "net_directions": "random", "net_resolution": 31, "net_seed": 9,
+    "fog_surface": "bowl", "fog_stride": 0.1, "fog_radius": 0.18, "fog_lifted": True, "fog_x": 1.25, "fog_y": -0.5,
+    "fog_walk": [0.1, 0.05, 0.1],
 }
 
 

@@ -1,0 +1,149 @@
+"""Into the fog: the lesson the app grew out of, as a walk a beginner can take. Chapter 1, the fog:
+the mountain is hidden, the walker feels only the tilt under their boots (the compass, p.grad)
+and takes one real torch.optim.SGD step per press."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from core import LossMountainError, get_surface
+from core.fog import MAX_WALK, Walk, at_cabin, walk
+from core.fog_figures import fog_loss_figure, fog_map_figure, fog_mountain_figure
+from core.sweep import LR_LADDER
+
+from app.controls import nearest_lr
+from app.mountain_view import Payload, clicked_start, mountain_view, view_json
+from app.scene import scene_grid
+
+FOG_MOUNTAINS = ("himmelblau", "bowl", "rosenbrock", "camel")
+RADII = (0.05, 0.08, 0.12, 0.18, 0.25)  # how far the walker sees, as a share of the map's diagonal
+VIEW_KEY = "fog_view"
+# the walk's settings, kept across pages (app.main keeps every "fog_" key: buttons are named "walk_")
+FOG_DEFAULTS = {"fog_surface": "himmelblau", "fog_radius": 0.08, "fog_lifted": False}
+
+
+def _fresh(surface_name: str) -> dict:
+    """A walk's start and stride on a mountain: its usual start, a stride that walks steadily."""
+    surface = get_surface(surface_name)
+    return {"fog_x": surface.start[0], "fog_y": surface.start[1], "fog_stride": nearest_lr(surface.lr),
+            "fog_walk": []}
+
+
+def fog_defaults(surface_name: str | None = None) -> dict:
+    """A fresh walk's settings (on `surface_name`, else the default mountain)."""
+    chosen = surface_name or FOG_DEFAULTS["fog_surface"]
+    return {**FOG_DEFAULTS, "fog_surface": chosen, **_fresh(chosen)}
+
+
+def fog_init() -> None:
+    state = st.session_state
+    for key, value in fog_defaults(state.get("fog_surface")).items():
+        state.setdefault(key, value)
+
+
+def _on_mountain_change() -> None:
+    st.session_state.update(_fresh(st.session_state.fog_surface), fog_lifted=False)
+
+
+def _step() -> None:
+    state = st.session_state
+    if len(state.fog_walk) < MAX_WALK:
+        state.fog_walk = [*state.fog_walk, float(state.fog_stride)]
+
+
+def _undo() -> None:
+    st.session_state.fog_walk = st.session_state.fog_walk[:-1]
+
+
+def _start_again() -> None:
+    st.session_state.update(fog_walk=[], fog_lifted=False)
+
+
+def _start_here() -> None:
+    point = clicked_start(VIEW_KEY)
+    if point is not None:
+        st.session_state.update(fog_x=round(point[0], 2), fog_y=round(point[1], 2), fog_walk=[], fog_lifted=False)
+
+
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+def fog_walk(surface_name: str, start: tuple[float, float], strides: tuple[float, ...]) -> Walk:
+    return walk(get_surface(surface_name), start, strides)
+
+
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[float, ...], stride: float,
+                radius: float, lifted: bool) -> Payload:
+    """The fogged view of a walk (core.fog_figures): only the ground it uncovered travels."""
+    surface = get_surface(surface_name)
+    taken = fog_walk(surface_name, start, strides)
+    grid = scene_grid(surface)
+    (x0, x1), (y0, y1) = surface.bounds
+    reach = radius * float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+    figures = {"mountain": fog_mountain_figure(surface, grid, taken, reach, stride, lifted=lifted),
+               "map": fog_map_figure(surface, grid, taken, reach, stride, lifted=lifted),
+               "loss": fog_loss_figure(surface, taken)}
+    captions = {"mountain": "Only the ground near where you have stood shows through the fog · drag to turn it",
+                "map": "From above: black, the compass (p.grad, uphill); orange, your next step · click to start elsewhere"}
+    named = json.dumps({"fog": [surface_name, start, strides, stride, radius, lifted]})
+    return view_json(figures, named, step=None, captions=captions, toolbar=False)
+
+
+def fog_page() -> None:
+    """Chapter 1 · The fog."""
+    fog_init()
+    state = st.session_state
+    st.markdown("### 🌫️ Into the fog · 1. The fog")
+    st.markdown(
+        "You stand on a mountain in thick fog. You cannot see the cabin in the valley: you only feel "
+        "the tilt of the ground under your boots. That tilt is the **gradient**, `coeffs.grad`, a compass "
+        "that points **uphill** (black arrow); each press of **Step** walks one stride against it (orange)."
+    )
+    mountain_column, stride_column, radius_column = st.columns([1, 2, 1])
+    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=_on_mountain_change,
+                              format_func=lambda name: get_surface(name).title)
+    stride_column.select_slider("Your stride (the learning rate)", LR_LADDER, key="fog_stride",
+                                format_func=lambda v: f"{v:g}",
+                                help="How far each step goes: the learning rate times the compass's length.")
+    radius_column.select_slider("How far you see", RADII, key="fog_radius",
+                                format_func=lambda share: f"{share:.0%} of the map")
+    surface = get_surface(state.fog_surface)
+    start = (float(state.fog_x), float(state.fog_y))
+    try:
+        taken = fog_walk(state.fog_surface, start, tuple(state.fog_walk))
+    except LossMountainError as error:
+        st.error(f"That walk does not work: {error}. Starting again.", icon="⚠️")
+        _start_again()
+        taken = fog_walk(state.fog_surface, start, ())
+    step, undo, again, lift = st.columns(4)
+    arrived = at_cabin(surface, taken)
+    step.button("Step ▶", key="walk_step", on_click=_step, type="primary", use_container_width=True,
+                disabled=taken.flown_off or taken.steps >= MAX_WALK)
+    undo.button("↶ Undo a step", key="walk_undo", on_click=_undo, disabled=not taken.steps, use_container_width=True)
+    again.button("Start again", key="walk_again", on_click=_start_again, use_container_width=True)
+    lift.toggle("Lift the fog", key="fog_lifted")
+    _say_where(surface, taken, arrived)
+    payload = fog_payload(state.fog_surface, start, taken.strides, float(state.fog_stride), float(state.fog_radius),
+                          bool(state.fog_lifted))
+    mountain_view(payload, on_start_click=_start_here, key=VIEW_KEY)
+
+
+def _say_where(surface, taken: Walk, arrived: bool) -> None:
+    """Steps, loss and the compass's length; the cabin, or a flight off the mountain."""
+    steps, loss, tilt = st.columns(3)
+    steps.metric("Steps taken", taken.steps)
+    loss.metric("Loss here", f"{taken.losses[-1]:.4g}",
+                delta=f"{taken.losses[-1] - taken.losses[-2]:+.3g}" if taken.steps else None, delta_color="inverse")
+    tilt.metric("|coeffs.grad|, the tilt", f"{(taken.compass[0] ** 2 + taken.compass[1] ** 2) ** 0.5:.3g}")
+    if taken.flown_off:
+        st.error("Your last stride was so long that you leapt off the mountain: the loss is no longer a "
+                 "number. Undo a step and take a smaller stride.", icon="🪂")
+    elif arrived:
+        st.success(f"🏠 You reached the cabin in {taken.steps} steps: the loss is within 0.1% of the way "
+                   "from where you started to the valley floor. Lift the fog to see the path you took.")
+
+
+# the page, for the navigation (app.main) and the explorer's invitation
+FOG_PAGE = st.Page(fog_page, title="Into the fog", icon="🌫️", url_path="fog")
+
