@@ -125,8 +125,9 @@ def _explorer() -> None:
     header.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
     header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
                    "Drag the learning rate and the start; turn the mountain with the mouse.")
-    header.page_link(FOG_PAGE, label="New here? Walk into the fog first: feel your way down a hidden mountain, "
-                     "one real SGD step at a time", icon="🌫️")
+    # short enough for one line on a phone: a page link does not wrap
+    header.page_link(FOG_PAGE, label="New here? Walk into the fog first", icon="🌫️",
+                     help="Feel your way down a hidden mountain, one real SGD step at a time")
     state = st.session_state
     try:
         # step by step shows optimizer.state, which only a torch.optim pass records

@@ -9,7 +9,7 @@ import json
 import streamlit as st
 
 from core import LossMountainError, get_surface
-from core.fog import MAX_WALK, Walk, at_cabin, walk
+from core.fog import CABIN_TOLERANCE, MAX_WALK, Walk, at_cabin, walk
 from core.fog_figures import fog_loss_figure, fog_map_figure, fog_mountain_figure
 from core.sweep import LR_LADDER
 
@@ -84,7 +84,8 @@ def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[fl
     figures = {"mountain": fog_mountain_figure(surface, grid, taken, reach, stride, lifted=lifted),
                "map": fog_map_figure(surface, grid, taken, reach, stride, lifted=lifted),
                "loss": fog_loss_figure(surface, taken)}
-    captions = {"mountain": "Only the ground near where you have stood shows through the fog · drag to turn it",
+    captions = {"mountain": ("The whole mountain, with the path you walked · drag to turn it" if lifted else
+                             "Only the ground near where you have stood shows through the fog · drag to turn it"),
                 "map": "From above: black, the compass (p.grad, uphill); orange, your next step · click to start elsewhere"}
     named = json.dumps({"fog": [surface_name, start, strides, stride, radius, lifted]})
     return view_json(figures, named, step=None, captions=captions, toolbar=False)
@@ -140,8 +141,8 @@ def _say_where(surface, taken: Walk, arrived: bool) -> None:
         st.error("Your last stride was so long that you leapt off the mountain: the loss is no longer a "
                  "number. Undo a step and take a smaller stride.", icon="🪂")
     elif arrived:
-        st.success(f"🏠 You reached the cabin in {taken.steps} steps: the loss is within 0.1% of the way "
-                   "from where you started to the valley floor. Lift the fog to see the path you took.")
+        st.success(f"🏠 You reached the cabin in {taken.steps} steps: the loss is within {CABIN_TOLERANCE:.1%} of "
+                   "the way from where you started to the valley floor. Lift the fog to see the path you took.")
 
 
 # the page, for the navigation (app.main) and the explorer's invitation

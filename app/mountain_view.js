@@ -20,6 +20,8 @@ const MOUNTAIN_REST_MS = 120;
 // a press this close to the start marker drags it; an unanswered position is re-sent after this long
 const START_GRAB_PX = 14;
 const DRAG_ANSWER_MS = 3000;
+// an ask for a scene's ladder not answered within this long is made again
+const LADDER_RETRY_MS = 1500;
 // a hand on another control pauses the roll; if no new scene comes of it, the roll goes on after this long
 const RESUME_MS = 2000;
 const CONTROLS = '[role="slider"], [role="switch"], [role="checkbox"], [role="combobox"], [role="option"], input, select, button';
@@ -297,6 +299,7 @@ class MountainView {
     this.plots = {
       mountain: root.querySelector(".lm-mountain"),
       map: root.querySelector(".lm-map"),
+      terrain: root.querySelector(".lm-map-terrain"),
       loss: root.querySelector(".lm-loss"),
       feature: root.querySelector(".lm-feature"),
     };
@@ -342,8 +345,14 @@ class MountainView {
 
   async update(payload) {
     const Plotly = (this.Plotly = await loadPlotly());
+    // a preview frame being drawn finishes first (it hides the map's own paths): it must not land
+    // on the new scene
+    this.previewing = false;
+    if (this.previewDrawing) await this.previewDone;
     this.payload = payload;
     const { mountain, map, loss, feature } = payload.figures;
+    // the terrain leaves the map's own plot first, so every index into the map's traces is its own
+    const groundTraces = this.takeTerrain(map);
     this.balls = { mountain: tracesByRole(mountain, "ball"), map: shapesNamed(map, "ball:") };
     this.swarm = payload.swarm ? decodeSwarm(payload.swarm) : null;
     this.swarmTrace = traceWithRole(mountain, "swarm");
@@ -399,6 +408,7 @@ class MountainView {
       const narrow = figure.layout.meta && figure.layout.meta.narrow;
       if (phone && narrow) Object.assign(figure.layout, narrow);
     });
+    const ground = this.terrainFrame(map, groundTraces);
     // plotly.js saves the camera on mouseup but eases it on behind the pointer for a moment
     // (longer on a slow machine); save where it came to rest, or the redraw snaps it back
     const scene = glScene(this.plots.mountain);
@@ -416,7 +426,9 @@ class MountainView {
     this.mountainBehind = held ? { data: mountain.data, layout: mountain.layout } : null;
     // the map first, in a frame of its own: the new paths show while the charts and the 3-D
     // mountain (a slow frame in software WebGL) are still being drawn
+    await this.drawTerrain(ground);
     await Plotly.react(this.plots.map, map.data, map.layout, PLOT_CONFIG);
+    this.listenForZoom();
     await new Promise((painted) => {
       requestAnimationFrame(() => {
         // when the first frame with this scene's paths was drawn (the benches read it)
@@ -468,6 +480,81 @@ class MountainView {
     const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     if (payload.autoplay && still) this.showStep(this.lastStep);
     if (payload.autoplay && !still && this.lastStep > 0) this.play(); else this.pause();
+  }
+
+  // The map's terrain (its contours) goes to a plot of its own under the map, drawn only when
+  // the mountain or the map's frame changes: redrawing the contours was two thirds of every map
+  // redraw (a new scene, a rolling ball's frame). The map's plot above it is transparent.
+  takeTerrain(map) {
+    const isGround = (trace) => trace.meta && trace.meta.role === "terrain";
+    const ground = map.data.filter(isGround);
+    map.data = map.data.filter((trace) => !isGround(trace));
+    return ground;
+  }
+
+  // The terrain's plot: the map's layout as it will be drawn (a phone's too), without its marks.
+  terrainFrame(map, ground) {
+    if (!ground.length) return null;
+    const { shapes, annotations, ...frame } = map.layout;
+    map.layout.plot_bgcolor = "rgba(0,0,0,0)";
+    map.layout.paper_bgcolor = "rgba(0,0,0,0)";
+    // its axes take the same room but draw nothing: the map's plot draws them once
+    const hidden = { color: "rgba(0,0,0,0)" };
+    return { data: ground, layout: { ...frame, xaxis: { ...frame.xaxis, ...hidden }, yaxis: { ...frame.yaxis, ...hidden } } };
+  }
+
+  async drawTerrain(ground) {
+    const gd = this.plots.terrain;
+    if (!ground) {
+      if (gd.data) this.Plotly.purge(gd);
+      gd.hidden = true;
+      this.terrainKey = null;
+      return;
+    }
+    gd.hidden = false;
+    // the terrain's traces are the kept parts themselves: the same objects while the mountain stays
+    const key = JSON.stringify(ground.layout);
+    if (this.terrainTraces && key === this.terrainKey && ground.data.length === this.terrainTraces.length
+        && ground.data.every((trace, i) => trace.z === this.terrainTraces[i].z)) return;
+    this.terrainKey = key;
+    this.terrainTraces = ground.data;
+    // zoomed or panned on the map: the terrain's axes follow (uirevision keeps both across scenes)
+    const ranges = {};
+    const full = this.plots.map._fullLayout;
+    if (full && full.xaxis && this.plots.map.layout.uirevision === ground.layout.uirevision) {
+      ranges.xaxis = { ...ground.layout.xaxis, range: [...full.xaxis.range] };
+      ranges.yaxis = { ...ground.layout.yaxis, range: [...full.yaxis.range] };
+    }
+    await this.Plotly.react(gd, ground.data, { ...ground.layout, ...ranges }, { ...PLOT_CONFIG, displayModeBar: false });
+  }
+
+  // The map's zoom and pan, and the loss under the pointer, passed down to the terrain's plot.
+  listenForZoom() {
+    if (this.zoomListening) return;
+    this.zoomListening = true;
+    const map = this.plots.map;
+    const terrain = this.plots.terrain;
+    map.on("plotly_relayout", (event) => {
+      const moved = Object.keys(event).filter((key) => /^[xy]axis\.(range|autorange)/.test(key));
+      if (!moved.length || terrain.hidden || !terrain.data) return;
+      const changes = {};
+      moved.forEach((key) => { changes[key] = event[key]; });
+      this.Plotly.relayout(terrain, changes);
+    });
+    const hover = (event) => {
+      const layout = map._fullLayout;
+      if (terrain.hidden || !terrain.data || !layout || !layout.xaxis || !this.Plotly.Fx) return;
+      const box = map.getBoundingClientRect();
+      const px = event.clientX - box.left - layout.xaxis._offset;
+      const py = event.clientY - box.top - layout.yaxis._offset;
+      if (px < 0 || py < 0 || px > layout.xaxis._length || py > layout.yaxis._length) {
+        this.Plotly.Fx.unhover(terrain);
+        return;
+      }
+      this.Plotly.Fx.hover(terrain, { xval: layout.xaxis.p2d(px), yval: layout.yaxis.p2d(py) }, "xy");
+    };
+    map.addEventListener("mousemove", hover);
+    map.addEventListener("mouseleave", () => { if (terrain.data && this.Plotly.Fx) this.Plotly.Fx.unhover(terrain); });
   }
 
   // Put the balls where the animation starts before the first draw, so nothing flashes.
@@ -768,8 +855,11 @@ class MountainView {
   // Ask the server for this scene's ladder once (it arrives as a kept part, see resolvePayload).
   wantLadder() {
     const info = this.ladderInfo;
-    if (!info || KEPT.has(info.key) || this.askedLadder === info.key || !this.sendTrigger) return;
+    if (!info || KEPT.has(info.key) || !this.sendTrigger) return;
+    // asked already and still on its way; an ask lost to a rerun that overtook it is asked again
+    if (this.askedLadder === info.key && performance.now() - this.askedAt < LADDER_RETRY_MS) return;
     this.askedLadder = info.key;
+    this.askedAt = performance.now();
     this.sendTrigger("missing", [info.key]);
   }
 
@@ -806,6 +896,8 @@ class MountainView {
   // At most one preview frame in flight; while one draws, only the newest rung waits.
   async drawPreview() {
     this.previewDrawing = true;
+    let finished;
+    this.previewDone = new Promise((resolve) => { finished = resolve; });
     try {
       do {
         this.previewPending = false;
@@ -813,14 +905,15 @@ class MountainView {
         await this.drawRung(index);
         // counted once the page has painted it
         await new Promise((resolve) => requestAnimationFrame(resolve));
-        if (!this.root.isConnected) return;
+        if (!this.root.isConnected || !this.previewing) return;
         // the benches and tests read which rung is on screen and when it got there
         this.root.dataset.previewIndex = String(index);
         this.root.dataset.previewFrames = String(Number(this.root.dataset.previewFrames || 0) + 1);
         this.root.dataset.previewDrawnAt = String(performance.now());
-      } while (this.previewPending);
+      } while (this.previewPending && this.previewing);
     } finally {
       this.previewDrawing = false;
+      finished();
     }
   }
 
@@ -1082,6 +1175,7 @@ class MountainView {
     const info = this.ladderInfo;
     if (!info || !this.previewing || this.followingPage) return;
     if (this.rateIndex !== info.index) {
+      this.pageRate = this.rateIndex;  // the page's slider moves there because of us: nothing to follow
       this.pickRate(info.rates[this.rateIndex]);
       return;
     }

@@ -241,6 +241,8 @@ def fog_loss_figure(surface: Surface, walk: Walk, look: Look = STANDARD) -> dict
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=55, r=10, t=10, b=40), showlegend=False, height=230,
         xaxis=dict(title=dict(text="steps taken"), range=[-0.5, max(walk.steps, 5) + 0.5], zeroline=False),
-        yaxis=dict(title=dict(text="loss" + (" (log)" if log else "")), type="log" if log else "linear"),
+        # on a log axis spanning less than a few decades, label 1, 2 and 5 of each, not every digit
+        yaxis=dict(title=dict(text="loss" + (" (log)" if log else "")), type="log" if log else "linear",
+                   **({"dtick": "D2"} if log else {})),
         plot_bgcolor="white",
     ))

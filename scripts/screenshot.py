@@ -1,7 +1,8 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/    # explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step,
-                                          # high-contrast, phone, fit-data, network, many-*.png
+    python -m scripts.screenshot docs/    # fog, fog-lifted, explorer, preview, bouncing, zero-grad,
+                                          # classic-mistake, step-by-step, high-contrast, phone,
+                                          # fit-data, network, many-*.png
 """
 
 import sys
@@ -30,6 +31,7 @@ def main(folder: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with running_app() as url:
         with chromium_page(1400, 900) as page:
+            _fog(page, url, out)
             _open(page, url, "/")
             page.screenshot(path=out / "explorer.png")
             _preview(page, out / "preview.png")
@@ -57,8 +59,18 @@ def main(folder: str) -> None:
             page.screenshot(path=out / "phone.png")
     for picture in out.glob("*.png"):
         _small(picture)
-    print(f"wrote explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
+    print(f"wrote fog, fog-lifted, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
           f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
+
+
+def _fog(page, url: str, out: Path, steps: int = 8) -> None:
+    """Into the fog: a walk of `steps` presses of Step on the hidden Himmelblau, then the fog lifted."""
+    _open(page, url, "/fog")
+    for _ in range(steps):
+        _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
+    _tall(page, out / "fog.png", 1150)
+    _after(page, lambda: page.get_by_text("Lift the fog").click())
+    _tall(page, out / "fog-lifted.png", 1150)
 
 
 def _preview(page, path: Path, lr: float = 0.02) -> None:

@@ -36,11 +36,11 @@ def page():
 
 
 def test_the_explorer_draws_three_plots_and_rolls_the_balls(page):
-    counts = page.evaluate("() => ['.lm-mountain', '.lm-map', '.lm-loss']"
+    counts = page.evaluate("() => ['.lm-mountain', '.lm-map-terrain', '.lm-map', '.lm-loss']"
                            ".map(s => document.querySelector(s).data.length)")
-    # mountain: surface, minima, 3 paths, start, 3 balls; map: the same but balls are shapes;
-    # charts: loss and |p.grad| for each run
-    assert counts == [9, 6, 6]
+    # mountain: surface, minima, 3 paths, start, 3 balls; the map: its contours in a plot of their
+    # own under the minima, 3 paths and the start (balls are shapes); charts: loss and |p.grad| per run
+    assert counts == [9, 1, 5, 6]
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"
     # the balls rolled to the ends of their paths
     ends = page.evaluate("() => document.querySelector('.lm-map').layout.shapes"
@@ -56,8 +56,26 @@ def test_scrubber_moves_the_balls_back_to_the_start(page):
     page.wait_for_function("() => document.querySelector('.lm-map').layout.shapes"
                            ".filter(s => s.name && s.name.startsWith('ball:'))"
                            ".every(s => s.xanchor === 0 && s.yanchor === 0)")
-    # the contours are still drawn under the moved balls
-    assert page.locator(".lm-map .contourlayer path").count() > 20
+    # the contours are still drawn under the moved balls, in the same frame as the map's axes
+    assert page.locator(".lm-map-terrain .contourlayer path").count() > 20
+    frames = page.evaluate("() => ['.lm-map', '.lm-map-terrain'].map((s) => { const l = document.querySelector(s)._fullLayout;"
+                           " return [l.xaxis._offset, l.xaxis._length, l.yaxis._offset, l.yaxis._length, l.xaxis.range, l.yaxis.range]; })")
+    assert frames[0] == frames[1]
+    # zooming the map (a box dragged away from the start) zooms its terrain the same way
+    area = page.locator(".lm-map .nsewdrag").bounding_box()
+    page.mouse.move(area["x"] + area["width"] * 0.1, area["y"] + area["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * 0.3, area["y"] + area["height"] * 0.3, steps=5)
+    page.mouse.up()
+    ranges = ("() => ['.lm-map', '.lm-map-terrain'].map((s) => { const l = document.querySelector(s)._fullLayout;"
+              " return [l.xaxis.range, l.yaxis.range]; })")
+    page.wait_for_function(f"() => {{ const [a, b] = ({ranges})(); return a[0][1] - a[0][0] < 5"
+                           " && JSON.stringify(a) === JSON.stringify(b); }")
+    # back to the whole map, as the modebar's "reset axes" does
+    page.evaluate("() => window.Plotly.relayout(document.querySelector('.lm-map'), "
+                  "{'xaxis.range': [-5, 5], 'yaxis.range': [-5, 5]})")
+    page.wait_for_function(f"() => {{ const [a, b] = ({ranges})(); return a[0][1] - a[0][0] > 9.9"
+                           " && JSON.stringify(a) === JSON.stringify(b); }")
     page.click(".lm-play")
     page.wait_for_function(VIEW_READY, timeout=60_000)
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"

@@ -67,6 +67,10 @@ def test_lifting_the_fog_shows_the_whole_mountain(page):
     page.toggle(key="fog_lifted").set_value(True).run()
     (terrain,) = _traces(page, "mountain", "surface")
     assert decode(terrain["z"]).size == 101 * 101 or terrain.get("meta", {}).get("asset")
+    # and the caption says so (in the fog it says only the ground near the walk shows)
+    assert view_payload(page)["captions"]["mountain"].startswith("The whole mountain, with the path you walked")
+    page.toggle(key="fog_lifted").set_value(False).run()
+    assert view_payload(page)["captions"]["mountain"].startswith("Only the ground near where you have stood")
 
 
 def test_a_stride_too_long_leaps_off_the_mountain_and_says_so(page):
