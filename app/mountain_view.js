@@ -20,6 +20,8 @@ const MOUNTAIN_REST_MS = 120;
 // a press this close to the start marker drags it; an unanswered position is re-sent after this long
 const START_GRAB_PX = 14;
 const DRAG_ANSWER_MS = 3000;
+// a page slider's new position counts as the user's within this long of a hand on it
+const PAGE_HAND_MS = 1000;
 // an ask for a scene's ladder not answered within this long is made again
 const LADDER_RETRY_MS = 1500;
 // a hand on another control pauses the roll; if no new scene comes of it, the roll goes on after this long
@@ -154,6 +156,16 @@ function drawLine(context, layout, trace, xs, ys) {
     });
   }
   context.restore();
+}
+
+// A transparent 2 × 2 heatmap over a terrain trace's extent: clicks and hovers land on it, it shows nothing.
+function clickCover(terrain) {
+  const xs = numbers(terrain.x);
+  const ys = numbers(terrain.y);
+  return {
+    type: "heatmap", x: [xs[0], xs[xs.length - 1]], y: [ys[0], ys[ys.length - 1]], z: [[0, 0], [0, 0]],
+    opacity: 0, showscale: false, hoverinfo: "none", name: "map", meta: { role: "click_cover" },
+  };
 }
 
 // What the preview's canvases need of a drawn trace: its axes and its look.
@@ -488,7 +500,9 @@ class MountainView {
   takeTerrain(map) {
     const isGround = (trace) => trace.meta && trace.meta.role === "terrain";
     const ground = map.data.filter(isGround);
-    map.data = map.data.filter((trace) => !isGround(trace));
+    // in its place an invisible cover of the whole map, so a click anywhere still reaches the map
+    // (plotly.js reports a click only over a trace; the contours were one everywhere)
+    map.data = map.data.map((trace) => (isGround(trace) ? clickCover(trace) : trace));
     return ground;
   }
 
@@ -1140,11 +1154,19 @@ class MountainView {
         .filter((input) => input.getAttribute("aria-label") === name && !this.root.contains(input));
       return found.length === 1 ? found[0] : null;  // two such sliders: which one is meant is unclear
     };
-    const near = (event) => {
-      if (!this.root.isConnected) return stop();
+    const onSlider = (event) => {
       const input = slider();
       const box = input && input.closest('[data-testid="stSlider"]');
-      if (box && event.target instanceof Node && box.contains(event.target)) this.wantLadder();
+      return Boolean(box && event.target instanceof Node && box.contains(event.target));
+    };
+    const near = (event) => {
+      if (!this.root.isConnected) return stop();
+      if (onSlider(event)) this.wantLadder();
+    };
+    // a hand on the slider (a key, a press, a drag): only then is a new position the user's
+    const hand = (event) => {
+      if (event.type === "pointermove" && !event.buttons) return;
+      if (onSlider(event)) this.pageHandAt = performance.now();
     };
     const moved = new MutationObserver((changes) => {
       if (!this.root.isConnected) return stop();
@@ -1156,7 +1178,14 @@ class MountainView {
       // React writes the attribute again on every render: only a position the slider moved to counts
       if (index === this.pageRate) return;
       this.pageRate = index;
-      if (!this.previewing && index === info.index) return;
+      // and only one the user's hand moved it to: a rerun re-renders the slider as well, at times
+      // with a value it is about to leave
+      if (!(performance.now() - this.pageHandAt < PAGE_HAND_MS)) return;
+      if (index === info.index) {
+        // back at the rate on show (a quick there-and-back, or a rerun's stale render undone)
+        if (this.previewing) this.showScene();
+        return;
+      }
       clearTimeout(this.commitTimer);
       this.followingPage = true;
       this.rate.value = String(index);
@@ -1165,8 +1194,10 @@ class MountainView {
     const stop = () => {
       moved.disconnect();
       ["pointerover", "focusin", "pointerdown"].forEach((name) => document.removeEventListener(name, near, true));
+      ["keydown", "pointerdown", "pointermove"].forEach((name) => document.removeEventListener(name, hand, true));
     };
     ["pointerover", "focusin", "pointerdown"].forEach((name) => document.addEventListener(name, near, true));
+    ["keydown", "pointerdown", "pointermove"].forEach((name) => document.addEventListener(name, hand, true));
     moved.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
   }
 
@@ -1175,11 +1206,14 @@ class MountainView {
     const info = this.ladderInfo;
     if (!info || !this.previewing || this.followingPage) return;
     if (this.rateIndex !== info.index) {
-      this.pageRate = this.rateIndex;  // the page's slider moves there because of us: nothing to follow
       this.pickRate(info.rates[this.rateIndex]);
       return;
     }
-    // back at the rate in use: the scene as the server drew it, with everything it says
+    this.showScene();
+  }
+
+  // Back at the rate in use: the scene as the server drew it, with everything it says.
+  showScene() {
     const payload = JSON.parse(this.sceneText);
     resolvePayload(payload);
     this.update(payload).catch((error) => { this.status.textContent = "The plots could not be drawn: " + error.message; });

@@ -187,7 +187,8 @@ def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, radius: float, stri
         # on a y axis going up, plotly.js lays the picture's first row at y0 and the next ones above it
         traces.append(dict(type="image", source=_png(picture), x0=float(grid.xs[0]), y0=float(grid.ys[0]),
                            dx=float(grid.xs[1] - grid.xs[0]), dy=float(grid.ys[1] - grid.ys[0]),
-                           zsmooth="fast", hoverinfo="skip", name="fog", meta=dict(role="fog_ground")))
+                           # "none", not "skip": no label, but a click on the fog still reaches the map
+                           zsmooth="fast", hoverinfo="none", name="fog", meta=dict(role="fog_ground")))
         lines = np.where(shown > 0, grid.height, np.nan).astype(np.float32)
         if np.isfinite(lines).any():
             traces.append(dict(type="contour", x=grid.xs, y=grid.ys, z=lines, showscale=False, ncontours=28,

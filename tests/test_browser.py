@@ -39,8 +39,9 @@ def test_the_explorer_draws_three_plots_and_rolls_the_balls(page):
     counts = page.evaluate("() => ['.lm-mountain', '.lm-map-terrain', '.lm-map', '.lm-loss']"
                            ".map(s => document.querySelector(s).data.length)")
     # mountain: surface, minima, 3 paths, start, 3 balls; the map: its contours in a plot of their
-    # own under the minima, 3 paths and the start (balls are shapes); charts: loss and |p.grad| per run
-    assert counts == [9, 1, 5, 6]
+    # own under an invisible cover (for clicks), the minima, 3 paths and the start (balls are
+    # shapes); charts: loss and |p.grad| per run
+    assert counts == [9, 1, 6, 6]
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"
     # the balls rolled to the ends of their paths
     ends = page.evaluate("() => document.querySelector('.lm-map').layout.shapes"
@@ -76,6 +77,12 @@ def test_scrubber_moves_the_balls_back_to_the_start(page):
                   "{'xaxis.range': [-5, 5], 'yaxis.range': [-5, 5]})")
     page.wait_for_function(f"() => {{ const [a, b] = ({ranges})(); return a[0][1] - a[0][0] > 9.9"
                            " && JSON.stringify(a) === JSON.stringify(b); }")
+    # the loss under the pointer, read from the terrain beneath the map
+    page.mouse.move(area["x"] + area["width"] * 0.2, area["y"] + area["height"] * 0.3)
+    page.mouse.move(area["x"] + area["width"] * 0.21, area["y"] + area["height"] * 0.3)
+    page.wait_for_function("() => [...document.querySelectorAll('.lm-map-terrain .hoverlayer text')]"
+                           ".some((t) => t.textContent.includes('loss = '))")
+    page.mouse.move(0, 0)
     page.click(".lm-play")
     page.wait_for_function(VIEW_READY, timeout=60_000)
     assert page.locator(".lm-step").inner_text() == "step 150 / 150"
