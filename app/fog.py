@@ -10,7 +10,8 @@ import streamlit as st
 
 from core import LossMountainError, get_surface
 from core.fog import CABIN_TOLERANCE, MAX_WALK, Walk, at_cabin, walk
-from core.fog_figures import fog_loss_figure, fog_map_figure, fog_mountain_figure
+from core.fog_figures import fog_ground, fog_loss_figure, fog_map_figure, fog_mountain_figure
+from core.status import diagonal
 from core.sweep import LR_LADDER
 
 from app.controls import nearest_lr
@@ -79,10 +80,9 @@ def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[fl
     surface = get_surface(surface_name)
     taken = fog_walk(surface_name, start, strides)
     grid = scene_grid(surface)
-    (x0, x1), (y0, y1) = surface.bounds
-    reach = radius * float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
-    figures = {"mountain": fog_mountain_figure(surface, grid, taken, reach, stride, lifted=lifted),
-               "map": fog_map_figure(surface, grid, taken, reach, stride, lifted=lifted),
+    ground = fog_ground(surface, grid, taken, radius * diagonal(surface), lifted)
+    figures = {"mountain": fog_mountain_figure(surface, grid, taken, ground, stride),
+               "map": fog_map_figure(surface, grid, taken, ground, stride),
                "loss": fog_loss_figure(surface, taken)}
     captions = {"mountain": ("The whole mountain, with the path you walked · drag to turn it" if lifted else
                              "Only the ground near where you have stood shows through the fog · drag to turn it"),

@@ -158,14 +158,15 @@ function drawLine(context, layout, trace, xs, ys) {
   context.restore();
 }
 
-// A transparent 2 × 2 heatmap over a terrain trace's extent: clicks and hovers land on it, it shows nothing.
-function clickCover(terrain) {
-  const xs = numbers(terrain.x);
-  const ys = numbers(terrain.y);
-  return {
-    type: "heatmap", x: [xs[0], xs[xs.length - 1]], y: [ys[0], ys[ys.length - 1]], z: [[0, 0], [0, 0]],
+// A transparent 2 × 2 heatmap over a map's whole frame: clicks and hovers land on it, it shows
+// nothing; none where the map's axes have no fixed range.
+function clickCover(layout) {
+  const [xaxis, yaxis] = [layout.xaxis || {}, layout.yaxis || {}];
+  if (!Array.isArray(xaxis.range) || !Array.isArray(yaxis.range)) return [];
+  return [{
+    type: "heatmap", x: [...layout.xaxis.range], y: [...layout.yaxis.range], z: [[0, 0], [0, 0]],
     opacity: 0, showscale: false, hoverinfo: "none", name: "map", meta: { role: "click_cover" },
-  };
+  }];
 }
 
 // What the preview's canvases need of a drawn trace: its axes and its look.
@@ -500,9 +501,9 @@ class MountainView {
   takeTerrain(map) {
     const isGround = (trace) => trace.meta && trace.meta.role === "terrain";
     const ground = map.data.filter(isGround);
-    // in its place an invisible cover of the whole map, so a click anywhere still reaches the map
-    // (plotly.js reports a click only over a trace; the contours were one everywhere)
-    map.data = map.data.map((trace) => (isGround(trace) ? clickCover(trace) : trace));
+    // under everything an invisible cover of the whole map, so a click anywhere reaches the map
+    // (plotly.js reports a click only over a trace that answers hovers; the contours were one)
+    map.data = [...clickCover(map.layout), ...map.data.filter((trace) => !isGround(trace))];
     return ground;
   }
 
@@ -1154,10 +1155,11 @@ class MountainView {
         .filter((input) => input.getAttribute("aria-label") === name && !this.root.contains(input));
       return found.length === 1 ? found[0] : null;  // two such sliders: which one is meant is unclear
     };
+    // cheap first: a pointer dragging the mountain sends an event every frame
     const onSlider = (event) => {
-      const input = slider();
-      const box = input && input.closest('[data-testid="stSlider"]');
-      return Boolean(box && event.target instanceof Node && box.contains(event.target));
+      const box = event.target instanceof Element && event.target.closest('[data-testid="stSlider"]');
+      const input = box && slider();
+      return Boolean(input && box.contains(input));
     };
     const near = (event) => {
       if (!this.root.isConnected) return stop();

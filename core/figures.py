@@ -280,7 +280,7 @@ def mountain_figure(
     ))
 
 
-def _arrow_2d(start, end, color: str, width: float) -> dict:
+def arrow_2d(start, end, color: str, width: float) -> dict:
     return dict(x=float(end[0]), y=float(end[1]), ax=float(start[0]), ay=float(start[1]),
                 xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
                 arrowhead=2, arrowsize=1.2, arrowwidth=width, arrowcolor=color)
@@ -339,8 +339,8 @@ def map_figure(
         step = step_arrows(run, focus, surface)
         if step is not None:
             ends = framed(np.array([step.compass_end, step.update_end]), surface)
-            arrows += [_arrow_2d(step.start, ends[0], COMPASS_COLOR, 1.6),
-                       _arrow_2d(step.start, ends[1], _color(run), 2.8)]
+            arrows += [arrow_2d(step.start, ends[0], COMPASS_COLOR, 1.6),
+                       arrow_2d(step.start, ends[1], _color(run), 2.8)]
     (x0, x1), (y0, y1) = surface.bounds
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=40, r=10, t=10, b=35), showlegend=False,

@@ -11,17 +11,18 @@ core.figures.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
+import io
+from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
-from .figures import (COMPASS_COLOR, MINIMUM_COLOR, START_COLOR, arrow_3d, framed, loss_ticks, terrain_3d,
-                      terrain_map)
+from .figures import (COMPASS_COLOR, MINIMUM_COLOR, START_COLOR, arrow_2d, arrow_3d, framed, loss_ticks,
+                      terrain_3d, terrain_map)
 from .fog import Walk, uncovered
 from .grid import Grid
 from .looks import STANDARD, Look
-from .steps import COMPASS_LENGTH
+from .steps import compass_end
 from .surfaces import Surface
 
 FOG_COLOR = (221, 225, 231)  # the fog: a pale grey, darker than the lightest valley
@@ -48,48 +49,48 @@ def _scaled(height: np.ndarray, low: float, high: float) -> np.ndarray:
 
 def _png(rgb: np.ndarray) -> str:
     """(h, w, 3) uint8 RGB as a PNG data URI (row 0 is the PNG's first row)."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _shown(grid: Grid, walk: Walk, radius: float, lifted: bool) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class Ground:
+    """What the fog lets show of a mountain's grid, for both views: shown (ny, nx), how clearly each
+    point shows (0 hidden … 1); low, high: the height range of the ground shown; cabins (m, 2): the
+    minima on it; lifted: the fog is lifted (everything shows)."""
+
+    shown: np.ndarray
+    low: float
+    high: float
+    cabins: np.ndarray
+    lifted: bool
+
+
+def fog_ground(surface: Surface, grid: Grid, walk: Walk, radius: float, lifted: bool = False) -> Ground:
+    """The ground the walk has uncovered within `radius` of where it stood (all of it once `lifted`)."""
     shown = np.ones_like(grid.height) if lifted else uncovered(grid.xs, grid.ys, walk.positions, radius)
-    return np.where(np.isfinite(grid.height), shown, 0.0)
-
-
-def _height_range(grid: Grid, shown: np.ndarray) -> tuple[float, float]:
+    shown = np.where(np.isfinite(grid.height), shown, 0.0)
     seen = grid.height[shown > 0]
-    if not seen.size:
-        return 0.0, 1.0
-    low, high = float(seen.min()), float(seen.max())
-    return low, high if high > low else low + 1.0
+    low, high = (float(seen.min()), float(seen.max())) if seen.size else (0.0, 1.0)
+    minima = np.array(surface.minima, dtype=np.float64).reshape(-1, 2)
+    if not lifted:
+        minima = minima[[uncovered(m[:1], m[1:], walk.positions, radius)[0, 0] > 0 for m in minima]]
+    return Ground(shown, low, high if high > low else low + 1.0, minima, lifted)
 
 
-def _compass_and_step(surface: Surface, walk: Walk, stride: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where the walker stands, the compass's tip (p.grad's direction, uphill, at a fixed length)
-    and where one step at `stride` would land (against p.grad, at its true length)."""
-    here = np.array(walk.here)
-    grad = np.array(walk.compass)
-    (x0, x1), (y0, y1) = surface.bounds
-    norm = float(np.hypot(*grad))
-    length = COMPASS_LENGTH * float(np.hypot(x1 - x0, y1 - y0))
-    tip = here + (grad / norm * length if norm > 0 else np.zeros(2))
-    return here, tip, here - stride * grad
+def _compass_and_step(surface: Surface, walk: Walk, stride: float) -> tuple[tuple, tuple, tuple]:
+    """Where the walker stands, the compass's tip (core.steps.compass_end) and where one step at
+    `stride` would land (against p.grad, at its true length)."""
+    (x, y), (gx, gy) = walk.here, walk.compass
+    return (x, y), compass_end(walk.here, walk.compass, surface), (x - stride * gx, y - stride * gy)
 
 
-def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, radius: float, stride: float, *,
-                        lifted: bool = False, look: Look = STANDARD) -> dict:
-    """The 3-D view: the uncovered ground (all of it once `lifted`), the walk and the walker,
-    the compass and the next step."""
-    shown = _shown(grid, walk, radius, lifted)
-    low, high = _height_range(grid, shown)
+def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float,
+                        look: Look = STANDARD) -> dict:
+    """The 3-D view: the uncovered ground (all of it once lifted), the walk and the walker, the
+    compass and the next step."""
+    shown, low, high, lifted = ground.shown, ground.low, ground.high, ground.lifted
     traces: list[dict] = []
     if lifted:
         traces.append(terrain_3d(surface, grid, look))
@@ -105,7 +106,7 @@ def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, radius: float,
     traces.append(dict(type="scatter3d", x=[xy[-1, 0]], y=[xy[-1, 1]], z=[heights[-1] + 2 * lift], mode="markers",
                        marker=dict(size=7, color=WALK_COLOR, line=dict(color="#111", width=2)), name="you",
                        hoverinfo="skip", meta=dict(role="walker")))
-    traces += _minima_3d(surface, _seen_minima(surface, walk, radius, lifted), lift)
+    traces += _minima_3d(surface, ground.cabins, lift)
     if not walk.flown_off:
         # flat, at the walker's height: the ground beyond the uncovered patch stays unknown
         here, tip, landing = _compass_and_step(surface, walk, stride)
@@ -131,7 +132,6 @@ def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, radius: float,
 def _fog_mesh(grid: Grid, shown: np.ndarray, low: float, high: float, look: Look) -> dict:
     """The uncovered grid points as a mesh: cells whose four corners are uncovered, each point's
     colour the terrain's, faded into the fog by how clearly it shows."""
-    ny, nx = shown.shape
     index = np.full(shown.shape, -1)
     visible = shown > 0
     index[visible] = np.arange(int(visible.sum()))
@@ -162,40 +162,29 @@ def _minima_3d(surface: Surface, seen: np.ndarray, lift: float) -> list[dict]:
                  meta=dict(role="cabin"))]
 
 
-def _seen_minima(surface: Surface, walk: Walk, radius: float, lifted: bool) -> np.ndarray:
-    """The surface's minima that lie on uncovered ground (every one, once the fog is lifted)."""
-    minima = np.array(surface.minima, dtype=np.float64).reshape(-1, 2)
-    if lifted:
-        return minima
-    return minima[[uncovered(m[:1], m[1:], walk.positions, radius)[0, 0] > 0 for m in minima]]
-
-
-def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, radius: float, stride: float, *,
-                   lifted: bool = False, look: Look = STANDARD) -> dict:
+def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float,
+                   look: Look = STANDARD) -> dict:
     """The map from above: fog, the uncovered ground with its contour lines, the walk, the walker,
     the compass (p.grad, uphill, at a fixed length) and the step a press of Step would take."""
-    shown = _shown(grid, walk, radius, lifted)
-    low, high = _height_range(grid, shown)
+    shown, low, high = ground.shown, ground.low, ground.high
     traces: list[dict] = []
-    if lifted:
+    if ground.lifted:
         traces.append(terrain_map(surface, grid, look))
     else:
         colors = terrain_colors(look, _scaled(grid.height, low, high))
         fade = shown[..., None]
         picture = np.rint(fade * colors + (1 - fade) * np.array(FOG_COLOR)).astype(np.uint8)
-        (x0, x1), (y0, y1) = surface.bounds
         # on a y axis going up, plotly.js lays the picture's first row at y0 and the next ones above it
         traces.append(dict(type="image", source=_png(picture), x0=float(grid.xs[0]), y0=float(grid.ys[0]),
                            dx=float(grid.xs[1] - grid.xs[0]), dy=float(grid.ys[1] - grid.ys[0]),
-                           # "none", not "skip": no label, but a click on the fog still reaches the map
-                           zsmooth="fast", hoverinfo="none", name="fog", meta=dict(role="fog_ground")))
+                           zsmooth="fast", hoverinfo="skip", name="fog", meta=dict(role="fog_ground")))
         lines = np.where(shown > 0, grid.height, np.nan).astype(np.float32)
         if np.isfinite(lines).any():
             traces.append(dict(type="contour", x=grid.xs, y=grid.ys, z=lines, showscale=False, ncontours=28,
                                contours=dict(coloring="lines", start=low, end=high, size=(high - low) / 28),
                                colorscale=[[0, look.contour_line], [1, look.contour_line]],
                                line=dict(width=0.8), hoverinfo="skip", name="contours you have seen"))
-    seen = _seen_minima(surface, walk, radius, lifted)
+    seen = ground.cabins
     if len(seen):
         traces.append(dict(type="scatter", x=seen[:, 0], y=seen[:, 1], mode="markers", name="the cabin",
                            marker=dict(symbol="star", size=15, color=MINIMUM_COLOR, line=dict(color="#5c4500", width=1)),
@@ -213,8 +202,7 @@ def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, radius: float, stri
     arrows = []
     if not walk.flown_off:
         here, tip, landing = _compass_and_step(surface, walk, stride)
-        arrows = [_arrow(here, tip, COMPASS_COLOR, 2.2, "compass: p.grad (uphill)"),
-                  _arrow(here, landing, STEP_COLOR, 3.0, "next step: −lr · p.grad")]
+        arrows = [arrow_2d(here, tip, COMPASS_COLOR, 2.2), arrow_2d(here, landing, STEP_COLOR, 3.0)]
     (x0, x1), (y0, y1) = surface.bounds
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=40, r=10, t=10, b=35), showlegend=False, uirevision=surface.name,
@@ -223,12 +211,6 @@ def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, radius: float, stri
                    showgrid=False),
         plot_bgcolor="rgb({},{},{})".format(*FOG_COLOR), annotations=arrows,
     ))
-
-
-def _arrow(start, end, color: str, width: float, name: str) -> dict:
-    return dict(x=float(end[0]), y=float(end[1]), ax=float(start[0]), ay=float(start[1]), xref="x", yref="y",
-                axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=width,
-                arrowcolor=color, name=name)
 
 
 def fog_loss_figure(surface: Surface, walk: Walk, look: Look = STANDARD) -> dict:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .descent import Run
+from .status import diagonal
 from .surfaces import Point, Surface
 
 COMPASS_LENGTH = 0.14  # the compass arrow's length, as a fraction of the surface's diagonal
@@ -59,19 +60,20 @@ class StepArrows:
     update_end: Point
 
 
+def compass_end(position: Point, grad: Point, surface: Surface) -> Point:
+    """The compass's tip drawn from `position`: along p.grad (uphill) at COMPASS_LENGTH of the
+    surface's diagonal, so tiny and huge slopes both read; at `position` where p.grad is 0 or not finite."""
+    length = COMPASS_LENGTH * diagonal(surface)
+    slope = np.array(grad, dtype=np.float64)
+    norm = float(np.hypot(*slope))
+    uphill = slope / norm * length if norm > 0 and np.isfinite(norm) else np.zeros(2)
+    return float(position[0] + uphill[0]), float(position[1] + uphill[1])
+
+
 def step_arrows(run: Run, k: int, surface: Surface) -> StepArrows | None:
     """The arrows of step k of `run` on `surface`; None when there is no step k."""
     numbers = step_numbers(run, k)
     if numbers is None:
         return None
-    (x0, x1), (y0, y1) = surface.bounds
-    length = COMPASS_LENGTH * float(np.hypot(x1 - x0, y1 - y0))
-    grad = np.array(numbers.grad)
-    norm = float(np.hypot(*grad))
-    uphill = grad / norm * length if norm > 0 and np.isfinite(norm) else np.zeros(2)
-    x, y = numbers.position
-    return StepArrows(
-        start=(x, y),
-        compass_end=(x + float(uphill[0]), y + float(uphill[1])),
-        update_end=numbers.new_position,
-    )
+    return StepArrows(start=numbers.position, compass_end=compass_end(numbers.position, numbers.grad, surface),
+                      update_end=numbers.new_position)

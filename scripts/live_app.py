@@ -84,7 +84,7 @@ def chromium_page(width: int = 1500, height: int = 1000):
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.errors = []
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            page.on("pageerror", lambda error: page.errors.append(str(error) + " @ " + (error.stack or "")[:600]))
             yield page
         finally:
             browser.close()

@@ -42,7 +42,7 @@ def opened(url: str, path: str = "/", size: tuple[int, int] = (1500, 1000), clip
         page.goto(url + path)
         page.wait_for_function(VIEW_READY, timeout=120_000)
         yield page
-        assert page.errors == []
+        assert page.errors == [], page.errors
 
 
 def slider_values(page) -> dict[str, str]:

@@ -3,17 +3,17 @@ in a fogged figure (read from the figure's own data, as the browser would), the 
 grows exactly with the places walked, and the arrows are the walk's own p.grad and step."""
 
 import base64
+import io
 import json
-import struct
-import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from core import get_surface
 from core.figure_json import Encoder
 from core.fog import uncovered, walk
-from core.fog_figures import FOG_COLOR, fog_loss_figure, fog_map_figure, fog_mountain_figure
+from core.fog_figures import FOG_COLOR, fog_ground, fog_loss_figure, fog_map_figure, fog_mountain_figure
 from core.grid import surface_grid
 from core.steps import COMPASS_LENGTH
 
@@ -24,21 +24,13 @@ RADIUS = 0.08 * DIAGONAL
 
 
 def _png_pixels(source: str) -> np.ndarray:
-    """A PNG data URI (8-bit RGB, filter 0 on every row, as core.fog_figures writes it) as (h, w, 3)."""
-    data = base64.b64decode(source.split(",", 1)[1])
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    at, chunks = 8, {}
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
-        kind = data[at + 4:at + 8]
-        chunks.setdefault(kind, b"")
-        chunks[kind] += data[at + 8:at + 8 + length]
-        at += 12 + length
-    width, height, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, color) == (8, 2)
-    raw = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(height, 1 + 3 * width)
-    assert (raw[:, 0] == 0).all()
-    return raw[:, 1:].reshape(height, width, 3)
+    """A PNG data URI as (h, w, 3) RGB, read by Pillow (row 0 first)."""
+    assert source.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB"))
+
+
+def _ground(taken, lifted=False):
+    return fog_ground(SURFACE, GRID, taken, RADIUS, lifted)
 
 
 def _traces(figure, kind):
@@ -56,7 +48,7 @@ def test_no_surface_value_outside_the_uncovered_ground_is_in_a_fogged_figure(str
     shown = uncovered(GRID.xs, GRID.ys, taken.positions, RADIUS)
     assert 0 < (shown > 0).mean() < 0.5  # some ground shows, most is hidden
 
-    mountain = fog_mountain_figure(SURFACE, GRID, taken, RADIUS, 0.01)
+    mountain = fog_mountain_figure(SURFACE, GRID, taken, _ground(taken), 0.01)
     assert not _traces(mountain, "surface")  # the whole terrain never travels in the fog
     (mesh,) = _traces(mountain, "mesh3d")
     gx, gy = np.meshgrid(GRID.xs, GRID.ys)
@@ -69,7 +61,7 @@ def test_no_surface_value_outside_the_uncovered_ground_is_in_a_fogged_figure(str
     z_range = mountain["layout"]["scene"]["zaxis"]["range"]
     assert z_range[0] == pytest.approx(low - 0.05 * (high - low)) and z_range[1] == pytest.approx(high + 0.1 * (high - low))
 
-    map_ = fog_map_figure(SURFACE, GRID, taken, RADIUS, 0.01)
+    map_ = fog_map_figure(SURFACE, GRID, taken, _ground(taken), 0.01)
     assert not [t for t in _traces(map_, "contour") if np.isfinite(np.asarray(t["z"], dtype=float)[shown == 0]).any()]
     (contour,) = _traces(map_, "contour")
     np.testing.assert_array_equal(np.isfinite(contour["z"]), shown > 0)
@@ -93,8 +85,8 @@ def test_no_surface_value_outside_the_uncovered_ground_is_in_a_fogged_figure(str
 def test_the_uncovered_ground_grows_exactly_with_the_places_walked():
     shorter = walk(SURFACE, SURFACE.start, [0.01] * 4)
     longer = walk(SURFACE, SURFACE.start, [0.01] * 8)
-    before = _traces(fog_mountain_figure(SURFACE, GRID, shorter, RADIUS, 0.01), "mesh3d")[0]
-    after = _traces(fog_mountain_figure(SURFACE, GRID, longer, RADIUS, 0.01), "mesh3d")[0]
+    before = _traces(fog_mountain_figure(SURFACE, GRID, shorter, _ground(shorter), 0.01), "mesh3d")[0]
+    after = _traces(fog_mountain_figure(SURFACE, GRID, longer, _ground(longer), 0.01), "mesh3d")[0]
     seen_before = set(zip(before["x"], before["y"]))
     seen_after = set(zip(after["x"], after["y"]))
     gx, gy = np.meshgrid(GRID.xs, GRID.ys)
@@ -105,10 +97,10 @@ def test_the_uncovered_ground_grows_exactly_with_the_places_walked():
 
 def test_lifting_the_fog_shows_the_whole_mountain_with_the_walk_on_it():
     taken = walk(SURFACE, SURFACE.start, [0.01] * 40)
-    mountain = fog_mountain_figure(SURFACE, GRID, taken, RADIUS, 0.01, lifted=True)
+    mountain = fog_mountain_figure(SURFACE, GRID, taken, _ground(taken, lifted=True), 0.01)
     (terrain,) = _traces(mountain, "surface")
     np.testing.assert_array_equal(terrain["z"], GRID.height.astype(np.float32))
-    map_ = fog_map_figure(SURFACE, GRID, taken, RADIUS, 0.01, lifted=True)
+    map_ = fog_map_figure(SURFACE, GRID, taken, _ground(taken, lifted=True), 0.01)
     assert _traces(map_, "contour")[0]["z"].shape == GRID.height.shape and not _traces(map_, "image")
     (path,) = [t for t in map_["data"] if (t.get("meta") or {}).get("role") == "walk"]
     np.testing.assert_array_equal(path["x"], taken.positions[:, 0])
@@ -118,7 +110,7 @@ def test_lifting_the_fog_shows_the_whole_mountain_with_the_walk_on_it():
 
 def test_the_compass_is_p_grad_pointing_uphill_and_the_step_goes_against_it():
     taken = walk(SURFACE, SURFACE.start, [0.01] * 3)
-    compass, step = fog_map_figure(SURFACE, GRID, taken, RADIUS, 0.02)["layout"]["annotations"]
+    compass, step = fog_map_figure(SURFACE, GRID, taken, _ground(taken), 0.02)["layout"]["annotations"]
     here, grad = np.array(taken.here), np.array(taken.compass)
     assert (compass["ax"], compass["ay"]) == tuple(here) == (step["ax"], step["ay"])
     tip = np.array([compass["x"], compass["y"]]) - here
