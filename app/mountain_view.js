@@ -24,6 +24,8 @@ const DRAG_ANSWER_MS = 3000;
 const PAGE_HAND_MS = 1000;
 // an ask for a scene's ladder not answered within this long is made again
 const LADDER_RETRY_MS = 1500;
+// a kept rate whose scene has not come within this long is asked for again (a rerun may swallow it)
+const COMMIT_RETRY_MS = 2500;
 // a hand on another control pauses the roll; if no new scene comes of it, the roll goes on after this long
 const RESUME_MS = 2000;
 const CONTROLS = '[role="slider"], [role="switch"], [role="checkbox"], [role="combobox"], [role="option"], input, select, button';
@@ -854,6 +856,7 @@ class MountainView {
   // The learning-rate preview: the scene offers its ladder (a key and the current rung).
   showLadder(info) {
     clearTimeout(this.commitTimer);
+    clearTimeout(this.commitRetry);
     this.ladderInfo = info;
     this.previewing = false;
     this.followingPage = false;
@@ -1209,6 +1212,12 @@ class MountainView {
     if (!info || !this.previewing || this.followingPage) return;
     if (this.rateIndex !== info.index) {
       this.pickRate(info.rates[this.rateIndex]);
+      const [asked, shown] = [this.rateIndex, this.drawnRevision];
+      clearTimeout(this.commitRetry);
+      this.commitRetry = setTimeout(() => {
+        // still on the previewed rate, and no scene since: the ask was lost
+        if (this.root.isConnected && this.previewing && this.rateIndex === asked && this.drawnRevision === shown) this.commitRate();
+      }, COMMIT_RETRY_MS);
       return;
     }
     this.showScene();

@@ -118,7 +118,12 @@ def _page(chromium, received: list[int]):
         socket.on("framereceived", lambda frame: received.append(len(frame if isinstance(frame, bytes)
                                                                      else frame.encode())))
     page.on("websocket", count)
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and PAGE_ERRORS.append(message.text))
     return page
+
+
+PAGE_ERRORS: list[str] = []  # the pages' errors, told when a wait times out
 
 
 def _wait_drawn(page, shown: str, drawn: str, old: str | None = None) -> float:
@@ -126,7 +131,20 @@ def _wait_drawn(page, shown: str, drawn: str, old: str | None = None) -> float:
     returns the page's clock at that frame."""
     predicate = (f"() => {{ const now = ({shown})(); if (!now || now === {json.dumps(old)} || !({drawn})()) return false;"
                  " return performance.now(); }")
-    return float(page.wait_for_function(predicate, polling="raf", timeout=120_000).json_value())
+    try:
+        return float(page.wait_for_function(predicate, polling="raf", timeout=120_000).json_value())
+    except Exception as error:
+        raise RuntimeError(f"no new scene was drawn; the page: {json.dumps(page.evaluate(VIEW_STATE))}; "
+                           f"its last errors: {PAGE_ERRORS[-5:]}") from error
+
+
+# what the view was doing, for a wait that timed out
+VIEW_STATE = """() => { const r = document.querySelector('.lm-root'); const v = r && r.view;
+  return { views: document.querySelectorAll('.lm-root').length, dataset: r ? { ...r.dataset } : null,
+    status: v ? v.status.textContent : null, previewing: v && v.previewing, previewDrawing: v && v.previewDrawing,
+    followingPage: v && v.followingPage, rateIndex: v && v.rateIndex, shownIndex: v && v.ladderInfo && v.ladderInfo.index,
+    errors: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlert"]')].map((e) => e.innerText.slice(0, 300)),
+    sliders: [...document.querySelectorAll('[data-testid="stSlider"] [role="slider"]')].map((s) => s.getAttribute('aria-valuetext')) }; }"""
 
 
 def _settle(page, pid: int, seconds: float = 0.4) -> None:

@@ -107,3 +107,25 @@ def test_a_key_on_the_pages_learning_rate_slider_shows_the_new_paths_before_the_
         _assert_drawn(page.evaluate(MAP_PATHS), 0.011)
         assert page.evaluate("() => document.querySelector('.lm-map-preview').hidden")
         assert page.locator(".lm-rate-value").inner_text() == "lr 0.011"
+
+
+# the page's first ask to keep a rate goes nowhere, as when a rerun swallows it
+LOSE_FIRST_LR = """() => { const view = document.querySelector('.lm-root').view; const send = view.sendTrigger;
+  window.__lrAsks = 0;
+  view.sendTrigger = (name, value) => { if (name === 'lr' && window.__lrAsks++ === 0) return; send(name, value); }; }"""
+
+
+def test_a_kept_rate_whose_ask_was_lost_is_asked_for_again():
+    with app_page("/") as page:
+        revision = page.evaluate(REVISION)
+        page.hover(".lm-rate")
+        page.wait_for_function(LADDER_KEPT)
+        page.evaluate(LOSE_FIRST_LR)
+        chosen = LR_LADDER.index(0.1)
+        page.evaluate(PREVIEW, chosen)
+        _shown(page, chosen)
+        page.evaluate(LET_GO)
+        wait_for_new_revision(page, revision)
+        assert page.evaluate("() => window.__lrAsks") == 2
+        assert slider_values(page)["Learning rate (log scale)"] == "0.1"
+        _assert_drawn(page.evaluate(MAP_PATHS), 0.1)
