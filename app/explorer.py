@@ -10,7 +10,7 @@ from core.status import LABELS
 from core.verdict import DOES
 
 from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change
-from app.fog import FOG_PAGE
+from app.fog_chapters import walk_page
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
@@ -126,7 +126,7 @@ def _explorer() -> None:
     header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
                    "Drag the learning rate and the start; turn the mountain with the mouse.")
     # short enough for one line on a phone: a page link does not wrap
-    header.page_link(FOG_PAGE, label="New here? Walk into the fog first", icon="🌫️",
+    header.page_link(walk_page(), label="New here? Walk into the fog first", icon="🌫️",
                      help="Feel your way down a hidden mountain, one real SGD step at a time")
     state = st.session_state
     try:

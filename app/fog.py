@@ -1,6 +1,6 @@
-"""Into the fog: the lesson the app grew out of, as a walk a beginner can take. Chapter 1, the fog:
-the mountain is hidden, the walker feels only the tilt under their boots (the compass, p.grad)
-and takes one real torch.optim.SGD step per press."""
+"""Into the fog, its first chapter: the mountain is hidden, the walker feels only the tilt under
+their boots (the compass, p.grad) and takes one real torch.optim.SGD step per press. The walk's
+settings (its mountain, start and stride) are shared by the chapters after it."""
 
 from __future__ import annotations
 
@@ -22,14 +22,21 @@ FOG_MOUNTAINS = ("himmelblau", "bowl", "rosenbrock", "camel")
 RADII = (0.05, 0.08, 0.12, 0.18, 0.25)  # how far the walker sees, as a share of the map's diagonal
 VIEW_KEY = "fog_view"
 # the walk's settings, kept across pages (app.main keeps every "fog_" key: buttons are named "walk_")
-FOG_DEFAULTS = {"fog_surface": "himmelblau", "fog_radius": 0.08, "fog_lifted": False}
+# chapter "your stride": from (0.5, −0.5) on Himmelblau, 0.02 is past 2/λmax of the nearest valley
+# (0.019) and comes to rest in the next one; 0.01 settles in the nearest; 0.001 is still on its way
+STRIDE_DEFAULTS = {"fog_rate_blue": 0.001, "fog_rate_green": 0.01, "fog_rate_red": 0.02,
+                   "fog_rate_x": 0.5, "fog_rate_y": -0.5}
+FOG_DEFAULTS = {"fog_chapter": "fog", "fog_surface": "himmelblau", "fog_radius": 0.08, "fog_lifted": False,
+                "fog_zeroing": False, **STRIDE_DEFAULTS,
+                # chapter "you are the optimizer": mountain #7, steps of 0.5, no step yet
+                "fog_seed": 7, "fog_hand_length": 0.5, "fog_hand": [], "fog_hand_lifted": False}
 
 
 def _fresh(surface_name: str) -> dict:
     """A walk's start and stride on a mountain: its usual start, a stride that walks steadily."""
     surface = get_surface(surface_name)
     return {"fog_x": surface.start[0], "fog_y": surface.start[1], "fog_stride": nearest_lr(surface.lr),
-            "fog_walk": []}
+            "fog_walk": [], "fog_button_x": None, "fog_button_y": None, "fog_sum_walk": []}
 
 
 def fog_defaults(surface_name: str | None = None) -> dict:
@@ -44,7 +51,8 @@ def fog_init() -> None:
         state.setdefault(key, value)
 
 
-def _on_mountain_change() -> None:
+def mountain_changed() -> None:
+    """Another mountain: every chapter's walk starts afresh at its usual start."""
     st.session_state.update(_fresh(st.session_state.fog_surface), fog_lifted=False)
 
 
@@ -69,8 +77,8 @@ def _start_here() -> None:
 
 
 @st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
-def fog_walk(surface_name: str, start: tuple[float, float], strides: tuple[float, ...]) -> Walk:
-    return walk(get_surface(surface_name), start, strides)
+def fog_walk(surface_name: str, start: tuple[float, float], strides: tuple[float, ...], zero_grad: bool = True) -> Walk:
+    return walk(get_surface(surface_name), start, strides, zero_grad)
 
 
 @st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
@@ -91,18 +99,17 @@ def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[fl
     return view_json(figures, named, step=None, captions=captions, toolbar=False)
 
 
-def fog_page() -> None:
-    """Chapter 1 · The fog."""
+def the_fog() -> None:
+    """Chapter · The fog: walk by pressing Step, seeing only the ground you have stood near."""
     fog_init()
     state = st.session_state
-    st.markdown("### 🌫️ Into the fog · 1. The fog")
     st.markdown(
         "You stand on a mountain in thick fog. You cannot see the cabin in the valley: you only feel "
         "the tilt of the ground under your boots. That tilt is the **gradient**, `coeffs.grad`, a compass "
         "that points **uphill** (black arrow); each press of **Step** walks one stride against it (orange)."
     )
     mountain_column, stride_column, radius_column = st.columns([1, 2, 1])
-    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=_on_mountain_change,
+    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=mountain_changed,
                               format_func=lambda name: get_surface(name).title)
     stride_column.select_slider("Your stride (the learning rate)", LR_LADDER, key="fog_stride",
                                 format_func=lambda v: f"{v:g}",
@@ -143,8 +150,3 @@ def _say_where(surface, taken: Walk, arrived: bool) -> None:
     elif arrived:
         st.success(f"🏠 You reached the cabin in {taken.steps} steps: the loss is within {CABIN_TOLERANCE:.1%} of "
                    "the way from where you started to the valley floor. Lift the fog to see the path you took.")
-
-
-# the page, for the navigation (app.main) and the explorer's invitation
-FOG_PAGE = st.Page(fog_page, title="Into the fog", icon="🌫️", url_path="fog")
-

@@ -19,6 +19,7 @@ from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.data_fit import MODELS
 from core.optimizers import RANGES, TUNABLE, check_hyperparameters
 from core.fog import MAX_WALK
+from core.seeded import MAX_SEED
 from core.schedules import SCHEDULES
 
 from app.controls import BOUND_KEYS, LR_OPTIONS, MAX_APP_STEPS, MOUNTAIN_CHOICES, control_defaults, nearest_lr
@@ -113,6 +114,29 @@ def rates(most: int) -> Field:
     return Field(parse, _text)
 
 
+def moves(most: int, lengths: tuple[float, ...]) -> Field:
+    """A walk by hand: "heading:length" pairs (whole degrees 0 … 359; a length of the chapter's
+    slider), kept as [[heading, length], …]."""
+
+    def parse(raw: str) -> list[list[float]]:
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        if len(parts) > most:
+            raise ValueError(f"holds more than {most} steps")
+        taken = []
+        for part in parts:
+            heading, _, length = part.partition(":")
+            try:
+                move = [float(int(heading)), float(length)]
+            except ValueError:
+                raise ValueError("is not a list of heading:length steps") from None
+            if not 0 <= move[0] < 360 or move[1] not in lengths:
+                raise ValueError(f"has a step {_text(move[0])}:{_text(move[1])} that no click could take")
+            taken.append(move)
+        return taken
+
+    return Field(parse, lambda value: ",".join(f"{_text(h)}:{_text(length)}" for h, length in value))
+
+
 def names(options) -> Field:
     def parse(raw: str) -> list[str]:
         chosen = [name.strip() for name in raw.split(",") if name.strip()]
@@ -156,6 +180,8 @@ def _page_fields() -> dict[str, Field]:
     # imported here: the pages import app.controls, which this module also needs first
     from app.data_page import MODE_LABELS
     from app.fog import FOG_MOUNTAINS, RADII
+    from app.fog_chapters import CHAPTER_NAMES
+    from app.fog_optimizer import HAND_LENGTHS
     from app.many import BASIN_RESOLUTIONS, MAX_SWARM, MODES, SWEEP_COUNTS, TOLERANCES
 
     return {
@@ -172,6 +198,11 @@ def _page_fields() -> dict[str, Field]:
         "net_seed": number(0, 10_000, whole=True),
         "fog_surface": choice(FOG_MOUNTAINS), "fog_stride": rate(), "fog_radius": choice(RADII),
         "fog_lifted": flag(), "fog_x": number(-1e6, 1e6), "fog_y": number(-1e6, 1e6), "fog_walk": rates(MAX_WALK),
+        "fog_chapter": choice(CHAPTER_NAMES), "fog_button_x": number(-1e6, 1e6), "fog_button_y": number(-1e6, 1e6),
+        "fog_zeroing": flag(), "fog_sum_walk": rates(MAX_WALK), "fog_rate_blue": rate(), "fog_rate_green": rate(),
+        "fog_rate_red": rate(), "fog_rate_x": number(-5, 5), "fog_rate_y": number(-5, 5),
+        "fog_seed": number(0, MAX_SEED, whole=True), "fog_hand_length": choice(HAND_LENGTHS),
+        "fog_hand": moves(MAX_WALK, HAND_LENGTHS), "fog_hand_lifted": flag(),
     }
 
 
@@ -295,6 +326,14 @@ def _check_walk(values: dict[str, Any], notices: list[str]) -> None:
             notices.append(f"the walk's start ({x:g}, {y:g}) is off this mountain; starting at its usual start")
             x, y = fresh["fog_x"], fresh["fog_y"]
         values["fog_x"], values["fog_y"] = round(x, 2), round(y, 2)
+    if any(key in values for key in ("fog_button_x", "fog_button_y")):
+        (x0, x1), (y0, y1) = surface.bounds
+        x, y = values.get("fog_button_x"), values.get("fog_button_y")
+        if x is None or y is None or not (x0 <= x <= x1 and y0 <= y <= y1):
+            notices.append("the magic button's place is off this mountain (or half given); pressing it where you stand")
+            values["fog_button_x"], values["fog_button_y"] = None, None
+        else:
+            values["fog_button_x"], values["fog_button_y"] = round(x, 2), round(y, 2)
     if "fog_surface" in values:
         for key, value in fresh.items():
             values.setdefault(key, value)

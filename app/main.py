@@ -17,7 +17,7 @@ from app.many import many_page  # noqa: E402
 from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
-from app.fog import FOG_PAGE  # noqa: E402
+from app.fog_chapters import walk_page  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
@@ -46,7 +46,7 @@ def explorer_by_name() -> None:
 page = st.navigation([
     EXPLORER,
     st.Page(explorer_by_name, title="Explorer", url_path="explorer", visibility="hidden"),
-    FOG_PAGE,
+    walk_page(),
     st.Page(formula_page, title="Type a mountain", icon="✏️", url_path="formula"),
     st.Page(many_page, title="Many balls", icon="🐝", url_path="many"),
     st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),

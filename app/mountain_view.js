@@ -4,8 +4,10 @@
 
 const PLOTLY_SRC = "app/static/plotly.min.js";
 // nothing in a plot's toolbar may send the chart to an outside website
+// a double click undoes a zoom, and no more: autosizing a map would show beyond the mountain
 const PLOT_CONFIG = {
   responsive: true, displaylogo: false, scrollZoom: false, showSendToCloud: false, showEditInChartStudio: false,
+  doubleClick: "reset",
   modeBarButtonsToRemove: ["sendChartToCloud", "editInChartStudio"],
 };
 // the summed compass shows this many recent arrows one by one, the older ones as one
@@ -165,8 +167,10 @@ function drawLine(context, layout, trace, xs, ys) {
 function clickCover(layout) {
   const [xaxis, yaxis] = [layout.xaxis || {}, layout.yaxis || {}];
   if (!Array.isArray(xaxis.range) || !Array.isArray(yaxis.range)) return [];
+  // one cell whose edges are the ranges: a double-click's autorange comes back to the map, not
+  // half a cell beyond it on every side
   return [{
-    type: "heatmap", x: [...layout.xaxis.range], y: [...layout.yaxis.range], z: [[0, 0], [0, 0]],
+    type: "heatmap", x: [...layout.xaxis.range], y: [...layout.yaxis.range], z: [[0]],
     opacity: 0, showscale: false, hoverinfo: "none", name: "map", meta: { role: "click_cover" },
   }];
 }

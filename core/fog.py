@@ -25,7 +25,9 @@ class Walk:
     stood after each step, the loss there and `coeffs.grad` after `loss.backward()` there (the
     compass, pointing uphill; the last row is what the walker feels now). strides (k,): each step's
     learning rate. flown_off: the last step left the finite numbers (positions keep the last
-    finite place; the walk cannot go on)."""
+    finite place; the walk cannot go on). zero_grad: whether coeffs.grad was wiped before each
+    backward(); fresh (k + 1, 2): the gradient of each place's loss alone (equal to grads when it
+    was; without it, grads[i] is the sum of fresh[0..i])."""
 
     surface: str
     start: Point
@@ -34,6 +36,8 @@ class Walk:
     losses: np.ndarray
     grads: np.ndarray
     flown_off: bool = False
+    zero_grad: bool = True
+    fresh: np.ndarray | None = None
 
     @property
     def steps(self) -> int:
@@ -49,9 +53,10 @@ class Walk:
         return float(self.grads[-1, 0]), float(self.grads[-1, 1])
 
 
-def walk(surface: Surface, start: Sequence[float], strides: Sequence[float]) -> Walk:
+def walk(surface: Surface, start: Sequence[float], strides: Sequence[float], zero_grad: bool = True) -> Walk:
     """Walk from `start`, step i a torch.optim.SGD step at learning rate strides[i] (the lesson's
-    loop: zero_grad, loss, backward, step). Stops early if a step leaves the finite numbers."""
+    loop: zero_grad, loss, backward, step; without zero_grad, coeffs.grad keeps the sum of every
+    backward so far). Stops early if a step leaves the finite numbers."""
     if len(strides) > MAX_WALK:
         raise LossMountainError(f"a walk in the fog takes at most {MAX_WALK} steps")
     for stride in strides:
@@ -59,19 +64,23 @@ def walk(surface: Surface, start: Sequence[float], strides: Sequence[float]) -> 
     point = check_settings(surface, strides[0] if strides else 1.0, start, 1)
     coeffs = torch.tensor(point, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.SGD([coeffs], lr=1.0)
-    positions, losses, grads = [], [], []
+    positions, losses, grads, fresh = [], [], [], []
     flown_off = False
 
     def feel() -> bool:
         """The lesson's magic button at the current place; False where the loss is not finite."""
-        optimizer.zero_grad()
+        if zero_grad:
+            optimizer.zero_grad()
         loss = surface(coeffs)
         if not (torch.isfinite(loss) and torch.isfinite(coeffs).all()):
             return False
+        # this place's own gradient, before backward() adds it to whatever coeffs.grad holds
+        (alone,) = torch.autograd.grad(loss, coeffs, retain_graph=True)
         loss.backward()
         positions.append(coeffs.detach().clone().numpy())
         losses.append(float(loss.detach()))
         grads.append(coeffs.grad.detach().clone().numpy())
+        fresh.append(alone.numpy())
         return True
 
     feel()
@@ -83,7 +92,7 @@ def walk(surface: Surface, start: Sequence[float], strides: Sequence[float]) -> 
             break
     taken = len(positions) - 1
     return Walk(surface.name, point, tuple(float(s) for s in strides[:taken]), np.array(positions),
-                np.array(losses), np.array(grads), flown_off)
+                np.array(losses), np.array(grads), flown_off, bool(zero_grad), np.array(fresh))
 
 
 def at_cabin(surface: Surface, walk_: Walk) -> bool:

@@ -79,17 +79,21 @@ def fog_ground(surface: Surface, grid: Grid, walk: Walk, radius: float, lifted: 
     return Ground(shown, low, high if high > low else low + 1.0, minima, lifted)
 
 
-def _compass_and_step(surface: Surface, walk: Walk, stride: float) -> tuple[tuple, tuple, tuple]:
-    """Where the walker stands, the compass's tip (core.steps.compass_end) and where one step at
-    `stride` would land (against p.grad, at its true length)."""
+def _compass_and_step(surface: Surface, walk: Walk, stride: float | None,
+                      compass_scale: float | None = None) -> tuple[tuple, tuple, tuple | None]:
+    """Where the walker stands, the compass's tip (core.steps.compass_end, or p.grad times
+    `compass_scale`) and where one step at `stride` would land (against p.grad, at its true length)."""
     (x, y), (gx, gy) = walk.here, walk.compass
-    return (x, y), compass_end(walk.here, walk.compass, surface), (x - stride * gx, y - stride * gy)
+    landing = None if stride is None else (x - stride * gx, y - stride * gy)
+    tip = compass_end(walk.here, walk.compass, surface) if compass_scale is None else (
+        x + compass_scale * gx, y + compass_scale * gy)
+    return (x, y), tip, landing
 
 
-def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float,
+def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float | None,
                         look: Look = STANDARD) -> dict:
     """The 3-D view: the uncovered ground (all of it once lifted), the walk and the walker, the
-    compass and the next step."""
+    compass and the next step (none without a stride)."""
     shown, low, high, lifted = ground.shown, ground.low, ground.high, ground.lifted
     traces: list[dict] = []
     if lifted:
@@ -113,7 +117,8 @@ def fog_mountain_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground
         level = float(heights[-1])
         flat = lambda points: np.full(len(points), level)  # noqa: E731
         traces += arrow_3d(here, tip, COMPASS_COLOR, "compass: p.grad (uphill)", flat, lift)
-        traces += arrow_3d(here, landing, STEP_COLOR, "next step: −lr · p.grad", flat, lift)
+        if stride is not None:
+            traces += arrow_3d(here, landing, STEP_COLOR, "next step: −lr · p.grad", flat, lift)
     z_axis = dict(title=dict(text="loss"), range=[low - 0.05 * (high - low), high + 0.1 * (high - low)],
                   showticklabels=lifted)
     if lifted and surface.display == "log1p":
@@ -162,10 +167,11 @@ def _minima_3d(surface: Surface, seen: np.ndarray, lift: float) -> list[dict]:
                  meta=dict(role="cabin"))]
 
 
-def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float,
-                   look: Look = STANDARD) -> dict:
+def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, stride: float | None,
+                   look: Look = STANDARD, compass_scale: float | None = None) -> dict:
     """The map from above: fog, the uncovered ground with its contour lines, the walk, the walker,
-    the compass (p.grad, uphill, at a fixed length) and the step a press of Step would take."""
+    the compass (p.grad, uphill, at a fixed length or `compass_scale` times its own) and the step a
+    press of Step would take (none without a stride)."""
     shown, low, high = ground.shown, ground.low, ground.high
     traces: list[dict] = []
     if ground.lifted:
@@ -201,8 +207,10 @@ def fog_map_figure(surface: Surface, grid: Grid, walk: Walk, ground: Ground, str
                        hovertemplate="you: (%{x:.3g}, %{y:.3g})<extra></extra>", meta=dict(role="walker")))
     arrows = []
     if not walk.flown_off:
-        here, tip, landing = _compass_and_step(surface, walk, stride)
-        arrows = [arrow_2d(here, tip, COMPASS_COLOR, 2.2), arrow_2d(here, landing, STEP_COLOR, 3.0)]
+        here, tip, landing = _compass_and_step(surface, walk, stride, compass_scale)
+        arrows = [arrow_2d(here, tip, COMPASS_COLOR, 2.2)]
+        if stride is not None:
+            arrows.append(arrow_2d(here, landing, STEP_COLOR, 3.0))
     (x0, x1), (y0, y1) = surface.bounds
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=40, r=10, t=10, b=35), showlegend=False, uirevision=surface.name,

@@ -1,6 +1,7 @@
 """Screenshots of the running explorer for the README:
 
-    python -m scripts.screenshot docs/    # fog, fog-lifted, explorer, preview, bouncing, zero-grad,
+    python -m scripts.screenshot docs/    # fog, fog-lifted, fog-optimizer, fog-stride, fog-button,
+                                          # fog-zero-grad, explorer, preview, bouncing, zero-grad,
                                           # classic-mistake, step-by-step, high-contrast, phone,
                                           # fit-data, network, many-*.png
 """
@@ -32,6 +33,7 @@ def main(folder: str) -> None:
     with running_app() as url:
         with chromium_page(1400, 900) as page:
             _fog(page, url, out)
+            _chapters(page, url, out)
             _open(page, url, "/")
             page.screenshot(path=out / "explorer.png")
             _preview(page, out / "preview.png")
@@ -59,7 +61,7 @@ def main(folder: str) -> None:
             page.screenshot(path=out / "phone.png")
     for picture in out.glob("*.png"):
         _small(picture)
-    print(f"wrote fog, fog-lifted, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
+    print(f"wrote fog, fog-lifted, fog-optimizer, fog-stride, fog-button, fog-zero-grad, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
           f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
 
 
@@ -71,6 +73,24 @@ def _fog(page, url: str, out: Path, steps: int = 8) -> None:
     _tall(page, out / "fog.png", 1150)
     _after(page, lambda: page.get_by_text("Lift the fog").click())
     _tall(page, out / "fog-lifted.png", 1150)
+
+
+def _chapters(page, url: str, out: Path) -> None:
+    """The walk's other chapters, each as a learner leaves it: mountain #7 walked to its cabin by
+    hand and raced; the three strides; the magic button pressed at (1, −1); eight steps without
+    zero_()."""
+    by_hand = ",".join(["194:0.5"] * 12)
+    _open(page, url, f"/fog?fog_chapter=optimizer&fog_hand={by_hand}")
+    _tall(page, out / "fog-optimizer.png", 1400)
+    _open(page, url, "/fog?fog_chapter=stride")
+    page.wait_for_timeout(4000)  # the three balls roll to their ends
+    _tall(page, out / "fog-stride.png", 1400)
+    _open(page, url, "/fog?fog_chapter=button&fog_button_x=1&fog_button_y=-1")
+    _tall(page, out / "fog-button.png", 1300)
+    _open(page, url, "/fog?fog_chapter=zero_grad")
+    for _ in range(8):
+        _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
+    _tall(page, out / "fog-zero-grad.png", 1350)
 
 
 def _preview(page, path: Path, lr: float = 0.02) -> None:

@@ -18,7 +18,7 @@ FOG_KEYS = ("fog_surface", "fog_stride", "fog_radius", "fog_lifted", "fog_x", "f
 
 @pytest.fixture
 def page():
-    return open_page("app.fog", "fog_page")
+    return open_page("app.fog_chapters", "fog_page")
 
 
 def _metric(page, label: str) -> str:
