@@ -25,19 +25,17 @@ def pressed_walk(press: ButtonPress) -> Walk:
 
 
 def button_figures(surface: Surface, grid: Grid, press: ButtonPress, look: Look = STANDARD) -> dict[str, dict]:
-    """mountain, map: the whole mountain, the place and its compass (the map's tip labelled with
+    """mountain, map: the whole mountain, the place and its compass (the map labelled with
     what print(coeffs.grad) prints); loss: the slice along the compass (slice_figure)."""
     walked = pressed_walk(press)
     ground = fog_ground(surface, grid, walked, 1.0, lifted=True)
     plan = fog_map_figure(surface, grid, walked, ground, None, look)
-    tip = plan["layout"]["annotations"][0] if plan["layout"]["annotations"] else None
-    if tip is not None:
-        # the label beyond the tip, away from the arrow it names
-        gx, gy = press.grad
+    if plan["layout"]["annotations"]:  # the compass is drawn (a place off the finite numbers has none)
+        # in the map's top corner, where it always fits, whichever way the arrow points
         plan["layout"]["annotations"].append(dict(
-            x=tip["x"], y=tip["y"], xref="x", yref="y", text="coeffs.grad = " + press.printed_grad,
-            xanchor="right" if gx < 0 else "left", yanchor="top" if gy < 0 else "bottom", showarrow=False,
-            font=dict(color=COMPASS_COLOR, size=13), bgcolor="rgba(255,255,255,0.85)", meta=dict(role="grad_label")))
+            x=0.01, y=0.99, xref="x domain", yref="y domain", xanchor="left", yanchor="top", showarrow=False,
+            text="black arrow, coeffs.grad =<br>" + press.printed_grad, font=dict(color=COMPASS_COLOR, size=12),
+            bgcolor="rgba(255,255,255,0.85)", meta=dict(role="grad_label")))
     return {"mountain": fog_mountain_figure(surface, grid, walked, ground, None, look), "map": plan,
             "loss": slice_figure(surface, press, look)}
 

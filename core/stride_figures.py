@@ -58,7 +58,8 @@ def stride_strip(strides: Strides, look: Look = STANDARD) -> dict:
     data = [dict(type="scatter", x=[ball.run.lr], y=[0], mode="markers+text", name=STRIDE_NAMES[k],
                  marker=dict(symbol="triangle-down", size=16, color=STRIDE_COLORS[k], line=dict(color="#111", width=1)),
                  text=[f"{STRIDE_NAMES[k]}: {number(ball.run.lr)} · {ball.word}"],
-                 textposition="top center" if k % 2 == 0 else "bottom center", textfont=dict(color=STRIDE_COLORS[k]),
+                 # neighbours' words on opposite sides, so two close strides stay readable
+                 textposition="bottom center" if k % 2 == 0 else "top center", textfont=dict(color=STRIDE_COLORS[k]),
                  hovertemplate=f"{STRIDE_NAMES[k]}: lr %{{x:.3g}}<extra></extra>", meta=dict(role="stride", run=k))
             for k, ball in enumerate(strides.balls)]
     shapes, annotations = [], []
@@ -66,7 +67,10 @@ def stride_strip(strides: Strides, look: Look = STANDARD) -> dict:
         shapes.append(dict(type="line", x0=strides.limit, x1=strides.limit, y0=0, y1=1, yref="paper",
                            line=dict(color="#c0392b", width=2, dash="dash"), name="limit"))
         nearest = f"({number(strides.nearest[0])}, {number(strides.nearest[1])})"
-        annotations.append(dict(x=math.log10(strides.limit), y=1, yref="paper", yanchor="bottom", showarrow=False,
+        # the words run away from the nearer edge of the strip
+        right = (math.log10(strides.limit) - low) / (high - low) > 0.5
+        annotations.append(dict(x=math.log10(strides.limit), y=1, yref="paper", yanchor="bottom",
+                                xanchor="right" if right else "left", showarrow=False,
                                 text=f"2/λmax = {number(strides.limit)} in the valley at {nearest}",
                                 font=dict(color="#c0392b"), meta=dict(role="limit")))
         shapes.append(dict(type="rect", x0=strides.limit, x1=10 ** high, y0=0, y1=1, yref="paper", layer="below",
@@ -75,6 +79,6 @@ def stride_strip(strides: Strides, look: Look = STANDARD) -> dict:
         font=look.font, height=150, margin=dict(l=20, r=20, t=30, b=40), showlegend=False, plot_bgcolor="white",
         xaxis=dict(type="log", range=[low, high], title=dict(text="learning rate (your stride), log scale"),
                    gridcolor="#eee"),
-        yaxis=dict(visible=False, range=[-1, 1], fixedrange=True), shapes=shapes, annotations=annotations,
+        yaxis=dict(visible=False, range=[-1.4, 1.4], fixedrange=True), shapes=shapes, annotations=annotations,
     ))
 

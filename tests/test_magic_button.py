@@ -53,7 +53,7 @@ def test_the_map_draws_the_compass_along_coeffs_grad_and_labels_it_with_the_prin
     assert (compass["ax"], compass["ay"]) == press.point
     np.testing.assert_allclose(drawn / np.linalg.norm(drawn), grad / np.linalg.norm(grad), rtol=1e-12)
     (label,) = [a for a in arrows if (a.get("meta") or {}).get("role") == "grad_label"]
-    assert label["text"] == f"coeffs.grad = {press.printed_grad}"
+    assert label["text"] == f"black arrow, coeffs.grad =<br>{press.printed_grad}"
     # the whole mountain: the fog is lifted in this chapter
     assert any(t["type"] == "surface" for t in figures["mountain"]["data"])
 
