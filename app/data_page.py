@@ -108,7 +108,7 @@ def data_page() -> None:
         st.error(f"That setting does not work: {error}.")
         return
     mountain_view(_payload(tuple(data.x), tuple(data.y), data.source, settings, shown),
-                  on_start_click=lambda: None, key="data_view")
+                  on_start_click=lambda: None, key="data_view", rate_key="data_lr")
     left, right = st.columns([3, 2])
     left.plotly_chart(data_figure(data, result, state.data_optimizer), key="data_chart", config=PLOT_CONFIG)
     with right:

@@ -126,7 +126,7 @@ def _explorer() -> None:
     header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
                    "Drag the learning rate and the start; turn the mountain with the mouse.")
     # short enough for one line on a phone: a page link does not wrap
-    header.page_link(walk_page(), label="New here? Walk into the fog first", icon="🌫️",
+    header.page_link(walk_page(), label="New here? Walk into the fog · 5 min", icon="🌫️",
                      help="Feel your way down a hidden mountain, one real SGD step at a time")
     state = st.session_state
     try:
@@ -148,11 +148,11 @@ def _explorer() -> None:
     if step is None:
         # the ladder travels only to a browser that reaches for the view's learning-rate preview
         mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick,
-                      on_demand=ladder_on_demand(settings))
+                      on_demand=ladder_on_demand(settings), rate_key="lr")
     else:
         view, panel = st.columns([3, 1])
         with view:
-            mountain_view(payload, on_start_click=_on_start_click)
+            mountain_view(payload, on_start_click=_on_start_click, rate_key="lr")
         with panel:
             step_panel(runs, step)
     if step == 0:

@@ -99,6 +99,15 @@ def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[fl
     return view_json(figures, named, step=None, captions=captions, toolbar=False)
 
 
+def mountain_and_stride(mountain_column, stride_column) -> None:
+    """The walk's mountain and stride: the same two controls in every chapter that walks by Step."""
+    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=mountain_changed,
+                              format_func=lambda name: get_surface(name).title)
+    stride_column.select_slider("Your stride (the learning rate)", LR_LADDER, key="fog_stride",
+                                format_func=lambda v: f"{v:g}",
+                                help="How far each step goes: the learning rate times the compass's length.")
+
+
 def the_fog() -> None:
     """Chapter · The fog: walk by pressing Step, seeing only the ground you have stood near."""
     fog_init()
@@ -109,11 +118,7 @@ def the_fog() -> None:
         "that points **uphill** (black arrow); each press of **Step** walks one stride against it (orange)."
     )
     mountain_column, stride_column, radius_column = st.columns([1, 2, 1])
-    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=mountain_changed,
-                              format_func=lambda name: get_surface(name).title)
-    stride_column.select_slider("Your stride (the learning rate)", LR_LADDER, key="fog_stride",
-                                format_func=lambda v: f"{v:g}",
-                                help="How far each step goes: the learning rate times the compass's length.")
+    mountain_and_stride(mountain_column, stride_column)
     radius_column.select_slider("How far you see", RADII, key="fog_radius",
                                 format_func=lambda share: f"{share:.0%} of the map")
     surface = get_surface(state.fog_surface)
@@ -134,7 +139,7 @@ def the_fog() -> None:
     _say_where(surface, taken, arrived)
     payload = fog_payload(state.fog_surface, start, taken.strides, float(state.fog_stride), float(state.fog_radius),
                           bool(state.fog_lifted))
-    mountain_view(payload, on_start_click=_start_here, key=VIEW_KEY)
+    mountain_view(payload, on_start_click=_start_here, key=VIEW_KEY, rate_key="fog_stride")
 
 
 def _say_where(surface, taken: Walk, arrived: bool) -> None:

@@ -47,16 +47,24 @@ def fog_page() -> None:
         following = CHAPTER_NAMES[index + 1]
         st.button(f"Next: {TITLES[following]} ▶", key="walk_next", type="primary", on_click=_go, args=(following,))
     else:
-        st.markdown("That is the whole compass. The explorer shows every optimizer on every mountain; "
-                    "a real network is the same walk with 337 knobs at once.")
+        st.markdown("That is the whole compass. The explorer shows every optimizer on every mountain, starting "
+                    "from your walk; a real network is the same walk with 337 knobs at once.")
         from app.explorer import explorer_page  # it links back here
 
         explorer, network = st.columns(2)
-        # pages made as app.main makes them (same function, same address): Streamlit matches them
-        explorer.page_link(st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="home", default=True),
-                           label="Open the explorer", icon="⛰️")
+        if explorer.button("⛰️ Open the explorer with this walk", key="walk_out", type="primary"):
+            state.update(walked_scene(state))
+            # a page made as app.main makes it (same function, same address): Streamlit matches them
+            st.switch_page(st.Page(explorer_page, title="Explorer", icon="⛰️", url_path="home", default=True))
         network.page_link(st.Page(network_page, title="A real network", icon="🧠", url_path="network"),
                           label="A real network: the same compass, 337 knobs at once", icon="🧠")
+
+
+def walked_scene(state) -> dict:
+    """The explorer's scene the walk built: its mountain, start and stride as plain SGD, with
+    zero_grad() forgotten when the last walk went without it."""
+    return {"surface": state.fog_surface, "start_x": float(state.fog_x), "start_y": float(state.fog_y),
+            "lr": float(state.fog_stride), "optimizers": ["sgd"], "forget_zero_grad": not state.fog_zeroing}
 
 def walk_page() -> st.Page:
     """The walk as a page, for the navigation (app.main) and the explorer's invitation; made in a run

@@ -15,10 +15,9 @@ from core.status import diagonal
 from core.verdict import Verdict, verdicts
 from core.zero_grad_figures import summed_loss_figure, summed_map_figure
 
-from app.fog import FOG_MOUNTAINS, fog_init, fog_walk, mountain_changed
+from app.fog import fog_init, fog_walk, mountain_and_stride
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
-from core.sweep import LR_LADDER
 
 VIEW_KEY = "fog_sum_view"
 WALK_ON = 150  # steps of the walk on from the start that the outcome is told from
@@ -84,10 +83,7 @@ def zero_grad_mystery() -> None:
         "laid tip to tail): the directions from your last places and your current place at the same time."
     )
     mountain_column, stride_column, wipe_column = st.columns([1, 2, 1])
-    mountain_column.selectbox("Mountain", FOG_MOUNTAINS, key="fog_surface", on_change=mountain_changed,
-                              format_func=lambda name: get_surface(name).title)
-    stride_column.select_slider("Your stride (the learning rate)", LR_LADDER, key="fog_stride",
-                                format_func=lambda v: f"{v:g}")
+    mountain_and_stride(mountain_column, stride_column)
     wipe_column.toggle("zero_() each step", key="fog_zeroing", on_change=_start_again,
                        help="Call coeffs.grad.zero_() before each backward(), as the lesson's loop does: a new walk starts.")
     start = (float(state.fog_x), float(state.fog_y))
@@ -113,7 +109,7 @@ def zero_grad_mystery() -> None:
         st.error("That stride flew you off the mountain: the loss is no longer a number.", icon="🪂")
     mountain_view(sum_payload(state.fog_surface, start, taken.strides, bool(state.fog_zeroing),
                               float(state.fog_stride), float(state.fog_radius), bool(state.fog_lifted)),
-                  on_start_click=_start_here, key=VIEW_KEY)
+                  on_start_click=_start_here, key=VIEW_KEY, rate_key="fog_stride")
     _outcome(state.fog_surface, start, float(state.fog_stride), bool(state.fog_zeroing))
 
 

@@ -127,7 +127,7 @@ def moves(most: int, lengths: tuple[float, ...]) -> Field:
             heading, _, length = part.partition(":")
             try:
                 move = [float(int(heading)), float(length)]
-            except ValueError:
+            except (ValueError, OverflowError):  # a heading of 400 digits is no float either
                 raise ValueError("is not a list of heading:length steps") from None
             if not 0 <= move[0] < 360 or move[1] not in lengths:
                 raise ValueError(f"has a step {_text(move[0])}:{_text(move[1])} that no click could take")
@@ -215,7 +215,7 @@ def fields() -> dict[str, Field]:
         "optimizers": names(list(OPTIMIZERS)), "lr": rate(),
         "start_x": number(-1e6, 1e6), "start_y": number(-1e6, 1e6),
         "steps": number(1, MAX_APP_STEPS, whole=True), "forget_zero_grad": flag(), "step_mode": flag(),
-        "step_future": flag(), "contrast": flag(),
+        "step_future": flag(), "contrast": flag(), "presenter": flag(),
         "schedule": choice(SCHEDULES), "clip": flag(), "clip_norm": number(0.001, 1000.0),
         **_hyperparameter_fields(), **_page_fields(),
     }
@@ -234,7 +234,7 @@ def _defaults() -> dict[str, Any]:
     from app.network import NETWORK_DEFAULTS
 
     values = {**control_defaults(), **SCHEDULE_DEFAULTS, **MANY_DEFAULTS, **DATA_DEFAULTS, **NETWORK_DEFAULTS,
-              **fog_defaults()}
+              **fog_defaults(), "presenter": False}
     for name, spec in OPTIMIZERS.items():
         for setting, value in spec.defaults().items():
             if setting == "betas":

@@ -18,9 +18,10 @@ from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 from app.fog_chapters import walk_page  # noqa: E402
+from app.presenter import presenter_frame, presenter_switch  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
-             "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer"}
+             "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer", "presenter"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
@@ -62,8 +63,10 @@ if state.link_notices:
     st.warning("**Parts of this link could not be used**, so they are at their defaults:  \n"
                + "  \n".join(f"- {notice}" for notice in shown), icon="🔗")
     state.link_notices = []
+presenter_frame()
 page.run()
 with st.sidebar:
+    presenter_switch()
     copy_link_button()
 # the address bar always holds the link to what is on screen
 st.query_params.from_dict(write_link(state))

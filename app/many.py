@@ -79,7 +79,7 @@ def _sweep_view(settings: Settings) -> None:
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
     mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
-                  on_lr_click=_on_rate_click, on_demand=ladder_on_demand(settings))
+                  on_lr_click=_on_rate_click, on_demand=ladder_on_demand(settings), rate_key="lr")
     st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
                 unsafe_allow_html=True)
     st.caption("The ribbon names what each ball did, as every run's verdict does: **converged** (it ends at "
@@ -114,7 +114,7 @@ def _basins_view(settings: Settings) -> None:
                    "steps in the sidebar.", icon="✋")
         return
     mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps), _look()), _on_start_click,
-                  key=VIEW_KEY)
+                  key=VIEW_KEY, rate_key="lr")
     result = basins_of(settings, optimizer, resolution)
     spec = OPTIMIZERS[optimizer]
     known = sum(result.ends.known)
@@ -136,7 +136,8 @@ def _swarm_view(settings: Settings) -> None:
     c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
     state = st.session_state
     size, seed = int(state.swarm_size), int(state.swarm_seed)
-    mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY)
+    mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY,
+                  rate_key="lr")
     result = swarm_of(settings, optimizer, size, seed)
     labels = result.ends.labels
     known = sum(result.ends.known)

@@ -10,6 +10,36 @@ const PLOT_CONFIG = {
   doubleClick: "reset",
   modeBarButtonsToRemove: ["sendChartToCloud", "editInChartStudio"],
 };
+// Presenter mode: the plots' text this much bigger, for a projector
+const PRESENTER_FONT = 1.4;
+
+function scaleFonts(layout) {
+  if (!layout) return;
+  layout.font = { ...(layout.font || {}), size: Math.round(((layout.font && layout.font.size) || 12) * PRESENTER_FONT) };
+  // the axes' titles and ticks need the room their bigger text takes
+  if (layout.margin) {
+    layout.margin = { ...layout.margin };
+    ["l", "b"].forEach((side) => { if (layout.margin[side]) layout.margin[side] = Math.round(layout.margin[side] * PRESENTER_FONT); });
+  }
+  (layout.annotations || []).forEach((note) => {
+    if (note.font && note.font.size) note.font = { ...note.font, size: Math.round(note.font.size * PRESENTER_FONT) };
+  });
+}
+
+// The page's own controls, found by what they say (presenter mode's keys press them)
+function pageButton(pattern) {
+  return [...document.querySelectorAll('[data-testid="stButton"] button')].find((button) => pattern.test(button.innerText.trim())) || null;
+}
+
+function pageLabel(pattern) {
+  return [...document.querySelectorAll('label')].find((label) => pattern.test(label.innerText.trim())) || null;
+}
+
+function clickIfEnabled(button) {
+  if (button && !button.disabled) button.click();
+}
+
+
 // the summed compass shows this many recent arrows one by one, the older ones as one
 const RECENT_ARROWS = 12;
 // below this many pixels a chart with a narrow layout uses it
@@ -323,6 +353,10 @@ class MountainView {
       feature: root.querySelector(".lm-feature"),
     };
     this.featureBox = root.querySelector(".lm-feature-box");
+    this.keysHelp = root.querySelector(".lm-keys");
+    root.querySelector(".lm-keys-button").addEventListener("click", () => this.presenterKey("?"));
+    root.querySelector(".lm-keys-close").addEventListener("click", () => { this.keysHelp.hidden = true; });
+    this.listenForKeys();
     this.swarmCanvas = root.querySelector(".lm-swarm");
     this.mapCanvas = root.querySelector(".lm-map-preview");
     this.lossCanvas = root.querySelector(".lm-loss-preview");
@@ -370,6 +404,7 @@ class MountainView {
     if (this.previewDrawing) await this.previewDone;
     this.payload = payload;
     const { mountain, map, loss, feature } = payload.figures;
+    if (this.presenter) [mountain, map, loss, feature].forEach((figure) => figure && scaleFonts(figure.layout));
     // the terrain leaves the map's own plot first, so every index into the map's traces is its own
     const groundTraces = this.takeTerrain(map);
     this.balls = { mountain: tracesByRole(mountain, "ball"), map: shapesNamed(map, "ball:") };
@@ -1210,6 +1245,77 @@ class MountainView {
     moved.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
   }
 
+  // Presenter mode (the page's switch or ?presenter=1): the plots' text bigger, and a lecture
+  // hall's keys. Returns whether it changed.
+  setPresenter(on) {
+    const was = Boolean(this.presenter);
+    this.presenter = Boolean(on);
+    this.root.classList.toggle("lm-presenter", this.presenter);
+    if (!this.presenter) this.keysHelp.hidden = true;
+    return was !== this.presenter;
+  }
+
+  // The keys work anywhere on the page but in a text field, and leave a focused page control its own.
+  listenForKeys() {
+    const onKey = (event) => {
+      if (!this.root.isConnected) {
+        document.removeEventListener("keydown", onKey);
+        return;
+      }
+      if (!this.presenter || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+      const target = event.target instanceof Element ? event.target : null;
+      if (target && target.closest('textarea, select, [contenteditable="true"], input:not([type="range"]):not([type="checkbox"])')) return;
+      const outside = target && !this.root.contains(target);
+      // a page slider or tab keeps its arrows, a page button or switch its Space and Enter
+      if (outside && target.closest('[role="slider"], [role="tab"], [role="radio"]')
+          && ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(event.key)) return;
+      if (outside && target.closest('button, [role="switch"], [role="slider"]') && [" ", "Enter"].includes(event.key)) return;
+      if (this.presenterKey(event.key)) event.preventDefault();
+    };
+    document.addEventListener("keydown", onKey);
+  }
+
+  // One key of presenter mode; false where it means nothing here.
+  presenterKey(key) {
+    if (key === "?") {
+      this.keysHelp.hidden = !this.keysHelp.hidden;
+      return true;
+    }
+    if (key === "Escape" && !this.keysHelp.hidden) {
+      this.keysHelp.hidden = true;
+      return true;
+    }
+    // a walk in the fog has no roll: its steps are the page's buttons
+    const step = pageButton(/^Step ▶/);
+    if (key === " ") {
+      if (step) clickIfEnabled(step);
+      else this.togglePlay();
+      return true;
+    }
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      if (step) {
+        clickIfEnabled(key === "ArrowRight" ? step : pageButton(/Undo a step/));
+        return true;
+      }
+      this.pause();
+      this.showStep(Math.min(this.lastStep, Math.max(0, this.step + (key === "ArrowRight" ? 1 : -1))));
+      return true;
+    }
+    if (["+", "=", "-", "_"].includes(key)) {
+      // the page's learning-rate slider one rung, where the page has one (the server moves it)
+      if (!this.payload || !this.payload.nudge || !this.sendTrigger) return false;
+      this.sendTrigger("nudge", { direction: key === "+" || key === "=" ? 1 : -1, at: performance.now() });
+      return true;
+    }
+    if (key === "f" || key === "F") {
+      const lift = pageLabel(/^Lift the fog/);
+      const input = lift && lift.querySelector("input");
+      if (input) input.click();
+      return Boolean(input);
+    }
+    return false;
+  }
+
   // Keep the previewed rate: the slider on the page takes it (one rerun).
   commitRate() {
     const info = this.ladderInfo;
@@ -1513,6 +1619,8 @@ export default function (component) {
   const text = typeof data === "string" ? data : new TextDecoder().decode(data);
   const payload = text ? JSON.parse(text) : null;
   if (!payload) return;
+  // presenter mode travels with every scene: switched, the scene on show is drawn again at its size
+  const switched = root.view.setPresenter(payload.presenter);
   const missing = resolvePayload(payload);
   if (missing.length) {
     // this page lost a part the server sent before (a reload of the view): ask for it again
@@ -1522,7 +1630,8 @@ export default function (component) {
   }
   if (payload.revision === root.view.drawnRevision) {
     // the scene on show, sent again with a part it asked for (its ladder): no redraw
-    root.view.ladderArrived();
+    if (switched) root.view.showScene();
+    else root.view.ladderArrived();
     return;
   }
   root.view.status.textContent = "";

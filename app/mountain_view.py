@@ -21,6 +21,8 @@ import numpy as np
 import plotly
 import streamlit as st
 
+from core.sweep import LR_LADDER
+
 from core.figure_json import TEMPLATE_KEY, Encoder, default_template, plain, typed
 from core.figures import PLOTLY_CONFIG
 
@@ -151,11 +153,12 @@ def _asset_json(key: str, trace: dict) -> str:
 
 def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str = VIEW_KEY,
                   on_lr_click: Callable[[], None] | None = None,
-                  on_demand: Mapping[str, Callable[[], str]] | None = None) -> None:
+                  on_demand: Mapping[str, Callable[[], str]] | None = None, rate_key: str | None = None) -> None:
     """Draw the linked views from a payload (see app.scene.view_payload). The parts this session's
     browser already keeps (a mountain's terrain, the template) are not sent again; if the browser
     lost one it says so, and the next run sends it. on_demand: parts sent only once the browser
-    asks for them (a scene's learning-rate ladder), by key, each made when first asked."""
+    asks for them (a scene's learning-rate ladder), by key, each made when first asked. rate_key:
+    the session key of the page's learning-rate slider, which presenter mode's + and − move."""
     sent = st.session_state.setdefault(SENT_KEY, set())
     asked = st.session_state.setdefault(ASKED_KEY, set())
     missing = [(name, text) for name, text in payload.assets if name not in sent]
@@ -167,9 +170,24 @@ def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str
     if missing:
         data = data[:-1] + ', "assets": {' + ", ".join(f"{json.dumps(name)}: {text}" for name, text in missing) + "}}"
         sent.update(name for name, _ in missing)
+    if st.session_state.get("presenter"):
+        # the view draws bigger text and listens for keys; + and − move the page's rate, if it has one
+        data = data[:-1] + ', "presenter": true' + (', "nudge": true}' if rate_key else "}")
     # as bytes: sent as they are, where a text would be escaped into JSON once more
     _render(data=data.encode(), key=VIEW_STATE_PREFIX + key, on_start_change=on_start_click,
-            on_lr_change=on_lr_click or _ignore, on_missing_change=lambda: _resend(key))
+            on_lr_change=on_lr_click or _ignore, on_missing_change=lambda: _resend(key),
+            on_nudge_change=(lambda: _nudge(key, rate_key)) if rate_key else _ignore)
+
+
+def _nudge(key: str, rate_key: str) -> None:
+    """Presenter mode's + or −: the page's learning-rate slider one rung up or down its ladder."""
+    asked = (st.session_state.get(VIEW_STATE_PREFIX + key) or {}).get("nudge")
+    direction = asked.get("direction") if isinstance(asked, dict) else None
+    current = st.session_state.get(rate_key)
+    if direction not in (1, -1) or not isinstance(current, float) or current not in LR_LADDER:
+        return
+    index = min(len(LR_LADDER) - 1, max(0, LR_LADDER.index(current) + direction))
+    st.session_state[rate_key] = LR_LADDER[index]
 
 
 def _resend(key: str) -> None:

@@ -64,7 +64,7 @@ def network_page() -> None:
     except LossMountainError as error:
         st.error(f"That setting does not work: {error}.")
         return
-    mountain_view(payload, on_start_click=lambda: None, key="network_view")
+    mountain_view(payload, on_start_click=lambda: None, key="network_view", rate_key="net_lr")
     first, last = view.path_losses[0], view.path_losses[-1]
     st.markdown(
         f"Training took the loss from **{number(first)}** to **{number(last)}** in {settings[2]} steps. "

@@ -1,7 +1,7 @@
 """Screenshots of the running explorer for the README:
 
     python -m scripts.screenshot docs/    # fog, fog-lifted, fog-optimizer, fog-stride, fog-button,
-                                          # fog-zero-grad, explorer, preview, bouncing, zero-grad,
+                                          # fog-zero-grad, presenter, explorer, preview, bouncing, zero-grad,
                                           # classic-mistake, step-by-step, high-contrast, phone,
                                           # fit-data, network, many-*.png
 """
@@ -56,12 +56,13 @@ def main(folder: str) -> None:
         with chromium_page(1280, 720) as page:
             _open(page, url, "/?contrast=1")
             page.screenshot(path=out / "high-contrast.png")
+            _presenter(page, url, out)
         with chromium_page(390, 844) as page:
             _open(page, url, "/")
             page.screenshot(path=out / "phone.png")
     for picture in out.glob("*.png"):
         _small(picture)
-    print(f"wrote fog, fog-lifted, fog-optimizer, fog-stride, fog-button, fog-zero-grad, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
+    print(f"wrote fog, fog-lifted, fog-optimizer, fog-stride, fog-button, fog-zero-grad, presenter, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
           f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
 
 
@@ -91,6 +92,19 @@ def _chapters(page, url: str, out: Path) -> None:
     for _ in range(8):
         _after(page, lambda: page.get_by_role("button", name="Step ▶").click())
     _tall(page, out / "fog-zero-grad.png", 1350)
+
+
+def _presenter(page, url: str, out: Path) -> None:
+    """Presenter mode on a projector's 1280 × 720: the walk in the fog six steps in, scrolled to the
+    view, with the card of keys open (press ?)."""
+    _open(page, url, "/fog?presenter=1&fog_walk=" + ",".join(["0.01"] * 6))
+    # Streamlit scrolls its main block, not the document: the view's top just under the header
+    page.evaluate("""() => { const root = document.querySelector('.lm-root'); let box = root.parentElement;
+      while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
+      box.scrollTop += root.getBoundingClientRect().top - 70; }""")
+    page.keyboard.press("?")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=out / "presenter.png")
 
 
 def _preview(page, path: Path, lr: float = 0.02) -> None:

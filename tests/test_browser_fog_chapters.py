@@ -83,6 +83,10 @@ def test_a_learner_walks_every_chapter_by_clicking_and_comes_out_at_the_explorer
         assert "here is what really happens" in page.get_by_test_id("stAlertContentInfo").inner_text()
 
         old = page.evaluate(REVISION)
-        page.get_by_role("link", name="Open the explorer").click()
+        page.get_by_role("button", name="Open the explorer with this walk").click()
         page.wait_for_function(f"() => {{ const now = ({REVISION})(); return !!now && now !== {old!r} && now.includes('optimizers'); }}")
         assert page.get_by_role("link", name="Walk into the fog").is_visible()
+        # the explorer opens on the scene the walk built: its mountain, start and stride, SGD, no zero_grad()
+        page.wait_for_function("() => location.search.includes('forget_zero_grad=1')")
+        for part in ("surface=himmelblau", "optimizers=sgd&", "lr=0.01&", "start_x=0&", "start_y=0&"):
+            assert part in page.url

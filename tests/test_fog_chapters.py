@@ -149,3 +149,48 @@ def test_you_are_the_optimizer_scores_the_walk_and_races_sgd_and_adam(page):
     assert racers == ["sgd", "adam"]
     page.number_input(key="fog_seed").set_value(8).run()
     assert page.session_state["fog_hand"] == [] and _metric(page, "Steps taken") == "0"
+
+
+@pytest.mark.parametrize("chapter, walk, metric", [("fog", {"fog_walk": "0.01,0.01,0.02"}, "3"),
+                                                   ("zero_grad", {"fog_sum_walk": "0.01,0.01,0.01,0.01"}, "4"),
+                                                   ("optimizer", {"fog_hand": "194:0.5,194:0.5"}, "2")])
+def test_a_link_restores_a_chapter_and_its_walk(chapter, walk, metric):
+    # what app.main does with a link: read it once, checked, into the session
+    values, notices = read_link({"fog_chapter": chapter, **walk})
+    assert not notices
+    page = open_page("app.fog_chapters", "fog_page")
+    for key, value in values.items():
+        page.session_state[key] = value
+    page.run()
+    assert not page.exception
+    assert page.session_state["fog_chapter"] == chapter
+    assert _metric(page, "Steps taken") == metric
+
+
+@pytest.mark.parametrize("chapter, walk_key, steps", [("zero_grad", "fog_sum_walk", [0.01] * 5),
+                                                      ("optimizer", "fog_hand", [[194.0, 0.5]] * 3)])
+def test_the_later_chapters_fog_is_as_real_as_the_first(page, chapter, walk_key, steps):
+    from core.fog import uncovered
+    from core.grid import surface_grid
+    from core.hand_walk import hand_walk
+    from core.seeded import seeded_mountain
+    from core.status import diagonal
+
+    page.session_state["fog_chapter"] = chapter
+    page.session_state[walk_key] = steps
+    page.run()
+    assert not page.exception
+    if chapter == "zero_grad":
+        surface, taken = HIMMELBLAU, walk(HIMMELBLAU, HIMMELBLAU.start, steps, zero_grad=False)
+    else:
+        surface = seeded_mountain(7)
+        taken = hand_walk(surface, surface.start, [tuple(move) for move in steps])
+    figures = view_payload(page)["figures"]
+    grid = surface_grid(surface)
+    shown = uncovered(grid.xs, grid.ys, taken.positions, 0.08 * diagonal(surface))
+    assert not [t for t in figures["mountain"]["data"] if t["type"] == "surface"]
+    (mesh,) = [t for t in figures["mountain"]["data"] if t["type"] == "mesh3d"]
+    assert len(decode(mesh["x"])) == int((shown > 0).sum())
+    assert not [t for t in figures["map"]["data"] if (t.get("meta") or {}).get("role") == "terrain"]
+    hidden = ("racer", "cabin") if chapter == "optimizer" else ("racer",)  # mountain #7's cabin is far off still
+    assert not [t for t in figures["map"]["data"] if (t.get("meta") or {}).get("role") in hidden]

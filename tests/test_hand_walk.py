@@ -68,5 +68,7 @@ def test_a_walk_by_hand_travels_in_the_link_and_a_step_no_click_could_take_is_re
     assert values["fog_seed"] == 12 and values["fog_hand"] == [[180.0, 0.5], [95.0, 0.3]]
     _, notices = read_link({"fog_hand": "400:0.5"})
     assert len(notices) == 1 and "no click could take" in notices[0]
+    _, notices = read_link({"fog_hand": "9" * 400 + ":0.5"})
+    assert len(notices) == 1 and "heading:length" in notices[0]
     _, notices = read_link({"fog_hand": "north"})
     assert len(notices) == 1 and "heading:length" in notices[0]
