@@ -10,6 +10,43 @@ const PLOT_CONFIG = {
   doubleClick: "reset",
   modeBarButtonsToRemove: ["sendChartToCloud", "editInChartStudio"],
 };
+// Presenter mode's parts, made the first time it is switched on: Streamlit sends a component's
+// html and css with every rerun, this module only once
+const KEYS_HTML = `
+<button type="button" class="lm-keys-button" title="Keys for presenting (?)" aria-label="Keys for presenting">?</button>
+<div class="lm-keys" role="dialog" aria-label="Keys for presenting" hidden>
+  <strong>Keys for presenting</strong>
+  <dl>
+    <dt>Space</dt><dd>play or pause the balls; in the fog, Step</dd>
+    <dt>← →</dt><dd>one step back or forward in time; in the fog, undo or take a step</dd>
+    <dt>+ −</dt><dd>the learning rate (your stride) one notch up or down</dd>
+    <dt>F</dt><dd>lift or lower the fog</dd>
+    <dt>?</dt><dd>show or hide these keys</dd>
+  </dl>
+  <button type="button" class="lm-keys-close">Close</button>
+</div>`;
+const PRESENTER_CSS = `
+/* presenter mode: the keys' button and their card; the 3-D view inside the screen at 150 % zoom */
+.lm-keys-button { display: none; }
+.lm-presenter .lm-keys-button {
+  display: block; position: absolute; top: 0; right: 0; z-index: 5; width: 2.2rem; height: 2.2rem;
+  border-radius: 50%; border: 1px solid var(--st-border-color, #d0d3da); background: var(--st-background-color, #fff);
+  color: inherit; font: inherit; font-weight: 700; cursor: pointer;
+}
+.lm-keys {
+  position: absolute; top: 2.6rem; right: 0; z-index: 6; max-width: 32rem; padding: 0.9rem 1.1rem;
+  background: var(--st-background-color, #fff); border: 1px solid var(--st-border-color, #d0d3da);
+  border-radius: 0.6rem; box-shadow: 0 6px 24px rgba(0, 0, 0, 0.18); font-size: 1.05rem;
+}
+.lm-keys[hidden] { display: none; }
+.lm-keys dl { display: grid; grid-template-columns: auto 1fr; gap: 0.35rem 1rem; margin: 0.6rem 0; }
+.lm-keys dt { font-weight: 700; font-family: var(--st-code-font, monospace); }
+.lm-keys dd { margin: 0; }
+.lm-keys-close { font: inherit; padding: 0.2rem 0.8rem; border-radius: 0.4rem; cursor: pointer; }
+.lm-presenter .lm-mountain { height: clamp(260px, calc(100vh - 170px), 640px); }
+.lm-presenter .lm-caption { font-size: 0.95rem; }
+.lm-root.lm-presenter { padding-top: 2.6rem; }`;
+
 // Presenter mode: the plots' text this much bigger, for a projector
 const PRESENTER_FONT = 1.4;
 
@@ -353,9 +390,7 @@ class MountainView {
       feature: root.querySelector(".lm-feature"),
     };
     this.featureBox = root.querySelector(".lm-feature-box");
-    this.keysHelp = root.querySelector(".lm-keys");
-    root.querySelector(".lm-keys-button").addEventListener("click", () => this.presenterKey("?"));
-    root.querySelector(".lm-keys-close").addEventListener("click", () => { this.keysHelp.hidden = true; });
+    this.keysHelp = null;  // made when presenter mode is first switched on (see presenterParts)
     this.listenForKeys();
     this.swarmCanvas = root.querySelector(".lm-swarm");
     this.mapCanvas = root.querySelector(".lm-map-preview");
@@ -1250,9 +1285,25 @@ class MountainView {
   setPresenter(on) {
     const was = Boolean(this.presenter);
     this.presenter = Boolean(on);
+    if (this.presenter) this.presenterParts();
     this.root.classList.toggle("lm-presenter", this.presenter);
-    if (!this.presenter) this.keysHelp.hidden = true;
+    if (!this.presenter && this.keysHelp) this.keysHelp.hidden = true;
     return was !== this.presenter;
+  }
+
+  // The card of keys, its button and their style, once per view and page.
+  presenterParts() {
+    if (!document.getElementById("lm-presenter-style")) {
+      const style = document.createElement("style");
+      style.id = "lm-presenter-style";
+      style.textContent = PRESENTER_CSS;
+      document.head.appendChild(style);
+    }
+    if (this.keysHelp) return;
+    this.root.insertAdjacentHTML("afterbegin", KEYS_HTML);
+    this.keysHelp = this.root.querySelector(".lm-keys");
+    this.root.querySelector(".lm-keys-button").addEventListener("click", () => this.presenterKey("?"));
+    this.root.querySelector(".lm-keys-close").addEventListener("click", () => { this.keysHelp.hidden = true; });
   }
 
   // The keys work anywhere on the page but in a text field, and leave a focused page control its own.
@@ -1281,7 +1332,7 @@ class MountainView {
       this.keysHelp.hidden = !this.keysHelp.hidden;
       return true;
     }
-    if (key === "Escape" && !this.keysHelp.hidden) {
+    if (key === "Escape" && this.keysHelp && !this.keysHelp.hidden) {
       this.keysHelp.hidden = true;
       return true;
     }
