@@ -87,5 +87,9 @@ def magic_button() -> None:
         )
     mountain_view(button_payload(state.fog_surface, point), on_start_click=_press_here, key=VIEW_KEY)
     gx, gy = press.grad
-    st.caption(f"At ({point[0]:g}, {point[1]:g}) the ground rises fastest towards ({gx:.4g}, {gy:.4g}): the chart "
-               f"above shows the ground along that line, its slope at your feet is |coeffs.grad| = {press.tilt:.4g}.")
+    if press.tilt == 0:
+        st.caption(f"At ({point[0]:g}, {point[1]:g}) the ground is flat: coeffs.grad is zero, the compass points "
+                   "nowhere, and a step of gradient descent stays put. The chart above shows the ground along x.")
+    else:
+        st.caption(f"At ({point[0]:g}, {point[1]:g}) the ground rises fastest towards ({gx:.4g}, {gy:.4g}): the chart "
+                   f"above shows the ground along that line; its slope at your feet is |coeffs.grad| = {press.tilt:.4g}.")

@@ -12,18 +12,18 @@ import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
 from core.fog import MAX_WALK, Walk
-from core.fog_figures import fog_ground, fog_loss_figure, fog_map_figure, fog_mountain_figure
+from core.fog_figures import add_racers, fog_ground, fog_loss_figure, fog_map_figure, fog_mountain_figure
 from core.hand_walk import CABIN_REACH, Race, first_at_cabin, hand_walk, heading_to, race
 from core.seeded import MAX_SEED, seeded_mountain
 from core.status import diagonal
 from core.surfaces import Surface
 
+from app.fog import FOG_DEFAULTS
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
 VIEW_KEY = "fog_hand_view"
 HAND_LENGTHS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.2)  # a step's length in the map's units (it spans 10)
-HAND_RADIUS = 0.08  # how far the walker sees, as a share of the diagonal (chapter 1's default)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Raising the mountain…")
@@ -62,15 +62,21 @@ def _start_again() -> None:
 
 
 @st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+def raced(seed: int, moves: tuple[tuple[float, float], ...]) -> Race:
+    """Plain SGD and Adam from the walk's start for as many steps (drawn and told: computed once)."""
+    return race(mountain_number(seed), walked(seed, moves))
+
+
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
 def hand_payload(seed: int, moves: tuple[tuple[float, float], ...], lifted: bool) -> Payload:
     surface = mountain_number(seed)
     taken = walked(seed, moves)
     grid = scene_grid(surface)
-    ground = fog_ground(surface, grid, taken, HAND_RADIUS * diagonal(surface), lifted)
+    ground = fog_ground(surface, grid, taken, FOG_DEFAULTS["fog_radius"] * diagonal(surface), lifted)
     plan = fog_map_figure(surface, grid, taken, ground, None)
     loss = fog_loss_figure(surface, taken)
     if lifted:
-        _add_racers(plan, loss, race(surface, taken), surface)
+        add_racers(plan, loss, raced(seed, moves).runs, surface)
     captions = {"mountain": "The whole mountain, your walk and the racers" if lifted else
                 "Only the ground near where you have stood shows · drag to turn it",
                 "map": "Click where you want to go: one step of your length that way · black arrow: the compass, "
@@ -78,26 +84,6 @@ def hand_payload(seed: int, moves: tuple[tuple[float, float], ...], lifted: bool
     named = json.dumps({"hand": [seed, moves, lifted]})
     figures = {"mountain": fog_mountain_figure(surface, grid, taken, ground, None), "map": plan, "loss": loss}
     return view_json(figures, named, step=None, captions=captions, toolbar=False)
-
-
-def _add_racers(plan: dict, loss: dict, raced: Race, surface: Surface) -> None:
-    """SGD's and Adam's paths on the map and their losses beside yours, dashed."""
-    for run in raced.runs:
-        spec = OPTIMIZERS[run.optimizer]
-        (x0, x1), (y0, y1) = surface.bounds
-        xy = np.clip(run.positions, [x0, y0], [x1, y1])
-        plan["data"].insert(-3, dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", name=spec.label,
-                                     line=dict(color=spec.color, width=2, dash="dash"),
-                                     hovertemplate=f"{spec.label}, step %{{pointNumber}}<extra></extra>",
-                                     meta=dict(role="racer", optimizer=run.optimizer)))
-        loss["data"].insert(0, dict(type="scatter", x=np.arange(len(run.losses)), y=run.losses, mode="lines",
-                                    name=spec.label, line=dict(color=spec.color, width=2, dash="dash"),
-                                    hovertemplate=f"{spec.label}, step %{{x}}: loss %{{y:.4g}}<extra></extra>",
-                                    meta=dict(role="racer_loss", optimizer=run.optimizer)))
-    loss["layout"].update(showlegend=True, legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
-    loss["data"][-1]["name"] = "you"
-    if any((run.losses <= 0).any() for run in raced.runs):
-        loss["layout"]["yaxis"] = dict(title=dict(text="loss"), type="linear")
 
 
 def you_are_the_optimizer() -> None:
@@ -137,14 +123,13 @@ def you_are_the_optimizer() -> None:
                    "the same start in as many steps.")
     mountain_view(hand_payload(seed, _moves(), lifted), on_start_click=_step_towards, key=VIEW_KEY)
     if lifted:
-        _tell_the_race(surface, taken)
+        _tell_the_race(surface, taken, raced(seed, _moves()))
 
 
-def _tell_the_race(surface: Surface, taken: Walk) -> None:
+def _tell_the_race(surface: Surface, taken: Walk, result: Race) -> None:
     """Who ended lowest after the same number of steps, and who reached the cabin when."""
-    raced = race(surface, taken)
     rows = [("You", float(taken.losses[-1]), first_at_cabin(surface, taken))]
-    rows += [(OPTIMIZERS[run.optimizer].label, float(run.losses[-1]), at) for run, at in zip(raced.runs, raced.arrived)]
+    rows += [(OPTIMIZERS[run.optimizer].label, float(run.losses[-1]), at) for run, at in zip(result.runs, result.arrived)]
     steps = max(taken.steps, 1)
     lines = [f"- **{who}**: loss {final:.4g} after {steps} steps, "
              + (f"at the cabin from step {at}" if at is not None else "not at the cabin") for who, final, at in rows]

@@ -65,6 +65,7 @@ def slice_figure(surface: Surface, press: ButtonPress, look: Look = STANDARD) ->
     pad = 0.08 * (high - low if high > low else 1.0)
     return dict(data=data, layout=dict(
         font=look.font, margin=dict(l=55, r=10, t=10, b=45), showlegend=False, height=230,
-        xaxis=dict(title=dict(text="← downhill · distance along the compass · uphill →"), zeroline=True),
+        xaxis=dict(title=dict(text="← downhill · distance along the compass · uphill →" if norm > 0 else
+                              "distance along x (flat here: the compass points nowhere)"), zeroline=True),
         yaxis=dict(title=dict(text="loss"), range=[low - pad, high + pad]),
     ))

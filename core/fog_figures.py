@@ -237,3 +237,28 @@ def fog_loss_figure(surface: Surface, walk: Walk, look: Look = STANDARD) -> dict
                    **({"dtick": "D2"} if log else {})),
         plot_bgcolor="white",
     ))
+
+
+def add_racers(plan: dict, loss: dict, runs, surface: Surface) -> None:
+    """Other runs from the walk's start (the race of core.hand_walk), dashed in their optimizer's
+    colour: their paths on the map `plan`, their losses on the chart `loss`, beside the walk's."""
+    from .optimizers import get_optimizer
+
+    under_walk = next(i for i, trace in enumerate(plan["data"]) if (trace.get("meta") or {}).get("role") == "walk")
+    for k, run in enumerate(runs):
+        spec = get_optimizer(run.optimizer)
+        xy = framed(run.positions, surface)
+        plan["data"].insert(under_walk + k, dict(
+            type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", name=spec.label,
+            line=dict(color=spec.color, width=2, dash="dash"),
+            hovertemplate=f"{spec.label}, step %{{pointNumber}}<extra></extra>",
+            meta=dict(role="racer", optimizer=run.optimizer)))
+        loss["data"].insert(k, dict(
+            type="scatter", x=np.arange(len(run.losses)), y=run.losses, mode="lines", name=spec.label,
+            line=dict(color=spec.color, width=2, dash="dash"),
+            hovertemplate=f"{spec.label}, step %{{x}}: loss %{{y:.4g}}<extra></extra>",
+            meta=dict(role="racer_loss", optimizer=run.optimizer)))
+    loss["layout"].update(showlegend=True, legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+    loss["data"][-1]["name"] = "you"
+    if any((run.losses <= 0).any() for run in runs):
+        loss["layout"]["yaxis"] = dict(title=dict(text="loss"), type="linear")

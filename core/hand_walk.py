@@ -63,17 +63,16 @@ def heading_to(here: Sequence[float], target: Sequence[float]) -> float | None:
     return float(round(math.degrees(math.atan2(dy, dx))) % 360)
 
 
-def at_the_cabin(surface: Surface, walk: Walk) -> bool:
-    """Whether the walker stands within CABIN_REACH of the diagonal of the lowest point."""
+def _first_near(surface: Surface, positions: np.ndarray) -> int | None:
+    """The first row of `positions` within CABIN_REACH of the diagonal of the lowest point; None if none."""
     low = np.asarray(surface.minima[0], dtype=np.float64)
-    return bool(np.hypot(*(walk.positions[-1] - low)) <= CABIN_REACH * diagonal(surface))
+    near = np.flatnonzero(np.hypot(*(positions - low).T) <= CABIN_REACH * diagonal(surface))
+    return int(near[0]) if len(near) else None
 
 
 def first_at_cabin(surface: Surface, walk: Walk) -> int | None:
     """The first step at which the walker stood at the cabin (its score); None if never."""
-    low = np.asarray(surface.minima[0], dtype=np.float64)
-    near = np.flatnonzero(np.hypot(*(walk.positions - low).T) <= CABIN_REACH * diagonal(surface))
-    return int(near[0]) if len(near) else None
+    return _first_near(surface, walk.positions)
 
 
 @dataclass(frozen=True)
@@ -88,10 +87,4 @@ class Race:
 def race(surface: Surface, walk: Walk) -> Race:
     steps = max(walk.steps, 1)
     runs = descend_many(surface, list(RACERS), surface.lr, walk.start, steps)
-    low = np.asarray(surface.minima[0], dtype=np.float64)
-    reach = CABIN_REACH * diagonal(surface)
-    arrived = []
-    for run in runs:
-        near = np.flatnonzero(np.hypot(*(run.positions - low).T) <= reach)
-        arrived.append(int(near[0]) if len(near) else None)
-    return Race(tuple(runs), tuple(arrived))
+    return Race(tuple(runs), tuple(_first_near(surface, run.positions) for run in runs))

@@ -44,12 +44,20 @@ class Strides:
 
 
 def _valley(surface: Surface, run: Run) -> Point | None:
-    if run.diverged_at is not None:
-        return None
-    minima = np.array(surface.minima, dtype=np.float64).reshape(-1, 2)
-    gaps = np.hypot(*(minima - run.positions[-1]).T)
-    k = int(np.argmin(gaps))
-    return (float(minima[k, 0]), float(minima[k, 1])) if gaps[k] < SAME_PLACE else None
+    """The minimum the run came to rest at (core.curvature.nearest_minimum, if it is that close)."""
+    end = (float(run.positions[-1, 0]), float(run.positions[-1, 1]))
+    minimum = nearest_minimum(surface, end)
+    return minimum if np.hypot(end[0] - minimum[0], end[1] - minimum[1]) < SAME_PLACE else None
+
+
+def _bigger_helps(run: Run, verdict: Verdict) -> bool:
+    """Whether the bigger stride the verdict ran (its evidence) converges, or gets further in the
+    same steps: only then is this stride too small."""
+    evidence = verdict.evidence
+    if verdict.cause != "steps" or evidence is None or evidence.final_loss is None:
+        return False
+    return evidence.status == CONVERGED or (evidence.status not in (BOUNCING, DIVERGED, OFF_DOMAIN)
+                                            and evidence.final_loss < float(run.losses[-1]))
 
 
 def _at(point: Point) -> str:
@@ -67,7 +75,8 @@ def three_strides(surface: Surface, start: Sequence[float], rates: Sequence[floa
     for run, verdict in zip(runs, said):
         valley = _valley(surface, run) if verdict.status == CONVERGED else None
         leap = ""
-        if verdict.status in (DIVERGED, BOUNCING):
+        if verdict.status in (DIVERGED, BOUNCING) and verdict.cause == "lr":
+            # the verdict ran a smaller rate of the ladder and it settled: the stride is the cause
             word = "too big"
         elif valley is not None and limit is not None and run.lr > limit and np.hypot(
                 valley[0] - nearest[0], valley[1] - nearest[1]) > SAME_PLACE:
@@ -77,8 +86,10 @@ def three_strides(surface: Surface, start: Sequence[float], rates: Sequence[floa
             leap = (f"Its stride {number(run.lr)} is past 2/λmax = {number(limit)} of the valley nearest the start, "
                     f"at {_at(nearest)}: it cannot settle there, and came to rest in another "
                     f"valley, at {_at(valley)}" + (f", where 2/λmax = {number(there)} lets it." if there else "."))
-        elif verdict.status == CREEPING:
+        elif verdict.status == CREEPING and _bigger_helps(run, verdict):
             word = "too small"
+        elif verdict.status == CREEPING:
+            word = "still on its way"
         elif verdict.status == CONVERGED:
             word = "about right"
         elif verdict.status == OFF_DOMAIN:

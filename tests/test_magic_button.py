@@ -73,3 +73,12 @@ def test_the_slice_is_the_ground_along_the_compass_and_its_slope_at_the_feet_is_
     assert along[middle] == 0 and you["y"] == [press.loss]
     slope = (expected[middle + 1] - expected[middle - 1]) / (along[middle + 1] - along[middle - 1])
     assert slope == pytest.approx(press.tilt, rel=1e-3)
+
+
+def test_at_a_minimum_the_slice_says_there_is_no_compass_to_follow():
+    surface = get_surface("himmelblau")
+    press = press_button(surface, (3.0, 2.0))
+    assert press.tilt == 0
+    figure = slice_figure(surface, press)
+    assert figure["layout"]["xaxis"]["title"]["text"] == "distance along x (flat here: the compass points nowhere)"
+    np.testing.assert_allclose(figure["data"][1]["y"], 0.0)  # the tangent is flat

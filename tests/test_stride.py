@@ -72,3 +72,17 @@ def test_the_figures_tell_the_balls_apart_and_mark_the_limit():
     assert limit["x0"] == strides.limit
     assert [t["text"][0] for t in strip["data"]] == ["blue: 0.001 · too small", "green: 0.01 · about right",
                                                      "red: 0.02 · too big"]
+
+
+def test_a_word_needs_its_computed_cause():
+    # on the bowl from (−1.6, 1.2), 0.0001 creeps and the verdict's bigger stride (3.2×) gets further in
+    # the same 150 steps: too small, because that run was made
+    bowl = get_surface("bowl")
+    (crawl,) = three_strides(bowl, (-1.6, 1.2), (0.0001,)).balls
+    assert crawl.word == "too small"
+    assert crawl.verdict.evidence.final_loss < crawl.run.losses[-1]
+    # on Rastrigin's bumps a bouncing or flying ball is "too big" only where a smaller rate was run and settled it
+    balls = three_strides(get_surface("rastrigin"), (2.5, 2.5), (0.001, 0.05, 0.3)).balls
+    for ball in balls:
+        if ball.verdict.status in ("bouncing", "diverged"):
+            assert (ball.word == "too big") == (ball.verdict.cause == "lr")
