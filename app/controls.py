@@ -98,9 +98,25 @@ def move_start(x: float, y: float) -> None:
     st.session_state.start_y = round(min(max(y, y0), y1), START_DECIMALS)
 
 
-def _formula_ui(sidebar) -> None:
-    """The typed formula and its bounds; a mistake is shown and the last good formula kept."""
+def _check_formula() -> str | None:
+    """Take the typed formula and its bounds if they make a mountain (its start kept inside them);
+    else keep the last good one and return what is wrong, for the sidebar to say."""
     state = st.session_state
+    bounds = ((state.bound_x0, state.bound_x1), (state.bound_y0, state.bound_y1))
+    try:
+        surface = mountain(SURFACE_NAME, state.formula, bounds)
+    except LossMountainError as error:
+        return f"{error}. Still showing `{state.good_custom[0]}`."
+    if (state.formula, bounds) != tuple(state.good_custom):
+        state.good_custom = (state.formula, bounds)
+        (x0, x1), (y0, y1) = bounds
+        if not (x0 <= state.start_x <= x1 and y0 <= state.start_y <= y1):
+            state.start_x, state.start_y = surface.start
+    return None
+
+
+def _formula_ui(sidebar, mistake: str | None) -> None:
+    """The typed formula and its bounds; a mistake is shown (the last good formula is kept)."""
     sidebar.text_input(
         "f(x, y) =", key="formula", max_chars=300,
         help="Numbers, x, y, pi, e, + - * / ^, brackets and sin cos tan exp log sqrt abs tanh "
@@ -109,27 +125,44 @@ def _formula_ui(sidebar) -> None:
     columns = sidebar.columns(4)
     for column, key, label in zip(columns, BOUND_KEYS, ("x from", "x to", "y from", "y to")):
         column.number_input(label, -1e6, 1e6, key=key, step=1.0, format="%g")
-    bounds = ((state.bound_x0, state.bound_x1), (state.bound_y0, state.bound_y1))
-    try:
-        surface = mountain(SURFACE_NAME, state.formula, bounds)
-    except LossMountainError as error:
-        sidebar.error(f"{error}. Still showing `{state.good_custom[0]}`.", icon="✏️")
-        return
-    if (state.formula, bounds) != tuple(state.good_custom):
-        state.good_custom = (state.formula, bounds)
-        (x0, x1), (y0, y1) = bounds
-        if not (x0 <= state.start_x <= x1 and y0 <= state.start_y <= y1):
-            state.start_x, state.start_y = surface.start
+    if mistake:
+        sidebar.error(mistake, icon="✏️")
 
 
-def controls_ui(lr_picture=None, bar=None) -> Settings:
+def scene_settings() -> Settings:
+    """What the controls say, read from the session before they are drawn: a page can send its view
+    first, and the browser, which handles a rerun's messages in order, draws it before the widgets
+    (controls_ui then draws them with these very values)."""
+    controls_init()
+    state = st.session_state
+    if state.surface == SURFACE_NAME:
+        _check_formula()
+    optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
+    schedule, clip_norm = schedule_in_state()
+    return Settings(
+        surface=state.surface,
+        optimizers=optimizers,
+        lr=float(state.lr),
+        start=(float(state.start_x), float(state.start_y)),
+        steps=int(state.steps),
+        zero_grad=not state.forget_zero_grad,
+        hyperparameters=hyperparameters_in_state(optimizers),
+        schedule=schedule,
+        clip_norm=clip_norm,
+        **(dict(zip(("formula", "bounds"), state.good_custom)) if state.surface == SURFACE_NAME else {}),
+    )
+
+
+def controls_ui(lr_picture=None, bar=None, settings: Settings | None = None) -> Settings:
     """Draw the controls; returns their current values.
 
     The three gestures of the lesson — the learning rate, the start and the zero_grad() switch —
     go in `bar`, on the page itself, so that a phone reaches them without opening the sidebar
     (in the sidebar when `bar` is None); the scene's setup stays in the sidebar.
-    lr_picture(settings-so-far) draws the learning rate against the stability limit."""
-    controls_init()
+    lr_picture(settings) draws the learning rate against the stability limit. settings: what
+    scene_settings() gave this rerun, if the page asked for it before drawing the controls."""
+    if settings is None:
+        settings = scene_settings()
     sidebar = st.sidebar
     bar = bar if bar is not None else sidebar
     sidebar.selectbox(
@@ -138,7 +171,7 @@ def controls_ui(lr_picture=None, bar=None) -> Settings:
         help="The loss surface the balls roll on. Its height at (x, y) is the loss.",
     )
     if st.session_state.surface == SURFACE_NAME:
-        _formula_ui(sidebar)
+        _formula_ui(sidebar, _check_formula())  # taken already: this only says what is wrong, if anything
     surface = current_surface()
     sidebar.caption(f"`{surface.formula}`  \n{surface.blurb}")
     sidebar.multiselect(
@@ -166,36 +199,18 @@ def controls_ui(lr_picture=None, bar=None) -> Settings:
                    help="Take one optimizer step at a time and see its numbers and arrows.")
     sidebar.toggle("High contrast (for projectors)", key="contrast",
                    help="Darker contour lines, a black-to-white mountain, thicker paths and bigger text.")
-    state = st.session_state
-    optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
     # folded away, the settings' widgets are not built (or sent): their values live in the session
     tuning = sidebar.expander("Optimizer settings", key="open_tuning", on_change="rerun")
     if tuning.open:
         with tuning:
-            hyperparameters = hyperparameters_ui(st, optimizers)
-            if not optimizers:
+            hyperparameters_ui(st, settings.optimizers)
+            if not settings.optimizers:
                 st.caption("Choose an optimizer to tune it.")
-    else:
-        hyperparameters = hyperparameters_in_state(optimizers)
     scheduling = sidebar.expander("Schedule and clipping", key="open_schedule", on_change="rerun")
     if scheduling.open:
         with scheduling:
-            schedule, clip_norm = schedule_ui(st)
-    else:
-        schedule, clip_norm = schedule_in_state()
+            schedule_ui(st)
     sidebar.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")
-    settings = Settings(
-        surface=state.surface,
-        optimizers=optimizers,
-        lr=float(state.lr),
-        start=(float(state.start_x), float(state.start_y)),
-        steps=int(state.steps),
-        zero_grad=not state.forget_zero_grad,
-        hyperparameters=hyperparameters,
-        schedule=schedule,
-        clip_norm=clip_norm,
-        **(dict(zip(("formula", "bounds"), state.good_custom)) if state.surface == SURFACE_NAME else {}),
-    )
     if lr_picture is not None:
         with lr_slot:
             lr_picture(settings)

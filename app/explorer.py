@@ -9,12 +9,13 @@ from core.custom import SURFACE_NAME
 from core.status import LABELS
 from core.verdict import DOES
 
-from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change
+from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change, scene_settings
 from app.fog_chapters import walk_page
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.scene import ladder_on_demand, scene_runs, scene_verdicts, view_payload
+from app.settings import Settings
 from app.share import share_tab
 
 
@@ -119,8 +120,17 @@ FORGOT_TAB = TABS[2]
 
 
 def _explorer() -> None:
-    header, bar = st.container(), st.container()
-    settings = controls_ui(lr_picture, bar)
+    header, bar, scene = st.container(), st.container(), st.container()
+    # the controls' values first, their widgets last: the browser handles a rerun's messages in order,
+    # so the view's goes out before some thirty widgets'
+    settings = scene_settings()
+    with scene:
+        _scene(settings, header)
+    controls_ui(lr_picture, bar, settings)
+
+
+def _scene(settings: Settings, header) -> None:
+    """Everything under the controls: the view, the verdicts and the tabs."""
     surface = mountain_of(settings)
     header.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
     header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
@@ -140,9 +150,9 @@ def _explorer() -> None:
     step = step_controls(settings) if state.step_mode and runs else None
     if not settings.optimizers:
         st.info("Pick at least one optimizer in the sidebar to roll a ball down this mountain.")
-    results = scene_verdicts(settings, step) if runs and step != 0 else ()
-    if not settings.zero_grad:
-        _zero_grad_note(runs, results)
+    # the note above the view is written once the verdicts exist: the view goes out first, as soon
+    # as its scene does (the verdicts' few milliseconds come after the first frame, not before)
+    note = st.container() if not settings.zero_grad else None
     look = "contrast" if state.contrast else "standard"
     payload = view_payload(settings, step, bool(step is not None and state.step_future), look)
     if step is None:
@@ -155,6 +165,10 @@ def _explorer() -> None:
             mountain_view(payload, on_start_click=_on_start_click, rate_key="lr")
         with panel:
             step_panel(runs, step)
+    results = scene_verdicts(settings, step) if runs and step != 0 else ()
+    if note is not None:
+        with note:
+            _zero_grad_note(runs, results)
     if step == 0:
         st.caption("Press **Step ▶** to take the first step; the verdicts follow the balls.")
     else:

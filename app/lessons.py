@@ -107,6 +107,25 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
             "this step carried the ball uphill." if went_up else ""))
 
 
+def _curvature_lines(title: str, at, found) -> list[str]:
+    """What the curvature tab says of one place: its Hessian, eigenvalues, shape and limit."""
+    lines = [f"**{title}** {_pair(at)}"]
+    if not found.defined:
+        return lines + ["The surface has a sharp tip here: no Hessian (the curvature is undefined)."]
+    h = found.hessian
+    lines.append(r"$$H = \begin{pmatrix} %.4g & %.4g \\ %.4g & %.4g \end{pmatrix}$$"
+                 % (h[0, 0], h[0, 1], h[1, 0], h[1, 1]))
+    low, high = found.eigenvalues
+    lines.append(f"Eigenvalues λ = {number(low, 4)}, {number(high, 4)}.")
+    if low < 0 < high:
+        lines.append("It curves up one way and down the other: saddle-shaped here.")
+    elif high <= 0:
+        lines.append("It curves down every way: shaped like a hilltop here.")
+    if found.stability_limit is not None:
+        lines.append(f"Stability limit for plain SGD here: 2/λmax = **{number(found.stability_limit, 4)}**.")
+    return lines
+
+
 def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> None:
     surface = mountain_of(settings)
     ball = tuple(runs[0].positions[min(k, len(runs[0].positions) - 1)]) if runs and k is not None \
@@ -120,24 +139,8 @@ def curvature_tab(settings: Settings, runs: tuple[Run, ...], k: int | None) -> N
                        "whose curvature sets a stability limit.")
         places = places[:1]
     for column, title, at in places:
-        found = curvature(settings, (float(at[0]), float(at[1])))
-        with column:
-            st.markdown(f"**{title}** {_pair(at)}")
-            if not found.defined:
-                st.write("The surface has a sharp tip here: no Hessian (the curvature is undefined).")
-                continue
-            h = found.hessian
-            st.latex(r"H = \begin{pmatrix} %.4g & %.4g \\ %.4g & %.4g \end{pmatrix}"
-                     % (h[0, 0], h[0, 1], h[1, 0], h[1, 1]))
-            low, high = found.eigenvalues
-            st.write(f"Eigenvalues λ = {number(low, 4)}, {number(high, 4)}.")
-            if low < 0 < high:
-                st.write("It curves up one way and down the other: saddle-shaped here.")
-            elif high <= 0:
-                st.write("It curves down every way: shaped like a hilltop here.")
-            limit = found.stability_limit
-            if limit is not None:
-                st.write(f"Stability limit for plain SGD here: 2/λmax = **{number(limit, 4)}**.")
+        # one Markdown element per place (its matrix in KaTeX): every element is a message each rerun
+        column.markdown("\n\n".join(_curvature_lines(title, at, curvature(settings, (float(at[0]), float(at[1]))))))
     st.info(stability_sentence(settings.lr, stability_limit(settings), surface.no_minimum), icon="📐")
     with st.expander("The maths"):
         st.markdown(

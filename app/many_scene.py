@@ -22,7 +22,7 @@ from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure
 from app.mountain_view import view_json
 from app.mountains import mountain_of
 from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
-from app.settings import Settings
+from app.settings import HASHED_BY_REPR, Settings
 
 
 def _progress(text: str):
@@ -31,7 +31,7 @@ def _progress(text: str):
     return bar, lambda done: bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
     bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
     result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
@@ -41,7 +41,7 @@ def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: f
     return result
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
     options = settings.options()
@@ -52,7 +52,7 @@ def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     return result
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     bar, progress = _progress(f"Rolling {size} balls from random starts…")
     options = settings.options()
@@ -78,7 +78,7 @@ def swarm_of(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     return _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float,
                   look: str = "standard") -> str:
     sweep = sweep_of(settings, low, high, count, tolerance)
@@ -89,7 +89,7 @@ def sweep_payload(settings: Settings, low: float, high: float, count: int, toler
                      captions=captions, feature_click="lr", ladder=ladder_offer(settings))
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool, look: str = "standard") -> str:
     result = basins_of(settings, optimizer, resolution)
     surface = mountain_of(settings)
@@ -102,7 +102,7 @@ def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: b
                      captions=captions, feature_click="start", feature_height=560)
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int, look: str = "standard") -> str:
     result = swarm_of(settings, optimizer, size, seed)
     surface = mountain_of(settings)

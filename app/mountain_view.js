@@ -91,8 +91,9 @@ const START_GRAB_PX = 14;
 const DRAG_ANSWER_MS = 3000;
 // a page slider's new position counts as the user's within this long of a hand on it
 const PAGE_HAND_MS = 1000;
-// an ask for a scene's ladder not answered within this long is made again
-const LADDER_RETRY_MS = 1500;
+// an ask for a scene's ladder is made again once two scenes came without it (one may have left the
+// server before the ask), or none came for this long (a rerun swallowed it): not while it is on its way
+const LADDER_LOST_MS = 10000;
 // a kept rate whose scene has not come within this long is asked for again (a rerun may swallow it)
 const COMMIT_RETRY_MS = 2500;
 // a hand on another control pauses the roll; if no new scene comes of it, the roll goes on after this long
@@ -948,10 +949,12 @@ class MountainView {
   wantLadder() {
     const info = this.ladderInfo;
     if (!info || KEPT.has(info.key) || !this.sendTrigger) return;
-    // asked already and still on its way; an ask lost to a rerun that overtook it is asked again
-    if (this.askedLadder === info.key && performance.now() - this.askedAt < LADDER_RETRY_MS) return;
+    // asked already and maybe still on its way (a big ladder on a busy server takes seconds)
+    const lost = this.scenes - this.askedScenes >= 2 || performance.now() - this.askedAt > LADDER_LOST_MS;
+    if (this.askedLadder === info.key && !lost) return;
     this.askedLadder = info.key;
     this.askedAt = performance.now();
+    this.askedScenes = this.scenes;
     this.sendTrigger("missing", [info.key]);
   }
 
@@ -1666,6 +1669,7 @@ export default function (component) {
   if (!root) return;
   root.view = root.view || new MountainView(root);
   root.view.sendTrigger = setTriggerValue;
+  root.view.scenes = (root.view.scenes || 0) + 1;  // every rerun's message, to tell when an ask was lost
   // the server sends the payload as UTF-8 bytes of JSON
   const text = typeof data === "string" ? data : new TextDecoder().decode(data);
   const payload = text ? JSON.parse(text) : null;

@@ -27,7 +27,7 @@ from core.grid import Grid, surface_grid
 from app.controls import LR_LABEL
 from app.mountain_view import view_json
 from app.mountains import mountain, mountain_of
-from app.settings import Settings
+from app.settings import HASHED_BY_REPR, Settings
 
 # set once, on import (a rerun does not import again): each session's torch work is many tiny
 # tensors, where a second intra-op thread only spins, costing the server about a fifth more CPU
@@ -38,10 +38,10 @@ torch.set_num_threads(1)
 # a resource, not data: st.cache_data pickles a result on the way in and unpickles it on every read,
 # which for a ladder's ~2 MB of paths cost the server about 5 ms per move (py-spy --gil); a Sweep is
 # frozen and nobody writes to its arrays
-@st.cache_resource(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…")
+@st.cache_resource(max_entries=16, ttl="1h", show_spinner="Rolling the balls down the mountain…", hash_funcs=HASHED_BY_REPR)
 def _ladder(settings: Settings) -> Sweep:
     return lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
-                    np.array(LR_LADDER), settings.zero_grad, paths=True, **settings.options())
+                    np.array(LR_LADDER), settings.zero_grad, paths=True, classified=False, **settings.options())
 
 
 def scene_ladder(settings: Settings) -> Sweep:
@@ -51,7 +51,7 @@ def scene_ladder(settings: Settings) -> Sweep:
     return _ladder(replace(settings, lr=LR_LADDER[0]))
 
 
-@st.cache_data(max_entries=128, ttl="1h", show_spinner="Rolling the balls down the mountain…")
+@st.cache_data(max_entries=128, ttl="1h", show_spinner="Rolling the balls down the mountain…", hash_funcs=HASHED_BY_REPR)
 def _runs(settings: Settings) -> tuple[Run, ...]:
     return descend_many(
         mountain_of(settings), settings.optimizers, settings.lr, settings.start,
@@ -76,7 +76,7 @@ def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
     return () if settings.zero_grad else scene_runs(settings.with_zero_grad())
 
 
-@st.cache_data(max_entries=128, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=128, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def scene_verdicts(settings: Settings, step: int | None = None) -> tuple[Verdict, ...]:
     """What each run did and why (core.verdict), over the whole run or, in step-by-step mode,
     over its first `step` steps; the ghosts serve as the zero_grad() counterfactual."""
@@ -108,7 +108,7 @@ def scene_figures(settings: Settings, focus: int | None = None, future: bool = F
     }
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def view_payload(settings: Settings, focus: int | None = None, future: bool = False, look: str = "standard") -> str:
     """The three figures (mountain, map, charts) as one JSON text for the browser view.
 
@@ -146,7 +146,7 @@ def ladder_key(settings: Settings) -> str:
     return "ladder:" + hashlib.sha256(named.encode()).hexdigest()[:16]
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _ladder_json(settings: Settings) -> str:
     ladders = [scene_ladder(settings)]
     if not settings.zero_grad:
@@ -198,7 +198,7 @@ def lr_scale(lr: float, limit: float | None) -> str:
     return lr_scale_svg(lr, limit)
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def accumulation(settings: Settings):
     """|p.grad| against the fresh |∇f| per step for the scene's runs (see accumulation_figure)."""
     return accumulation_figure(mountain_of(settings), scene_runs(settings))

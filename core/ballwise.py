@@ -26,6 +26,7 @@ class BallwiseOptimizer:
         self.kind = spec.cls.__name__
         self.settings = spec.settings(overrides)
         self.steps_taken = 0
+        self._update = getattr(self, "_" + self.kind.lower())  # looked up once, not every step
         zeros = torch.zeros_like(like)
         # the state torch.optim keeps for each parameter, one row per ball
         self.buffer: torch.Tensor | None = None  # SGD / RMSprop momentum_buffer (SGD's starts empty)
@@ -38,7 +39,7 @@ class BallwiseOptimizer:
     def step(self, param: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor) -> None:
         """One torch.optim step for every ball: param (N, 2), grad (N, 2), lr (N, 1)."""
         self.steps_taken += 1
-        getattr(self, "_" + self.kind.lower())(param, grad, lr)
+        self._update(param, grad, lr)
 
     def _sgd(self, param, grad, lr):
         s = self.settings

@@ -173,21 +173,27 @@ def _roll_whole_paths(
     positions = torch.full((steps + 1, n, 2), float("nan"), dtype=torch.float64, device=device)
     losses = torch.full((steps + 1, n), float("nan"), dtype=torch.float64, device=device)
     used = torch.full((steps, n, 2), float("nan"), dtype=torch.float64, device=device) if grads else None
+    # each step's rows as views made once: keeping a step is then one copy, not an indexing (the loop
+    # is bound by the number of tensor operations, not their size)
+    position_rows, loss_rows = positions.unbind(0), losses.unbind(0)
+    grad_rows = used.unbind(0) if used is not None else None
+    # backward from the balls' losses with ones = loss.sum().backward(), one operation fewer
+    ones = torch.ones(n, dtype=torch.float64, device=device)
     report_every = max(1, steps // 20)
     for step in range(steps + 1):
         if zero_grad:
             param.grad = None  # what optimizer.zero_grad() does (set_to_none)
         loss = surface(param)
-        positions[step] = param.detach()
-        losses[step] = loss.detach()
+        position_rows[step].copy_(param.detach())
+        loss_rows[step].copy_(loss.detach())
         # every 16 steps: stop once no ball is left on the mountain
         if step == steps or (step % 16 == 15 and not bool(torch.isfinite(loss).any())):
             break
-        loss.sum().backward()
+        loss.backward(ones)
         if clip_norm is not None:
             clip_rows_(param.grad, clip_norm)
-        if used is not None:
-            used[step] = param.grad
+        if grad_rows is not None:
+            grad_rows[step].copy_(param.grad)
         update(step)
         if progress is not None and step % report_every == 0:
             progress(step / steps)

@@ -69,7 +69,8 @@ class Surface:
 
 
 def _xy(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return p[..., 0], p[..., 1]
+    # one unbind, not two selects: its backward is one stack instead of two zero-filled copies added
+    return p.unbind(-1)
 
 
 def bowl(p: torch.Tensor) -> torch.Tensor:

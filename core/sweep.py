@@ -38,7 +38,8 @@ class Sweep:
     diverged. diverged_at, reached_at: (optimizers, rates), the first non-finite step and the first
     step within `tolerance` of `floor` (-1: never). statuses: (optimizers, rates) codes into
     core.status.STATUSES, from the same classifier as every single run; converged_at: the step
-    from which a converged ball stayed at its minimum (-1: it did not converge)."""
+    from which a converged ball stayed at its minimum (-1: it did not converge); both None for a
+    sweep made with classified=False (classify its paths where they are needed, see statuses_of)."""
 
     surface: str
     optimizers: tuple[str, ...]
@@ -51,8 +52,8 @@ class Sweep:
     floor: float
     tolerance: float
     reached_at: np.ndarray
-    statuses: np.ndarray
-    converged_at: np.ndarray
+    statuses: np.ndarray | None
+    converged_at: np.ndarray | None
     # with paths=True: every ball's whole run, so each rung can be read as a Run (see run())
     positions: np.ndarray | None = None  # (steps + 1, optimizers, rates, 2)
     grads: np.ndarray | None = None  # (steps, optimizers, rates, 2)
@@ -89,6 +90,22 @@ class Sweep:
             off_position=None if diverged < 0 else (float(off[0]), float(off[1])),
             off_loss=None if diverged < 0 else float(self.off_losses[k, i]),
         )
+
+    def statuses_of(self, surface: Surface, optimizer: str, rungs: Sequence[int] | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """(statuses, converged_at) of one optimizer's balls at the rates numbered `rungs` (default:
+        all): read from the sweep, or, for a sweep made with classified=False, classified now from
+        its kept paths (each ball's status is its own, whichever others are classified with it)."""
+        k = self.optimizers.index(optimizer)
+        chosen = np.arange(len(self.lrs)) if rungs is None else np.asarray(rungs, dtype=np.int64)
+        if self.statuses is not None:
+            return self.statuses[k, chosen], self.converged_at[k, chosen]
+        if self.positions is None:
+            raise LossMountainError("this sweep kept neither statuses nor paths")
+        found = classify(surface, self.positions[:, k, chosen], self.losses[:, k, chosen], self.diverged_at[k, chosen],
+                         lrs=self.lr_steps[:, chosen], off_positions=self.off_positions[k, chosen],
+                         off_losses=self.off_losses[k, chosen])
+        return found.codes, found.converged_at
 
     def best_lr(self, optimizer: str) -> float | None:
         """The learning rate that reached the tolerance in the fewest steps (None if none did)."""
@@ -140,12 +157,14 @@ def lr_sweep(
     hyperparameters: Mapping[str, Mapping[str, Any]] | None = None, schedule: str = "constant",
     clip_norm: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
     device: str | torch.device = "cpu", progress: Progress | None = None, paths: bool = False,
+    classified: bool = True,
 ) -> Sweep:
     """Run each optimizer from `start` at every learning rate in `lrs` (default: 64 from 1e-4 to 10).
 
     tolerance: a ball has "reached" the minimum once its loss gap to the surface's minimum is at
-    most this fraction of the start's gap. paths: keep every ball's whole run (Sweep.run). Other
-    arguments as in core.descend_many.
+    most this fraction of the start's gap. paths: keep every ball's whole run (Sweep.run).
+    classified=False (with paths): name no ball's status now (a fifth of a 121-rate sweep's time);
+    Sweep.statuses_of names one optimizer's when asked. Other arguments as in core.descend_many.
     """
     specs = [get_optimizer(name) for name in optimizers]
     if not specs:
@@ -164,18 +183,26 @@ def lr_sweep(
     hyperparameters = hyperparameters or {}
     # ball k * count + i is optimizer k at rate i
     movers = [BallwiseOptimizer(spec, param.detach()[:count], hyperparameters.get(spec.name)) for spec in specs]
+    # views made once (each optimizer's balls, each step's rates): a step slices only the new gradient
+    balls, step_lrs = param.detach().split(count), table.unbind(0)
 
-    @torch.no_grad()
+    no_grad = torch.no_grad()  # entered every step: one context, not a new one per call (a decorator's)
+
     def update(step: int) -> None:
-        for k, mover in enumerate(movers):
-            rows = slice(k * count, (k + 1) * count)
-            mover.step(param[rows], param.grad[rows], table[step])
+        with no_grad:
+            for mover, moved, grad in zip(movers, balls, param.grad.split(count)):
+                mover.step(moved, grad, step_lrs[step])
 
+    if not (classified or paths):
+        raise LossMountainError("a sweep that names no statuses must keep its paths (paths=True)")
     rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, grads=paths)
-    found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at,
-                     lrs=np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs))),
-                     off_positions=rolled.off_positions, off_losses=rolled.off_losses)
     shape = (len(specs), count)
+    statuses = converged_at = None
+    if classified:
+        found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at,
+                         lrs=np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs))),
+                         off_positions=rolled.off_positions, off_losses=rolled.off_losses)
+        statuses, converged_at = found.codes.reshape(shape), found.converged_at.reshape(shape)
     losses = rolled.losses.reshape(steps + 1, *shape)
     diverged = rolled.diverged_at.reshape(shape)
     floor = surface.min_value
@@ -192,4 +219,4 @@ def lr_sweep(
             schedule=schedule, clip_norm=None if clip_norm is None else float(clip_norm))
     return Sweep(surface.name, tuple(spec.name for spec in specs), rates, start, steps, zero_grad,
                  losses, diverged, floor, float(tolerance * max(start_gap, 0.0)), reached,
-                 found.codes.reshape(shape), found.converged_at.reshape(shape), **kept)
+                 statuses, converged_at, **kept)

@@ -17,6 +17,7 @@ A cause is never guessed. For a run that did not converge:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ from .wording import number, point, ratio, share_of, steps as count_steps
 CAUSES = ("zero_grad", "lr", "domain", "schedule", "steps", "start", "terrain")
 # the biggest stride a creeping ball is offered, as a multiple of its own
 MOST_BIGGER = 100.0
+# a ladder's statuses are named this many rungs at a time, as a cause reads them
+RUNGS_AT_ONCE = 24
 # a stuck ball's counterfactual starts: this fraction of the diagonal to each side
 NUDGE = 0.01
 # what a counterfactual run did, as a verb phrase
@@ -250,7 +253,7 @@ def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: lis
              given: Sweep | None = None) -> dict:
     """For runs that bounce, fly off or creep: the same run at every other rate of the learning-rate
     ladder (LR_LADDER), all in one batched sweep per group of runs that share their settings, or
-    read from `given` (a sweep of the same scene over the ladder, with its statuses)."""
+    read from `given` (a sweep of the same scene over the ladder)."""
     wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0]
     ladders = {}
     for (lr, start, steps, zero_grad, schedule, clip_norm), members in _groups(runs, wanted).items():
@@ -261,12 +264,34 @@ def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: lis
                              hyperparameters={runs[i].optimizer: runs[i].hyperparameters for i in members},
                              schedule=schedule, clip_norm=clip_norm)
         for i in members:
-            k = sweep.optimizers.index(runs[i].optimizer)
-            ladders[i] = [(float(rate / lr), STATUSES[sweep.statuses[k, j]],
-                           int(sweep.converged_at[k, j]) if sweep.converged_at[k, j] >= 0 else None,
-                           float(sweep.losses[-1, k, j]))
-                          for j, rate in enumerate(sweep.lrs) if rate != lr]
+            ladders[i] = Rungs(surface, sweep, runs[i].optimizer, lr)
     return ladders
+
+
+@dataclass(frozen=True, eq=False)
+class Rungs:
+    """One run's scene at the ladder's other rates, read in the order a cause asks for them: a sweep
+    that named no statuses has them named a few rungs at a time (a cause mostly stops at the first
+    few; classifying a whole 121-rate ladder took 1.3 ms an optimizer)."""
+
+    surface: Surface
+    sweep: Sweep
+    optimizer: str
+    lr: float
+
+    def read(self, wanted, descending: bool = False):
+        """(factor, status, converged_at, final loss) of each other rate whose factor rate/lr
+        `wanted` accepts, by rate, ascending or descending."""
+        rates = self.sweep.lrs
+        order = [int(j) for j in (np.argsort(rates)[::-1] if descending else np.argsort(rates))
+                 if rates[j] != self.lr and wanted(float(rates[j] / self.lr))]
+        k = self.sweep.optimizers.index(self.optimizer)
+        for first in range(0, len(order), RUNGS_AT_ONCE):
+            chunk = order[first:first + RUNGS_AT_ONCE]
+            statuses, converged_at = self.sweep.statuses_of(self.surface, self.optimizer, chunk)
+            for j, code, at in zip(chunk, statuses, converged_at):
+                yield (float(rates[j] / self.lr), STATUSES[code], int(at) if at >= 0 else None,
+                       float(self.sweep.losses[-1, k, j]))
 
 
 def _covers(sweep: Sweep | None, runs: Sequence[Run], members: list[int]) -> bool:
@@ -304,18 +329,23 @@ def _cause(surface: Surface, run: Run, status: str, found: Statuses, i: int, rig
         return _schedule_cause(surface, run)
     if status == STUCK:
         return _start_cause(surface, run, found, i)
-    if status in (BOUNCING, DIVERGED) and ladder:
+    if status in (BOUNCING, DIVERGED) and ladder is not None:
         return _lr_cause(surface, run, status, found, i, ladder)
     if status == CREEPING:
-        return _steps_cause(run, ladder or [])
+        return _steps_cause(run, ladder)
     return (None, "", None)
 
 
-def _lr_cause(surface: Surface, run: Run, status: str, found: Statuses, i: int, ladder):
-    smaller = sorted((step for step in ladder if step[0] < 1), reverse=True)
-    fixed = next((step for step in smaller if step[1] == CONVERGED), None)
-    if fixed is None:
-        fixed = next((step for step in smaller if step[1] not in (BOUNCING, DIVERGED, OFF_DOMAIN)), None)
+def _lr_cause(surface: Surface, run: Run, status: str, found: Statuses, i: int, ladder: Rungs):
+    # the largest smaller rate that converges; failing that, the largest that calms the ball
+    fixed = calm = None
+    for step in ladder.read(lambda factor: factor < 1, descending=True):
+        if step[1] == CONVERGED:
+            fixed = step
+            break
+        if calm is None and step[1] not in (BOUNCING, DIVERGED, OFF_DOMAIN):
+            calm = step
+    fixed = fixed or calm
     if fixed is None:
         return (None, f"Smaller learning rates, down to {number(LR_LADDER[0])}, do not settle it either.", None)
     factor, status_fixed, at, final = fixed
@@ -337,15 +367,25 @@ def _plain_sgd_limit(surface: Surface, run: Run, end: np.ndarray):
     if run.optimizer != "sgd" or settings.get("momentum", 0) or settings.get("weight_decay", 0):
         return None
     minimum, _ = _nearest_minimum(surface, end)
-    limit = curvature_at(surface, minimum).stability_limit
+    limit = _stability_limit(surface, minimum)
     # from half the limit on, plain SGD overshoots the floor on every step
     return None if limit is None or run.lr < 0.5 * limit else (limit, minimum)
 
 
-def _steps_cause(run: Run, ladder):
-    bigger = sorted(step for step in ladder if 1 < step[0] <= MOST_BIGGER)
+@functools.lru_cache(maxsize=256)  # a minimum's curvature is asked for again by every move nearby
+def _stability_limit(surface: Surface, minimum: tuple[float, float]) -> float | None:
+    return curvature_at(surface, minimum).stability_limit
+
+
+def _steps_cause(run: Run, ladder: Rungs | None):
     advice = "More steps would take it further"
-    arriving = next((step for step in bigger if step[1] == CONVERGED), None)
+    # the smallest bigger stride (up to MOST_BIGGER times) that converges; else all of them are read
+    bigger, arriving = [], None
+    for step in ([] if ladder is None else ladder.read(lambda factor: 1 < factor <= MOST_BIGGER)):
+        if step[1] == CONVERGED:
+            arriving = step
+            break
+        bigger.append(step)
     if arriving is not None:
         factor, _, at, final = arriving
         return ("steps", f"{advice}; so would a bigger stride: at lr {number(run.lr * factor)} "

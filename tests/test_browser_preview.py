@@ -129,3 +129,32 @@ def test_a_kept_rate_whose_ask_was_lost_is_asked_for_again():
         assert page.evaluate("() => window.__lrAsks") == 2
         assert slider_values(page)["Learning rate (log scale)"] == "0.1"
         _assert_drawn(page.evaluate(MAP_PATHS), 0.1)
+
+
+# the view's asks for a scene's ladder, counted; the first goes nowhere, as when the rerun carrying it is lost
+# (every rerun hands the view its trigger anew: the count wraps whichever it holds)
+LOSE_FIRST_LADDER = """() => { const view = document.querySelector('.lm-root').view; let send = view.sendTrigger;
+  window.__ladderAsks = 0;
+  Object.defineProperty(view, 'sendTrigger', { configurable: true, set(fn) { send = fn; },
+    get() { return (name, value) => { if (name === 'missing' && window.__ladderAsks++ === 0) return; send(name, value); }; } }); }"""
+CONTRAST = "High contrast (for projectors)"
+
+
+def test_a_ladder_on_its_way_is_asked_for_once_and_a_lost_ask_again_once_scenes_come_without_it():
+    with app_page("/") as page:
+        page.evaluate(LOSE_FIRST_LADDER)
+        page.hover(".lm-rate")
+        # however long the answer takes (a big ladder, a busy server), a hand coming back does not ask again
+        page.wait_for_timeout(2500)
+        page.mouse.move(5, 5)
+        page.hover(".lm-rate")
+        assert page.evaluate("() => window.__ladderAsks") == 1
+        # one scene without it may have been on its way before the ask; after a second the ask was lost
+        for _ in range(2):
+            revision = page.evaluate(REVISION)
+            page.get_by_text(CONTRAST).click()
+            wait_for_new_revision(page, revision)
+        page.mouse.move(5, 5)
+        page.hover(".lm-rate")
+        page.wait_for_function(LADDER_KEPT)
+        assert page.evaluate("() => window.__ladderAsks") == 2
