@@ -120,3 +120,23 @@ def test_bad_sweeps_are_refused():
         lr_sweep(bowl, [], (1, 1), 10)
     with pytest.raises(LossMountainError, match="unknown optimizer|no optimizer"):
         lr_sweep(bowl, ["sgdd"], (1, 1), 10)
+
+
+def test_a_sweep_classified_later_names_each_ball_as_one_classified_at_once():
+    surface = get_surface("rosenbrock")
+    rates = np.geomspace(1e-4, 3e-3, 20)
+    now = lr_sweep(surface, ["sgd", "adam"], (-1.5, 2.0), 120, rates, paths=True)
+    later = lr_sweep(surface, ["sgd", "adam"], (-1.5, 2.0), 120, rates, paths=True, classified=False)
+    assert later.statuses is None and later.converged_at is None
+    np.testing.assert_array_equal(later.positions, now.positions)
+    for k, name in enumerate(now.optimizers):
+        statuses, converged_at = later.statuses_of(surface, name)
+        np.testing.assert_array_equal(statuses, now.statuses[k])
+        np.testing.assert_array_equal(converged_at, now.converged_at[k])
+        # a few rungs at a time, in any order: each ball's status is its own
+        rungs = [19, 3, 11]
+        statuses, converged_at = later.statuses_of(surface, name, rungs)
+        np.testing.assert_array_equal(statuses, now.statuses[k, rungs])
+        np.testing.assert_array_equal(converged_at, now.converged_at[k, rungs])
+    with pytest.raises(LossMountainError, match="keep its paths"):
+        lr_sweep(surface, ["sgd"], (-1.5, 2.0), 10, rates, classified=False)

@@ -170,3 +170,20 @@ def test_a_verdict_for_the_steps_so_far():
     assert early.status == "creeping" and "after 3 steps" in early.sentence
     assert verdict(run.prefix(150), surface).status == "converged"
     np.testing.assert_array_equal(run.prefix(3).positions, run.positions[:4])
+
+
+@pytest.mark.parametrize("name, start", [("himmelblau", (0.0, 0.0)), ("rosenbrock", (-1.5, 2.0)),
+                                         ("rastrigin", (2.2, -1.3))])
+def test_verdicts_read_from_a_ladder_named_later_are_the_verdicts_of_their_own_sweep(name, start):
+    from core.descent import descend_many
+    from core.sweep import LR_LADDER, lr_sweep
+    from core.verdict import verdicts
+
+    surface = get_surface(name)
+    names = ["sgd", "momentum", "adam"]
+    ladder = lr_sweep(surface, names, start, 150, np.array(LR_LADDER), paths=True, classified=False)
+    for lr in (LR_LADDER[40], LR_LADDER[80], LR_LADDER[100]):
+        runs = descend_many(surface, names, lr, start, 150)
+        read = verdicts(surface, runs, ladder=ladder)
+        assert [v.sentence for v in read] == [v.sentence for v in verdicts(surface, runs)]
+        assert [v.evidence for v in read] == [v.evidence for v in verdicts(surface, runs)]
