@@ -153,16 +153,13 @@ def scene_settings() -> Settings:
     )
 
 
-def controls_ui(lr_picture=None, bar=None, settings: Settings | None = None) -> Settings:
-    """Draw the controls; returns their current values.
+def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
+    """Draw the controls, showing `settings` (what scene_settings() read this rerun).
 
     The three gestures of the lesson — the learning rate, the start and the zero_grad() switch —
     go in `bar`, on the page itself, so that a phone reaches them without opening the sidebar
     (in the sidebar when `bar` is None); the scene's setup stays in the sidebar.
-    lr_picture(settings) draws the learning rate against the stability limit. settings: what
-    scene_settings() gave this rerun, if the page asked for it before drawing the controls."""
-    if settings is None:
-        settings = scene_settings()
+    lr_picture(settings) draws the learning rate against the stability limit."""
     sidebar = st.sidebar
     bar = bar if bar is not None else sidebar
     sidebar.selectbox(
@@ -214,4 +211,3 @@ def controls_ui(lr_picture=None, bar=None, settings: Settings | None = None) -> 
     if lr_picture is not None:
         with lr_slot:
             lr_picture(settings)
-    return settings

@@ -126,7 +126,7 @@ def _explorer() -> None:
     settings = scene_settings()
     with scene:
         _scene(settings, header)
-    controls_ui(lr_picture, bar, settings)
+    controls_ui(settings, lr_picture, bar)
 
 
 def _scene(settings: Settings, header) -> None:

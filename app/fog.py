@@ -56,14 +56,26 @@ def mountain_changed() -> None:
     st.session_state.update(_fresh(st.session_state.fog_surface), fog_lifted=False)
 
 
-def _step() -> None:
+def _step(walk_key: str) -> None:
     state = st.session_state
-    if len(state.fog_walk) < MAX_WALK:
-        state.fog_walk = [*state.fog_walk, float(state.fog_stride)]
+    if len(state[walk_key]) < MAX_WALK:
+        state[walk_key] = [*state[walk_key], float(state.fog_stride)]
 
 
-def _undo() -> None:
-    st.session_state.fog_walk = st.session_state.fog_walk[:-1]
+def _undo(walk_key: str) -> None:
+    st.session_state[walk_key] = st.session_state[walk_key][:-1]
+
+
+def walk_buttons(walk_key: str, taken: Walk, start_again, prefix: str) -> None:
+    """Step ▶, Undo, Start again and Lift the fog for the walk of strides kept under `walk_key`
+    (the buttons' keys start with `prefix`)."""
+    step, undo, again, lift = st.columns(4)
+    step.button("Step ▶", key=f"{prefix}_step", on_click=_step, args=(walk_key,), type="primary",
+                use_container_width=True, disabled=taken.flown_off or taken.steps >= MAX_WALK)
+    undo.button("↶ Undo a step", key=f"{prefix}_undo", on_click=_undo, args=(walk_key,), disabled=not taken.steps,
+                use_container_width=True)
+    again.button("Start again", key=f"{prefix}_again", on_click=start_again, use_container_width=True)
+    lift.toggle("Lift the fog", key="fog_lifted")
 
 
 def _start_again() -> None:
@@ -129,14 +141,8 @@ def the_fog() -> None:
         st.error(f"That walk does not work: {error}. Starting again.", icon="⚠️")
         _start_again()
         taken = fog_walk(state.fog_surface, start, ())
-    step, undo, again, lift = st.columns(4)
-    arrived = at_cabin(surface, taken)
-    step.button("Step ▶", key="walk_step", on_click=_step, type="primary", use_container_width=True,
-                disabled=taken.flown_off or taken.steps >= MAX_WALK)
-    undo.button("↶ Undo a step", key="walk_undo", on_click=_undo, disabled=not taken.steps, use_container_width=True)
-    again.button("Start again", key="walk_again", on_click=_start_again, use_container_width=True)
-    lift.toggle("Lift the fog", key="fog_lifted")
-    _say_where(surface, taken, arrived)
+    walk_buttons("fog_walk", taken, _start_again, "walk")
+    _say_where(surface, taken, at_cabin(surface, taken))
     payload = fog_payload(state.fog_surface, start, taken.strides, float(state.fog_stride), float(state.fog_radius),
                           bool(state.fog_lifted))
     mountain_view(payload, on_start_click=_start_here, key=VIEW_KEY, rate_key="fog_stride")

@@ -9,28 +9,17 @@ import json
 import streamlit as st
 
 from core import LossMountainError, descend_many, get_surface
-from core.fog import MAX_WALK
 from core.fog_figures import fog_ground, fog_mountain_figure
 from core.status import diagonal
 from core.verdict import Verdict, verdicts
 from core.zero_grad_figures import summed_loss_figure, summed_map_figure
 
-from app.fog import fog_init, fog_walk, mountain_and_stride
+from app.fog import fog_init, fog_walk, mountain_and_stride, walk_buttons
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
 VIEW_KEY = "fog_sum_view"
 WALK_ON = 150  # steps of the walk on from the start that the outcome is told from
-
-
-def _step() -> None:
-    state = st.session_state
-    if len(state.fog_sum_walk) < MAX_WALK:
-        state.fog_sum_walk = [*state.fog_sum_walk, float(state.fog_stride)]
-
-
-def _undo() -> None:
-    st.session_state.fog_sum_walk = st.session_state.fog_sum_walk[:-1]
 
 
 def _start_again() -> None:
@@ -93,13 +82,7 @@ def zero_grad_mystery() -> None:
         st.error(f"That walk does not work: {error}. Starting again.", icon="⚠️")
         _start_again()
         taken = fog_walk(state.fog_surface, start, (), bool(state.fog_zeroing))
-    step, undo, again, lift = st.columns(4)
-    step.button("Step ▶", key="walk_sum_step", on_click=_step, type="primary", use_container_width=True,
-                disabled=taken.flown_off or taken.steps >= MAX_WALK)
-    undo.button("↶ Undo a step", key="walk_sum_undo", on_click=_undo, disabled=not taken.steps,
-                use_container_width=True)
-    again.button("Start again", key="walk_sum_again", on_click=_start_again, use_container_width=True)
-    lift.toggle("Lift the fog", key="fog_lifted")
+    walk_buttons("fog_sum_walk", taken, _start_again, "walk_sum")
     steps, loss, follow, tilt = st.columns(4)
     steps.metric("Steps taken", taken.steps)
     loss.metric("Loss here", f"{taken.losses[-1]:.4g}")

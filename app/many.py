@@ -13,7 +13,7 @@ from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
 from core.wording import number
 
-from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr
+from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr, scene_settings
 from app.lessons import lr_picture
 from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
@@ -155,8 +155,16 @@ def many_page() -> None:
     state.page = "many"
     for key, value in DEFAULTS.items():
         state.setdefault(key, value)
-    header, bar = st.container(), st.container()
-    settings = controls_ui(lr_picture, bar)
+    header, bar, body = st.container(), st.container(), st.container()
+    # as on the explorer: the controls' values first, their widgets after the view (app.controls.scene_settings)
+    settings = scene_settings()
+    with body:
+        _views(settings, header)
+    controls_ui(settings, lr_picture, bar)
+
+
+def _views(settings: Settings, header) -> None:
+    """The chosen view of many descents under the controls."""
     surface = mountain_of(settings)
     header.markdown(f"### 🐝 Many balls at once · {surface.title}")
     mode = st.segmented_control("View", list(MODES), key="many_mode", format_func=MODES.get, required=True,

@@ -86,14 +86,20 @@ def check_settings(
 ) -> Point:
     """Validate descent settings at the boundary; returns the start as a float pair."""
     check_stride(lr, steps, clip_norm)
-    try:
-        x, y = (float(v) for v in start)
-    except (TypeError, ValueError):
-        raise LossMountainError(f"start must be two numbers x y, got {start!r}") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise LossMountainError(f"start must be two finite numbers, got ({x}, {y})")
+    x, y = check_point(start, "start")
     if not math.isfinite(float(surface(torch.tensor((x, y), dtype=torch.float64)))):
         raise LossMountainError(f"the loss of {surface.name} at the start ({x}, {y}) is not finite")
+    return (x, y)
+
+
+def check_point(point: Sequence[float], what: str = "a place") -> Point:
+    """Two finite numbers x, y, checked at the boundary; `what` names them in the message."""
+    try:
+        x, y = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise LossMountainError(f"{what} must be two numbers x y, got {point!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise LossMountainError(f"{what} must be two finite numbers, got ({x}, {y})")
     return (x, y)
 
 

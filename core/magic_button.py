@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .descent import check_point
 from .errors import LossMountainError
 from .surfaces import Point, Surface
 
@@ -44,12 +45,7 @@ def press_button(surface: Surface, point: Sequence[float]) -> ButtonPress:
     # the lesson unpacks x, y = coeffs: a formula written in the whole vector p does not fit
     if not surface.code or re.search(r"\bp\b", surface.code):
         raise LossMountainError(f"{surface.title} has no formula in x and y to show")
-    try:
-        x, y = (float(v) for v in point)
-    except (TypeError, ValueError):
-        raise LossMountainError(f"a place is two numbers x y, got {point!r}") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise LossMountainError(f"a place must be two finite numbers, got ({x}, {y})")
+    x, y = check_point(point)
     # exactly what the shown lines do: a float32 tensor, as torch.tensor makes from Python floats
     coeffs = torch.tensor([x, y], requires_grad=True)
     loss = surface(coeffs)
