@@ -153,6 +153,17 @@ def scene_settings() -> Settings:
     )
 
 
+def page_under_controls(draw, lr_picture=None) -> None:
+    """A page of a header, the controls and what `draw(settings, header)` puts under them. The
+    controls' values are read first and their widgets drawn last: the browser handles a rerun's
+    messages in order, so the page's view goes out before some thirty widgets'."""
+    header, bar, body = st.container(), st.container(), st.container()
+    settings = scene_settings()
+    with body:
+        draw(settings, header)
+    controls_ui(settings, lr_picture, bar)
+
+
 def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
     """Draw the controls, showing `settings` (what scene_settings() read this rerun).
 

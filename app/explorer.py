@@ -9,7 +9,7 @@ from core.custom import SURFACE_NAME
 from core.status import LABELS
 from core.verdict import DOES
 
-from app.controls import controls_init, controls_ui, move_start, nearest_lr, on_surface_change, scene_settings
+from app.controls import controls_init, move_start, nearest_lr, on_surface_change, page_under_controls
 from app.fog_chapters import walk_page
 from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
@@ -120,13 +120,7 @@ FORGOT_TAB = TABS[2]
 
 
 def _explorer() -> None:
-    header, bar, scene = st.container(), st.container(), st.container()
-    # the controls' values first, their widgets last: the browser handles a rerun's messages in order,
-    # so the view's goes out before some thirty widgets'
-    settings = scene_settings()
-    with scene:
-        _scene(settings, header)
-    controls_ui(settings, lr_picture, bar)
+    page_under_controls(_scene, lr_picture)
 
 
 def _scene(settings: Settings, header) -> None:

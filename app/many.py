@@ -13,7 +13,7 @@ from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
 from core.wording import number
 
-from app.controls import LR_OPTIONS, controls_ui, move_start, nearest_lr, scene_settings
+from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
 from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
@@ -155,12 +155,7 @@ def many_page() -> None:
     state.page = "many"
     for key, value in DEFAULTS.items():
         state.setdefault(key, value)
-    header, bar, body = st.container(), st.container(), st.container()
-    # as on the explorer: the controls' values first, their widgets after the view (app.controls.scene_settings)
-    settings = scene_settings()
-    with body:
-        _views(settings, header)
-    controls_ui(settings, lr_picture, bar)
+    page_under_controls(_views, lr_picture)
 
 
 def _views(settings: Settings, header) -> None:
