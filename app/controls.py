@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from core import OPTIMIZERS, SURFACES, LossMountainError, Surface, get_surface
+from core.optimizers import FAMILIES
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.sweep import LR_LADDER
 
@@ -129,6 +130,16 @@ def _formula_ui(sidebar, mistake: str | None) -> None:
         sidebar.error(mistake, icon="✏️")
 
 
+# the picker's order: family by family (gradient descent, adaptive, sign-based, second-order, reference)
+OPTIMIZER_CHOICES = sorted(OPTIMIZERS, key=lambda name: FAMILIES.index(OPTIMIZERS[name].family))
+
+
+def optimizer_label(name: str) -> str:
+    """An optimizer as the picker shows it: its name and family, so typing either finds it."""
+    spec = OPTIMIZERS[name]
+    return f"{spec.label} · {spec.family}"
+
+
 def scene_settings() -> Settings:
     """What the controls say, read from the session before they are drawn: a page can send its view
     first, and the browser, which handles a rerun's messages in order, draws it before the widgets
@@ -183,10 +194,10 @@ def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
     surface = current_surface()
     sidebar.caption(f"`{surface.formula}`  \n{surface.blurb}")
     sidebar.multiselect(
-        "Optimizers (one ball each)", list(OPTIMIZERS), key="optimizers",
-        format_func=lambda name: OPTIMIZERS[name].label,
-        help="Each is the real torch.optim class with PyTorch's defaults; "
-        "momentum and Nesterov use momentum 0.9.",
+        "Optimizers (one ball each)", OPTIMIZER_CHOICES, key="optimizers", format_func=optimizer_label,
+        help="Type to search by name or family. Each is the real torch.optim class with PyTorch's defaults "
+        "(momentum and Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the "
+        "true Hessian. L-BFGS may evaluate the loss many times in one step.",
     )
     (x0, x1), (y0, y1) = surface.bounds
     lr_column, x_column, y_column, switch_column = bar.columns([3, 2, 2, 2], vertical_alignment="bottom")

@@ -30,6 +30,21 @@ UPDATE_RULES = {
     "adam": "exp_avg ← β1 · exp_avg + (1 − β1) · g,  exp_avg_sq ← β2 · exp_avg_sq + (1 − β2) · g²,  "
             "update = −lr · m̂ / (√v̂ + eps), m̂ and v̂ corrected for their start at 0",
     "adamw": "first p ← p − lr · weight_decay · p, then the Adam step",
+    "adadelta": "square_avg ← ρ · square_avg + (1 − ρ) · g²,  delta = √(acc_delta + eps) / √(square_avg + eps) · g,  "
+                "acc_delta ← ρ · acc_delta + (1 − ρ) · delta²,  update = −lr · delta",
+    "adamax": "exp_avg ← β1 · exp_avg + (1 − β1) · g,  exp_inf ← max(β2 · exp_inf, |g| + eps),  "
+              "update = −lr / (1 − β1ᵗ) · exp_avg / exp_inf",
+    "asgd": "eta = lr / (1 + λ · lr · t)^α,  p ← p · (1 − λ · eta) − eta · g,  ax: the average of p from step t0 on",
+    "nadam": "Adam's moments;  update = −lr · [(1 − μₜ) / (1 − Πμ) · g + μₜ₊₁ / (1 − Πμ · μₜ₊₁) · exp_avg] / (√v̂ + eps), "
+             "with μₜ = β1 · (1 − ½ · 0.96^(t · momentum_decay))",
+    "radam": "Adam's moments;  while the rectification ρₜ ≤ 5: update = −lr · m̂ (momentum SGD);  "
+             "after: update = −lr · m̂ · rₜ / (√v̂ + eps)",
+    "rprop": "same sign of g as last step: step_size ← min(step_size · η+, largest);  flipped: step_size ← "
+             "max(step_size · η−, smallest) and g ← 0;  update = −step_size · sign(g)",
+    "lbfgs": "d = −H · g, H estimated from the last history_size steps (two-loop recursion);  p ← p + lr · d, "
+             "repeated up to max_iter times in one step, each evaluating the loss through the closure",
+    "newton": "H = ∇²f(p),  λ = damping − (smallest eigenvalue of H) where that is below damping, else 0,  "
+              "update = −(H + λI)⁻¹ · g",
 }
 # the explorer's tab for the zero_grad() lesson: the classic-mistake button opens the scene on it
 FORGOT_TAB = "🧭 Forgot zero_grad()?"
@@ -97,6 +112,8 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
             ("update", _pair(numbers.update)), ("new position", _pair(numbers.new_position)),
             ("new loss", number(numbers.new_loss, 6)),
         ]
+        if numbers.evaluations != 1:
+            rows.append(("loss evaluations", f"{numbers.evaluations} (closure calls in this step)"))
         rows += [(key, _pair(value) if len(value) == 2 else number(value[0], 6))
                  for key, value in numbers.state.items()]
         cells = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)

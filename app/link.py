@@ -17,7 +17,7 @@ from typing import Any
 from core import OPTIMIZERS, LossMountainError, get_surface
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.data_fit import MODELS
-from core.optimizers import RANGES, TUNABLE, check_hyperparameters
+from core.optimizers import ELEMENTWISE, HYPERPARAMETERS, PLAIN_STEP, TUNABLE, check_hyperparameters
 from core.fog import MAX_WALK
 from core.seeded import MAX_SEED
 from core.schedules import SCHEDULES
@@ -162,17 +162,18 @@ def text(limit: int) -> Field:
 def _hyperparameter_fields() -> dict[str, Field]:
     fields = {}
     for name, spec in OPTIMIZERS.items():
-        for setting in TUNABLE[spec.cls]:
-            bounds = RANGES[setting]
-            if bounds is None:
-                fields[hyperparameter_key(name, setting)] = flag()
-            elif setting == "eps":
-                fields[hyperparameter_key(name, setting)] = choice(EPS_OPTIONS)
-            elif setting == "betas":
-                for part in (0, 1):
-                    fields[hyperparameter_key(name, setting, part)] = number(*bounds)
+        for h in spec.hyperparameters():
+            if h.kind == "switch":
+                fields[hyperparameter_key(name, h.name)] = flag()
+            elif h.name == "eps":
+                fields[hyperparameter_key(name, h.name)] = choice(EPS_OPTIONS)
+            elif h.kind == "choice":
+                fields[hyperparameter_key(name, h.name)] = choice(h.choices)
+            elif h.kind == "pair":
+                for part, (_, low, high) in enumerate(h.parts):
+                    fields[hyperparameter_key(name, h.name, part)] = number(low, high)
             else:
-                fields[hyperparameter_key(name, setting)] = number(*bounds)
+                fields[hyperparameter_key(name, h.name)] = number(*h.bounds, whole=h.kind == "whole")
     return fields
 
 
@@ -186,14 +187,14 @@ def _page_fields() -> dict[str, Field]:
 
     return {
         "many_mode": choice(MODES), "sweep_low": rate(), "sweep_high": rate(), "sweep_count": choice(SWEEP_COUNTS),
-        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(OPTIMIZERS),
-        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(OPTIMIZERS),
+        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(ELEMENTWISE),
+        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(ELEMENTWISE),
         "swarm_size": number(10, MAX_SWARM, whole=True, step=10), "swarm_seed": number(0, 10_000, whole=True),
-        "data_model": choice(MODELS), "data_optimizer": choice(OPTIMIZERS), "data_lr": rate(),
+        "data_model": choice(MODELS), "data_optimizer": choice(PLAIN_STEP), "data_lr": rate(),
         "data_steps": number(10, 2000, whole=True, step=10), "data_batch": choice((0, 1, 2, 4, 8, 16, 32)),
         "data_mode": choice(MODE_LABELS), "data_centre": flag(), "data_pair": choice(("a, b", "a, c", "b, c")),
         "data_seed": number(0, 10_000, whole=True),
-        "net_optimizer": choice(OPTIMIZERS), "net_lr": rate(), "net_steps": number(10, 2000, whole=True, step=10),
+        "net_optimizer": choice(PLAIN_STEP), "net_lr": rate(), "net_steps": number(10, 2000, whole=True, step=10),
         "net_directions": choice(("pca", "random")), "net_resolution": choice(range(11, 82, 2)),
         "net_seed": number(0, 10_000, whole=True),
         "fog_surface": choice(FOG_MOUNTAINS), "fog_stride": rate(), "fog_radius": choice(RADII),
@@ -237,7 +238,7 @@ def _defaults() -> dict[str, Any]:
               **fog_defaults(), "presenter": False}
     for name, spec in OPTIMIZERS.items():
         for setting, value in spec.defaults().items():
-            if setting == "betas":
+            if HYPERPARAMETERS[setting].kind == "pair":
                 for part in (0, 1):
                     values[hyperparameter_key(name, setting, part)] = value[part]
             else:
@@ -298,9 +299,11 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
     for name, spec in OPTIMIZERS.items():
         overrides = {setting: values[hyperparameter_key(name, setting)] for setting in TUNABLE[spec.cls]
                      if hyperparameter_key(name, setting) in values}
-        if "betas" in TUNABLE[spec.cls] and any(hyperparameter_key(name, "betas", p) in values for p in (0, 1)):
-            betas = spec.defaults()["betas"]
-            overrides["betas"] = tuple(values.get(hyperparameter_key(name, "betas", p), betas[p]) for p in (0, 1))
+        for setting in TUNABLE[spec.cls]:
+            if HYPERPARAMETERS[setting].kind == "pair" and any(
+                    hyperparameter_key(name, setting, p) in values for p in (0, 1)):
+                pair = spec.defaults()[setting]
+                overrides[setting] = tuple(values.get(hyperparameter_key(name, setting, p), pair[p]) for p in (0, 1))
         try:
             check_hyperparameters(spec, overrides)
         except LossMountainError as error:

@@ -3,12 +3,15 @@ sidebar's scene, each computed as one batch of balls (core.sweep, core.basins, c
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
 from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
+from core.optimizers import ELEMENTWISE
 from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
 from core.wording import number
@@ -78,6 +81,13 @@ def _sweep_view(settings: Settings) -> None:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
+    left_out = [OPTIMIZERS[name].label for name in settings.optimizers if not OPTIMIZERS[name].sweeps_cheaply]
+    settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if OPTIMIZERS[n].sweeps_cheaply))
+    if left_out:
+        st.caption(f"Left out of the sweep: {', '.join(left_out)} — it needs one optimizer instance per ball, and "
+                   "its runs of up to a second each would keep you waiting. `python -m core sweep` runs it.")
+    if not settings.optimizers:
+        return
     mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
                   on_lr_click=_on_rate_click, on_demand=ladder_on_demand(settings), rate_key="lr")
     st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
@@ -91,7 +101,8 @@ def _sweep_view(settings: Settings) -> None:
 
 
 def _optimizer_choice(settings: Settings, key: str) -> str:
-    choices = list(settings.optimizers or OPTIMIZERS)
+    # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS or Newton)
+    choices = [name for name in settings.optimizers if name in ELEMENTWISE] or list(ELEMENTWISE)
     if st.session_state.get(key) not in choices:
         st.session_state[key] = choices[0]
     return st.selectbox("Optimizer", choices, key=key, format_func=lambda name: OPTIMIZERS[name].label)

@@ -44,6 +44,13 @@ def _ladder(settings: Settings) -> Sweep:
                     np.array(LR_LADDER), settings.zero_grad, paths=True, classified=False, **settings.options())
 
 
+def on_the_ladder(settings: Settings) -> bool:
+    """Whether the scene's runs are read from its ladder: it has runs, its rate is a rung, and every
+    optimizer's 121 rates cost about one run (not L-BFGS: one instance per ball, up to a second a run)."""
+    return (bool(settings.optimizers) and settings.lr in LR_LADDER
+            and all(OPTIMIZERS[name].sweeps_cheaply for name in settings.optimizers))
+
+
 def scene_ladder(settings: Settings) -> Sweep:
     """The scene at every rate of the learning-rate ladder (the slider's 121 rates) in one batch,
     whole paths kept: every learning-rate move reads its runs from here, and the verdicts their
@@ -65,7 +72,7 @@ def scene_runs(settings: Settings, state: bool = False) -> tuple[Run, ...]:
     pass that also records optimizer.state (step-by-step mode shows it)."""
     if not settings.optimizers:
         return ()
-    if state or settings.lr not in LR_LADDER:
+    if state or not on_the_ladder(settings):
         return _runs(settings)
     ladder = scene_ladder(settings)
     return tuple(ladder.run(name, settings.lr) for name in settings.optimizers)
@@ -84,7 +91,7 @@ def scene_verdicts(settings: Settings, step: int | None = None) -> tuple[Verdict
     if step is not None:
         runs, ghosts = tuple(run.prefix(step) for run in runs), tuple(run.prefix(step) for run in ghosts)
         return verdicts(mountain_of(settings), runs, ghosts or None)
-    ladder = scene_ladder(settings) if settings.optimizers else None
+    ladder = scene_ladder(settings) if on_the_ladder(settings) else None
     return verdicts(mountain_of(settings), runs, ghosts or None, ladder=ladder)
 
 
@@ -129,7 +136,7 @@ def ladder_offer(settings: Settings) -> dict | None:
     the browser asks for it, under `key`), and the label of the page's slider whose positions are the
     ladder's rungs (the view previews that slider's moves too); None where the scene has no runs or
     its rate is off the ladder."""
-    if not settings.optimizers or settings.lr not in LR_LADDER:
+    if not on_the_ladder(settings):
         return None
     return {"key": ladder_key(settings), "rates": list(LR_LADDER), "index": LR_LADDER.index(settings.lr),
             "runs": len(settings.optimizers), "control": LR_LABEL}
@@ -137,7 +144,8 @@ def ladder_offer(settings: Settings) -> dict | None:
 
 def ladder_on_demand(settings: Settings) -> dict | None:
     """The scene's ladder as mountain_view's on_demand part: made only once the browser asks."""
-    return {ladder_key(settings): lambda: ladder_json(settings)} if settings.optimizers else None
+    cheap = settings.optimizers and all(OPTIMIZERS[name].sweeps_cheaply for name in settings.optimizers)
+    return {ladder_key(settings): lambda: ladder_json(settings)} if cheap else None
 
 
 def ladder_key(settings: Settings) -> str:

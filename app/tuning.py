@@ -7,27 +7,16 @@ from typing import Any
 import streamlit as st
 
 from core import OPTIMIZERS
-from core.optimizers import RANGES
+from core.optimizers import HYPERPARAMETERS, Hyperparameter
 from core.schedules import SCHEDULES
 
 SCHEDULE_DEFAULTS = {"schedule": "constant", "clip": False, "clip_norm": 1.0}
 EPS_OPTIONS = (1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1.0)
-# input step and display format of the number hyperparameters
+# input step and display format of the number hyperparameters (others: 0.01, "%.4f")
 NUMBER_STYLE = {
     "momentum": (0.01, "%.3f"), "dampening": (0.01, "%.3f"), "weight_decay": (0.001, "%.4f"),
-    "lr_decay": (0.001, "%.4f"), "alpha": (0.01, "%.4f"), "betas": (0.001, "%.4f"),
-}
-HELP = {
-    "momentum": "How much of the last step carries into the next (0 = none).",
-    "dampening": "Shrinks the new gradient's share of the momentum buffer.",
-    "nesterov": "Take the gradient where momentum is about to carry you.",
-    "weight_decay": "Adds a pull toward 0 to every gradient (L2 penalty; decoupled in AdamW).",
-    "lr_decay": "Adagrad divides the learning rate by (1 + step·lr_decay).",
-    "eps": "Added to the denominator so a tiny gradient history cannot divide by 0.",
-    "alpha": "How slowly RMSprop's running average of squared gradients forgets.",
-    "centered": "Divide by the variance of the gradient instead of its raw second moment.",
-    "betas": "How slowly Adam's first and second moments forget.",
-    "amsgrad": "Never let the second-moment estimate shrink.",
+    "lambd": (0.0001, "%.4f"), "t0": (1.0, "%.0f"), "momentum_decay": (0.001, "%.4f"),
+    "step_sizes": (0.001, "%g"), "damping": (0.1, "%g"),
 }
 
 
@@ -40,26 +29,29 @@ def _init(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def _widget(box, optimizer: str, name: str, default: Any) -> Any:
-    key = hyperparameter_key(optimizer, name)
-    bounds = RANGES[name]
-    if bounds is None:
-        _init(key, default)
-        return box.checkbox(name, key=key, help=HELP[name])
-    if name == "eps":
-        _init(key, default)
-        return box.select_slider(name, EPS_OPTIONS, key=key, format_func=lambda v: f"{v:g}", help=HELP[name])
-    step, fmt = NUMBER_STYLE[name]
-    if name == "betas":
-        left, right = box.columns(2)
+def _widget(box, optimizer: str, h: Hyperparameter, default: Any) -> Any:
+    key = hyperparameter_key(optimizer, h.name)
+    if h.kind == "pair":
+        step, fmt = NUMBER_STYLE.get(h.name, (0.01, "%.4f"))
         values = []
-        for part, column in enumerate((left, right)):
-            _init(hyperparameter_key(optimizer, name, part), default[part])
-            values.append(column.number_input(f"β{part + 1}", *bounds, step=step, format=fmt,
-                                              key=hyperparameter_key(optimizer, name, part), help=HELP[name]))
+        for part, column in enumerate(box.columns(2)):
+            label, low, high = h.parts[part]
+            _init(hyperparameter_key(optimizer, h.name, part), default[part])
+            values.append(column.number_input(label, low, high, step=step, format=fmt,
+                                              key=hyperparameter_key(optimizer, h.name, part), help=h.help))
         return tuple(values)
     _init(key, default)
-    return box.number_input(name, *bounds, step=step, format=fmt, key=key, help=HELP[name])
+    if h.kind == "switch":
+        return box.checkbox(h.name, key=key, help=h.help)
+    if h.kind == "choice":
+        return box.selectbox(h.name, h.choices, key=key, format_func=lambda v: "none" if v is None else str(v),
+                             help=h.help)
+    if h.name == "eps":
+        return box.select_slider(h.name, EPS_OPTIONS, key=key, format_func=lambda v: f"{v:g}", help=h.help)
+    if h.kind == "whole":
+        return box.number_input(h.name, int(h.bounds[0]), int(h.bounds[1]), step=1, key=key, help=h.help)
+    step, fmt = NUMBER_STYLE.get(h.name, (0.01, "%.4f"))
+    return box.number_input(h.name, *h.bounds, step=step, format=fmt, key=key, help=h.help)
 
 
 def hyperparameters_ui(box, optimizers: tuple[str, ...]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
@@ -67,10 +59,11 @@ def hyperparameters_ui(box, optimizers: tuple[str, ...]) -> tuple[tuple[str, tup
     changed = []
     for optimizer in optimizers:
         spec = OPTIMIZERS[optimizer]
-        box.markdown(f"**{spec.label}** · `torch.optim.{spec.cls.__name__}`")
+        box.markdown(f"**{spec.label}** · `{spec.class_path}`")
+        defaults = spec.defaults()
         overrides = tuple(
-            (name, value) for name, default in spec.defaults().items()
-            if (value := _widget(box, optimizer, name, default)) != default
+            (h.name, value) for h in spec.hyperparameters()
+            if (value := _widget(box, optimizer, h, defaults[h.name])) != defaults[h.name]
         )
         if overrides:
             changed.append((optimizer, overrides))
@@ -84,7 +77,7 @@ def hyperparameters_in_state(optimizers: tuple[str, ...]) -> tuple[tuple[str, tu
     for optimizer in optimizers:
         overrides = []
         for name, default in OPTIMIZERS[optimizer].defaults().items():
-            if name == "betas":
+            if HYPERPARAMETERS[name].kind == "pair":
                 value = tuple(state.get(hyperparameter_key(optimizer, name, part), default[part]) for part in (0, 1))
             else:
                 value = state.get(hyperparameter_key(optimizer, name), default)

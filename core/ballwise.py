@@ -4,8 +4,10 @@ A torch.optim optimizer has one learning rate per parameter group, so a learning
 sweep would need one group (and one Python-level update) per rate. Here one (N, 2) tensor
 holds every ball and `lr` is an (N, 1) column. Each rule repeats, operation for operation,
 the single-tensor code path torch.optim takes on the CPU (torch/optim/{sgd,adagrad,rmsprop,
-adam}.py), with only the learning-rate products written as tensors; tests/test_ballwise.py
-checks every optimizer and hyperparameter against torch.optim step by step.
+adam,adadelta,adamax,asgd,nadam,radam,rprop}.py), with only the learning-rate products written
+as tensors; tests/test_ballwise.py checks every optimizer and hyperparameter against torch.optim
+step by step. Only elementwise optimizers qualify: L-BFGS and Newton mix a ball's coordinates
+(and need a closure or the loss), so every ball needs its own instance.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from typing import Any
 
 import torch
 
+from .errors import LossMountainError
 from .optimizers import OptimizerSpec
+
+
+def _scalar_dtype() -> torch.dtype:
+    """The dtype torch.optim keeps its scalar state in (step, ASGD's eta and mu, NAdam's mu_product)."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
 class BallwiseOptimizer:
     """One optimizer's state for N balls; `step(param, grad, lr)` updates param (N, 2) in place."""
 
     def __init__(self, spec: OptimizerSpec, like: torch.Tensor, overrides: Mapping[str, Any] | None = None):
+        if not spec.elementwise:
+            raise LossMountainError(
+                f"{spec.label} cannot move many balls as one: it is not elementwise (it mixes a ball's "
+                "coordinates), so each ball needs its own optimizer")
         self.spec = spec
         self.kind = spec.cls.__name__
         self.settings = spec.settings(overrides)
@@ -30,11 +42,23 @@ class BallwiseOptimizer:
         zeros = torch.zeros_like(like)
         # the state torch.optim keeps for each parameter, one row per ball
         self.buffer: torch.Tensor | None = None  # SGD / RMSprop momentum_buffer (SGD's starts empty)
-        self.square = zeros.clone()  # Adagrad sum, RMSprop square_avg, Adam exp_avg_sq
-        self.average = zeros.clone()  # RMSprop grad_avg, Adam exp_avg
-        self.max_square = zeros.clone()  # Adam max_exp_avg_sq (amsgrad)
+        # Adagrad sum, RMSprop / Adadelta square_avg, Adam / NAdam / RAdam exp_avg_sq
+        self.square = zeros.clone()
+        # RMSprop grad_avg, Adam / Adamax / NAdam / RAdam exp_avg, ASGD ax (the averaged weights)
+        self.average = zeros.clone()
+        self.max_square = zeros.clone()  # Adam max_exp_avg_sq (amsgrad), Adamax exp_inf
         if self.kind == "RMSprop" and self.settings["momentum"] > 0:
             self.buffer = zeros.clone()
+        if self.kind == "Adadelta":
+            self.delta_square = zeros.clone()  # acc_delta
+        if self.kind == "ASGD":
+            self.eta: torch.Tensor | None = None  # per ball, set from lr at the first step (as torch's state)
+            self.mu = torch.ones((), dtype=_scalar_dtype())  # the same for every ball: it depends on the step only
+        if self.kind == "NAdam":
+            self.mu_product = torch.ones((), dtype=_scalar_dtype())  # the same for every ball
+        if self.kind == "Rprop":
+            self.previous = zeros.clone()  # prev: the last gradient (0 where its sign flipped)
+            self.step_size: torch.Tensor | None = None  # lr per ball at the first step, as torch's state
 
     def step(self, param: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor) -> None:
         """One torch.optim step for every ball: param (N, 2), grad (N, 2), lr (N, 1)."""
@@ -103,6 +127,112 @@ class BallwiseOptimizer:
 
     def _adamw(self, param, grad, lr):
         self._adam(param, grad, lr, decoupled=True)
+
+    def _adadelta(self, param, grad, lr):
+        s = self.settings
+        rho, eps = s["rho"], s["eps"]
+        if s["weight_decay"] != 0:
+            grad = grad.add(param, alpha=s["weight_decay"])
+        self.square.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        std = self.square.add(eps).sqrt_()
+        delta = self.delta_square.add(eps).sqrt_()
+        delta.div_(std).mul_(grad)
+        self.delta_square.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        param.addcmul_(delta, -lr)  # = add_(delta, alpha=-lr)
+
+    def _adamax(self, param, grad, lr):
+        s = self.settings
+        beta1, beta2 = s["betas"]
+        if s["weight_decay"] != 0:
+            grad = grad.add(param, alpha=s["weight_decay"])
+        self.average.lerp_(grad, 1 - beta1)
+        torch.maximum(self.max_square.mul_(beta2), grad.abs().add_(s["eps"]), out=self.max_square)
+        clr = lr / (1 - beta1 ** float(self.steps_taken))
+        param.add_(-clr * self.average / self.max_square)  # = addcdiv_(value=-clr): (value·t1)/t2, then +
+
+    def _asgd(self, param, grad, lr):
+        s = self.settings
+        lambd, alpha = s["lambd"], s["alpha"]
+        if self.eta is None:
+            self.eta = lr.to(_scalar_dtype(), copy=True)  # torch keeps eta as a float32 scalar (by default)
+        if s["weight_decay"] != 0:
+            grad = grad.add(param, alpha=s["weight_decay"])
+        eta = self.eta.to(param.dtype)  # torch reads eta.item(): the float32 value as a Python float
+        param.mul_(1 - lambd * eta)
+        param.addcmul_(grad, -eta)  # = add_(grad, alpha=-eta)
+        mu = self.mu.item()
+        if mu != 1:
+            self.average.add_(param.sub(self.average).mul_(mu))
+        else:
+            self.average.copy_(param)
+        step = float(self.steps_taken)
+        # Python floats as torch does: a tensor's ** may round differently from libm's pow
+        etas = [rate / ((1 + lambd * rate * step) ** alpha) for rate in lr.reshape(-1).tolist()]
+        # torch.as_tensor makes the default dtype, which copy_ casts to eta's
+        self.eta.copy_(torch.tensor(etas).view_as(self.eta))
+        self.mu.copy_(torch.as_tensor(1 / max(1, step - s["t0"])))
+
+    def _nadam(self, param, grad, lr):
+        s = self.settings
+        beta1, beta2 = s["betas"]
+        step = float(self.steps_taken)
+        bias_correction2 = 1 - beta2**step
+        if s["weight_decay"] != 0:
+            if s["decoupled_weight_decay"]:
+                param.mul_(1 - lr * s["weight_decay"])
+            else:
+                grad = grad.add(param, alpha=s["weight_decay"])
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * s["momentum_decay"])))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * s["momentum_decay"])))
+        self.mu_product *= mu  # a float32 tensor times a Python float, as torch's state (rounds to float32)
+        self.average.lerp_(grad, 1 - beta1)
+        self.square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = self.square.div(bias_correction2).sqrt()
+        mu_product = self.mu_product.item()
+        mu_product_next = mu_product * mu_next
+        denom.add_(s["eps"])
+        # addcdiv_(value=v) computes (v·t1)/t2, then adds
+        param.add_(-lr * (1.0 - mu) / (1.0 - mu_product) * grad / denom)
+        param.add_((-lr * mu_next) / (1.0 - mu_product_next) * self.average / denom)
+
+    def _radam(self, param, grad, lr):
+        s = self.settings
+        beta1, beta2 = s["betas"]
+        step = float(self.steps_taken)
+        if s["weight_decay"] != 0:
+            if s["decoupled_weight_decay"]:
+                param.mul_(1 - lr * s["weight_decay"])
+            else:
+                grad = grad.add(param, alpha=s["weight_decay"])
+        self.average.lerp_(grad, 1 - beta1)
+        self.square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        bias_corrected = self.average / bias_correction1
+        # the rectification depends on the step only: one branch for every ball
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive_lr = (bias_correction2**0.5) / self.square.sqrt().add_(s["eps"])
+            param.add_(bias_corrected * lr * adaptive_lr * rect, alpha=-1.0)
+        else:
+            param.add_(bias_corrected * lr, alpha=-1.0)
+
+    def _rprop(self, param, grad, lr):
+        s = self.settings
+        etaminus, etaplus = s["etas"]
+        if self.step_size is None:
+            self.step_size = lr.to(param.dtype).expand_as(param).clone()  # torch: full_like(grad, lr) at the first step
+        sign = grad.mul(self.previous).sign()
+        sign[sign.gt(0)] = etaplus
+        sign[sign.lt(0)] = etaminus
+        sign[sign.eq(0)] = 1
+        self.step_size.mul_(sign).clamp_(*s["step_sizes"])
+        grad = grad.clone()
+        grad[sign.eq(etaminus)] = 0  # after a sign flip: no step now, and no flip seen next time
+        param.addcmul_(grad.sign(), self.step_size, value=-1)
+        self.previous.copy_(grad)
 
 
 def clip_rows_(grad: torch.Tensor, max_norm: float) -> None:

@@ -226,7 +226,8 @@ def descend_batch(
     schedule: str = "constant", clip_norm: float | None = None, device: str | torch.device = "cpu",
     progress: Progress | None = None, path: bool = True,
 ) -> BatchRun:
-    """Run `optimizer` (a real torch.optim one) from every start in `starts` (N, 2) at once.
+    """Run `optimizer` (a real torch.optim one) from every start in `starts` (N, 2) at once (one
+    instance per ball, one after another, for an optimizer that is not elementwise: core.solo).
 
     hyperparameters, schedule, clip_norm: as in core.descend (clipping acts on each ball's own
     gradient). device: where the tensors live. progress: called with the fraction done.
@@ -235,6 +236,13 @@ def descend_batch(
     spec = get_optimizer(optimizer)
     check_stride(lr, steps, clip_norm)
     points = check_starts(starts, steps if path else 1)
+    if not spec.elementwise:
+        from .solo import roll_solo  # core.solo lays its runs out as this module's Rolled
+
+        rolled = roll_solo(surface, spec, [lr] * len(points), points, steps, zero_grad, hyperparameters,
+                           schedule, clip_norm, progress, path)
+        return BatchRun(spec.name, spec.lr_of(lr), rolled.positions, rolled.losses, rolled.diverged_at,
+                        rolled.off_positions, rolled.off_losses)
     param = torch.tensor(points, device=check_device(device)).requires_grad_(True)
     torch_optimizer = spec.make([param], lr, hyperparameters)
     scheduler = make_scheduler(schedule, torch_optimizer, lr, steps)

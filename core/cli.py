@@ -13,13 +13,13 @@ from .cli_many import MANY_COMMANDS, add_many_commands, run_many
 from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
-from .optimizers import OPTIMIZERS, RANGES, get_optimizer
+from .optimizers import HYPERPARAMETERS, OPTIMIZERS, TUNABLE, get_optimizer
 from .schedules import SCHEDULES
 from .custom import DEFAULT_BOUNDS, formula_surface
 from .surfaces import SURFACES, Surface, get_surface
 from .verdict import Verdict, verdict
 
-CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y")
+CSV_HEADER = ("step", "x", "y", "loss", "grad_x", "grad_y", "evaluations")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -59,15 +59,25 @@ def _optimizer_arguments() -> argparse.ArgumentParser:
                         help=f"one of: {', '.join(OPTIMIZERS)}")
     shared.add_argument("--lr", type=float, metavar="LR",
                         help="learning rate (default: the surface's suggested one)")
-    tuning = shared.add_argument_group("optimizer hyperparameters (PyTorch's defaults unless given)")
-    for name in ("momentum", "dampening", "weight_decay", "eps", "alpha", "lr_decay"):
-        low, high = RANGES[name]
-        tuning.add_argument(f"--{name.replace('_', '-')}", type=float, dest=name, metavar="V",
-                            help=f"{low:g} to {high:g}")
-    tuning.add_argument("--betas", type=float, nargs=2, metavar=("B1", "B2"), help="Adam's betas")
-    for name in ("nesterov", "amsgrad", "centered"):
-        tuning.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)
+    tuning = shared.add_argument_group("optimizer hyperparameters (the optimizer's defaults unless given)")
+    for name, h in HYPERPARAMETERS.items():
+        flag, users = f"--{name.replace('_', '-')}", _users(name)
+        if h.kind == "switch":
+            tuning.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=users)
+        elif h.kind == "pair":
+            tuning.add_argument(flag, dest=name, type=float, nargs=2, metavar=tuple(part[0] for part in h.parts),
+                                help=f"{users}: " + ", ".join(f"{part} {low:g} to {high:g}" for part, low, high in h.parts))
+        elif h.kind == "choice":
+            tuning.add_argument(flag, dest=name, choices=[str(c).lower() for c in h.choices], help=users)
+        else:
+            tuning.add_argument(flag, dest=name, type=int if h.kind == "whole" else float, metavar="V",
+                                help=f"{users}: {h.bounds[0]:g} to {h.bounds[1]:g}")
     return shared
+
+
+def _users(hyperparameter: str) -> str:
+    """The optimizers (by CLI name) that take this hyperparameter."""
+    return ", ".join(name for name, spec in OPTIMIZERS.items() if hyperparameter in TUNABLE[spec.cls])
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -77,6 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     commands.add_parser("surfaces", help="list the surfaces with their bounds, start and minima")
+    commands.add_parser("optimizers", help="list every optimizer: its name here, family and source")
     scene, optimizer = _scene_arguments(), _optimizer_arguments()
     shared = [scene, optimizer]
     run = commands.add_parser(
@@ -97,9 +108,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> dict:
     """The descent's keyword options from the parsed flags."""
-    overrides = {name: getattr(args, name) for name in RANGES if getattr(args, name, None) is not None}
-    if "betas" in overrides:
-        overrides["betas"] = tuple(overrides["betas"])
+    overrides = {}
+    for name, h in HYPERPARAMETERS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if h.kind == "pair":
+            value = tuple(value)
+        elif h.kind == "choice":
+            value = next(c for c in h.choices if str(c).lower() == value)
+        overrides[name] = value
     return dict(hyperparameters=overrides, schedule=args.schedule, clip_norm=args.clip_norm)
 
 
@@ -112,10 +130,13 @@ def _rows(run: Run) -> list[dict[str, float | int | None]]:
     rows = []
     for step, ((x, y), loss) in enumerate(zip(run.positions, run.losses)):
         grad = run.grads[step] if step < len(run.grads) else (None, None)
+        stepped = step < len(run.grads)
         rows.append({
             "step": step, "x": float(x), "y": float(y), "loss": float(loss),
             "grad_x": None if grad[0] is None else float(grad[0]),
             "grad_y": None if grad[1] is None else float(grad[1]),
+            # how many times the step leaving this row evaluated the loss (L-BFGS's closure calls)
+            "evaluations": (1 if run.evaluations is None else int(run.evaluations[step])) if stepped else None,
         })
     return rows
 
@@ -125,7 +146,8 @@ def write_csv(run: Run, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in _rows(run):
-        writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:])])
+        writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:-1]),
+                         "" if row["evaluations"] is None else row["evaluations"]])
 
 
 def run_record(run: Run, result: Verdict | None = None) -> dict:
@@ -159,6 +181,12 @@ def _print_surfaces(out: TextIO) -> None:
         )
 
 
+def _print_optimizers(out: TextIO) -> None:
+    for name, spec in OPTIMIZERS.items():
+        settings = ", ".join(f"{key}={value!r}" for key, value in spec.defaults().items())
+        out.write(f"{name:<10} {spec.family:<17} {spec.class_path:<22} {settings}\n")
+
+
 def _surface(args: argparse.Namespace) -> Surface:
     if args.expr is None:
         if args.bounds is not None:
@@ -174,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "surfaces":
         _print_surfaces(sys.stdout)
+        return 0
+    if args.command == "optimizers":
+        _print_optimizers(sys.stdout)
         return 0
     try:
         surface = _surface(args)

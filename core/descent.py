@@ -11,7 +11,12 @@ The loop for each optimizer is exactly
 
 Several optimizers share one forward/backward pass: their parameters are stacked and
 the *sum* of their losses is differentiated, which gives each parameter exactly its
-own gradient (the tests check each path against a plain solo loop).
+own gradient (the tests check each path against a plain solo loop). An optimizer whose
+step needs a closure (L-BFGS) gets those four lines as its closure instead,
+
+    optimizer.step(closure)  # closure: zero_grad, loss, backward, clip; returns the loss
+
+and may call it several times a step: each call is counted, and where it evaluated kept.
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ class Run:
     grads: (n, 2), the `p.grad` the step leaving positions[i] used (accumulated when
     zero_grad is off, clipped when clipping is on). lrs: (n,), that step's learning rate.
     state: optimizer.state after each step, one (n, ...) array per key (momentum_buffer,
-    exp_avg, exp_avg_sq, step, ...). diverged_at: the first step whose position or loss
+    exp_avg, exp_avg_sq, step, ...; keys whose values are lists or change shape are left out).
+    evaluations: (n,) how many times each step evaluated the loss and its gradient (1, except for
+    an optimizer that steps with a closure); evaluated: (sum of evaluations, 2) where, in order
+    (row i of positions is where step i's first evaluation was). diverged_at: the first step whose position or loss
     was not finite (so positions has diverged_at rows), or None. off_position, off_loss: where
     that first non-finite step landed and the loss there (either may be non-finite), else None.
     """
@@ -63,6 +71,8 @@ class Run:
     clip_norm: float | None = None
     off_position: Point | None = None
     off_loss: float | None = None
+    evaluations: np.ndarray | None = None
+    evaluated: np.ndarray | None = None
 
     @property
     def steps_taken(self) -> int:
@@ -78,7 +88,14 @@ class Run:
         return replace(self, steps=k, positions=self.positions[:k + 1], losses=self.losses[:k + 1],
                        grads=self.grads[:k], lrs=self.lrs[:k], diverged_at=None,
                        state={key: values[:k] for key, values in self.state.items()},
-                       off_position=None, off_loss=None)
+                       off_position=None, off_loss=None,
+                       evaluations=None if self.evaluations is None else self.evaluations[:k],
+                       evaluated=None if self.evaluated is None else self.evaluated[:int(self.evaluations[:k].sum())])
+
+    @property
+    def loss_evaluations(self) -> int:
+        """How many times the run evaluated the loss and its gradient (one a step, for most)."""
+        return self.steps_taken if self.evaluations is None else int(self.evaluations.sum())
 
 
 def check_settings(
@@ -117,36 +134,59 @@ def check_stride(lr: float, steps: int, clip_norm: float | None = None) -> None:
 class _Track:
     """One optimizer's parameter, optimizer, scheduler and growing record."""
 
-    def __init__(self, spec, start, lr, steps, overrides, schedule):
+    def __init__(self, spec, surface, start, lr, steps, overrides, schedule):
         self.spec = spec
         self.param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-        self.optimizer = spec.make([self.param], lr, overrides)
-        self.scheduler = make_scheduler(schedule, self.optimizer, lr, steps)
+        self.optimizer = spec.make([self.param], lr, overrides, loss_fn=surface)
+        self.scheduler = make_scheduler(schedule, self.optimizer, spec.lr_of(lr), steps)
         self.positions = [self.param.detach().clone()]
         self.losses: list[torch.Tensor] = []
         self.grads: list[torch.Tensor] = []
         self.lrs: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
+        self.evaluations: list[int] = []
+        self.evaluated: list[torch.Tensor] = []
         self.diverged_at: int | None = None
         self.off: tuple[Point, float] | None = None
 
     def drop_last_step(self) -> None:
-        for record in (self.grads, self.lrs, self.states):
+        for record in (self.grads, self.lrs, self.states, self.evaluations):
             if record:
                 record.pop()
+        del self.evaluated[sum(self.evaluations):]  # a step's evaluations go with it
 
-    def step(self, clip_norm: float | None) -> bool:
+    def closure_for(self, surface: Surface, zero_grad: bool, clip_norm: float | None):
+        """The closure an L-BFGS-style step calls: the training loop's four lines, counted."""
+        def closure() -> torch.Tensor:
+            if zero_grad:
+                self.optimizer.zero_grad()
+            loss = surface(self.param)
+            loss.backward()
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
+            if self.evaluations[-1] == 0:
+                self.grads.append(self.param.grad.detach().clone())  # the gradient where the step began
+            self.evaluations[-1] += 1
+            self.evaluated.append(self.param.detach().clone())
+            return loss
+        return closure
+
+    def step(self, clip_norm: float | None, closure=None) -> bool:
         """Clip, record and take one step; returns False if the new position is not finite."""
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
-        self.grads.append(self.param.grad.detach().clone())
         self.lrs.append(self.optimizer.param_groups[0]["lr"])
-        self.optimizer.step()
+        if closure is None:
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
+            self.grads.append(self.param.grad.detach().clone())
+            self.evaluations.append(1)
+            self.evaluated.append(self.param.detach().clone())
+            self.optimizer.step()
+        else:
+            self.evaluations.append(0)
+            self.optimizer.step(closure)
         if self.scheduler is not None:
             self.scheduler.step()
-        self.states.append({key: torch.as_tensor(value).detach().clone()
-                            for key, value in self.optimizer.state[self.param].items()
-                            if value is not None})
+        self.states.append(_state_of(self.optimizer.state[self.param]))
         if not bool(torch.isfinite(self.param).all()):
             self.drop_last_step()  # the last kept position has no step leaving it
             x, y = (float(v) for v in self.param.detach())
@@ -154,6 +194,29 @@ class _Track:
             return False
         self.positions.append(self.param.detach().clone())
         return True
+
+
+def _state_of(state: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+    """optimizer.state's numbers and tensors, copied (L-BFGS's lists of past steps are left out)."""
+    kept = {}
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor):
+            kept[key] = value.detach().clone()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            kept[key] = torch.tensor(float(value), dtype=torch.float64)
+    return kept
+
+
+def _stacked_state(states: list[dict[str, torch.Tensor]]) -> dict[str, np.ndarray]:
+    """One (n, ...) array per key that every step kept with one shape."""
+    if not states:
+        return {}
+    stacked = {}
+    for key, first in states[0].items():
+        values = [state.get(key) for state in states]
+        if all(value is not None and value.shape == first.shape for value in values):
+            stacked[key] = _frozen(torch.stack(values))
+    return stacked
 
 
 def descend_many(
@@ -178,7 +241,7 @@ def descend_many(
         raise LossMountainError("choose at least one optimizer")
     start = check_settings(surface, lr, start, steps, clip_norm)
     hyperparameters = hyperparameters or {}
-    tracks = [_Track(spec, start, lr, steps, hyperparameters.get(spec.name), schedule) for spec in specs]
+    tracks = [_Track(spec, surface, start, lr, steps, hyperparameters.get(spec.name), schedule) for spec in specs]
     active = list(tracks)
 
     for step in range(steps + 1):
@@ -189,8 +252,10 @@ def descend_many(
         with torch.set_grad_enabled(not last):
             loss = surface(torch.stack([track.param for track in active]))
         finite = torch.isfinite(loss)
-        if not last and bool(finite.any()):
-            loss[finite].sum().backward()
+        # a closure-stepping optimizer makes its own backward passes: it stays out of this one
+        backward = finite & torch.tensor([not track.spec.closure for track in active])
+        if not last and bool(backward.any()):
+            loss[backward].sum().backward()
         still_active = []
         for j, track in enumerate(active):
             if not finite[j]:
@@ -203,7 +268,8 @@ def descend_many(
             track.losses.append(loss[j].detach())
             if last:
                 continue
-            if track.step(clip_norm):
+            closure = track.closure_for(surface, zero_grad, clip_norm) if track.spec.closure else None
+            if track.step(clip_norm, closure):
                 still_active.append(track)
             else:
                 track.diverged_at = step + 1
@@ -215,7 +281,7 @@ def descend_many(
         Run(
             surface=surface.name,
             optimizer=track.spec.name,
-            lr=float(lr),
+            lr=track.spec.lr_of(lr),
             start=start,
             steps=steps,
             zero_grad=zero_grad,
@@ -224,15 +290,14 @@ def descend_many(
             grads=_frozen(torch.stack(track.grads)) if track.grads else _frozen(torch.zeros(0, 2)),
             diverged_at=track.diverged_at,
             lrs=_frozen(torch.tensor(track.lrs, dtype=torch.float64)),
-            state={
-                key: _frozen(torch.stack([state[key] for state in track.states]))
-                for key in (track.states[0] if track.states else {})
-            },
+            state=_stacked_state(track.states),
             hyperparameters=track.spec.settings(hyperparameters.get(track.spec.name)),
             schedule=schedule,
             clip_norm=None if clip_norm is None else float(clip_norm),
             off_position=None if track.off is None else track.off[0],
             off_loss=None if track.off is None else track.off[1],
+            evaluations=_frozen_counts(track.evaluations),
+            evaluated=_frozen(torch.stack(track.evaluated)) if track.evaluated else _frozen(torch.zeros(0, 2)),
         )
         for track in tracks
     )
@@ -261,6 +326,12 @@ def gradients_at(surface: Surface, positions: np.ndarray) -> np.ndarray:
     points = torch.tensor(positions, dtype=torch.float64, requires_grad=True)
     surface(points).sum().backward()  # each loss depends on its own row only
     return points.grad.numpy()
+
+
+def _frozen_counts(counts: list[int]) -> np.ndarray:
+    array = np.array(counts, dtype=np.int64)
+    array.setflags(write=False)
+    return array
 
 
 def _frozen(values: torch.Tensor) -> np.ndarray:

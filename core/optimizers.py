@@ -1,11 +1,12 @@
-"""Friendly names for real `torch.optim` optimizers, each with one colour used in every view,
-and the hyperparameters a learner may change, within ranges that cannot break them."""
+"""Friendly names for real `torch.optim` optimizers (and Newton's method, as a reference), each
+with one colour used in every view, its family, and the hyperparameters a learner may change,
+within ranges that cannot break them."""
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -13,21 +14,87 @@ from typing import Any
 import torch
 
 from .errors import LossMountainError, lookup
+from .newton import Newton
 
-# name: (lowest, highest) for numbers, None for switches; betas bound each of its two values
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One setting a learner may change. kind: "number" (low..high), "whole" (an integer low..high),
+    "switch" (true/false), "pair" (two numbers, each within its own bounds, named by `parts`) or
+    "choice" (one of `choices`)."""
+
+    name: str
+    help: str
+    kind: str = "number"
+    bounds: tuple[float, float] = (0.0, 1.0)
+    parts: tuple[tuple[str, float, float], ...] = ()
+    choices: tuple[Any, ...] = ()
+
+
+def _number(name: str, low: float, high: float, help: str) -> Hyperparameter:
+    return Hyperparameter(name, help, "number", (low, high))
+
+
+def _pair(name: str, first: tuple[str, float, float], second: tuple[str, float, float], help: str) -> Hyperparameter:
+    return Hyperparameter(name, help, "pair", parts=(first, second))
+
+
+HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in (
+    _number("momentum", 0.0, 0.999, "How much of the last step carries into the next (0 = none)."),
+    _number("dampening", 0.0, 0.999, "Shrinks the new gradient's share of the momentum buffer."),
+    Hyperparameter("nesterov", "Take the gradient where momentum is about to carry you.", "switch"),
+    _number("weight_decay", 0.0, 1.0, "Adds a pull toward 0 to every gradient (L2 penalty; decoupled in AdamW)."),
+    _number("lr_decay", 0.0, 1.0, "Adagrad divides the learning rate by (1 + step·lr_decay)."),
+    _number("eps", 1e-12, 1.0, "Added to the denominator so a tiny gradient history cannot divide by 0."),
+    _number("alpha", 0.0, 0.9999, "RMSprop: how slowly its average of squared gradients forgets. "
+                                  "ASGD: the power of its learning-rate decay."),
+    Hyperparameter("centered", "Divide by the variance of the gradient instead of its raw second moment.", "switch"),
+    _pair("betas", ("β1", 0.0, 0.9999), ("β2", 0.0, 0.9999), "How slowly the first and second moments forget."),
+    Hyperparameter("amsgrad", "Never let the second-moment estimate shrink.", "switch"),
+    _number("rho", 0.0, 0.9999, "How slowly Adadelta's running averages of squared gradients and steps forget."),
+    _number("lambd", 0.0, 1.0, "ASGD's decay: the learning rate shrinks as lr / (1 + lambd·lr·step)^alpha."),
+    _number("t0", 0.0, 1e9, "ASGD starts averaging the weights after this many steps."),
+    _number("momentum_decay", 0.0, 1.0, "NAdam's momentum schedule: β1 (1 − 0.5·0.96^(step·momentum_decay))."),
+    Hyperparameter("decoupled_weight_decay", "Decay the weights directly (as AdamW) instead of through the "
+                                             "gradient.", "switch"),
+    _pair("etas", ("η−", 1e-6, 0.999), ("η+", 1.001, 10.0),
+          "Rprop shrinks a coordinate's step by η− when its slope changes sign, grows it by η+ when not."),
+    _pair("step_sizes", ("smallest", 0.0, 1000.0), ("largest", 1e-9, 1000.0),
+          "The smallest and largest step Rprop may take in each coordinate."),
+    Hyperparameter("max_iter", "L-BFGS iterations (and so loss evaluations, at least) in one optimizer.step().",
+                   "whole", (1, 100)),
+    Hyperparameter("history_size", "How many past steps L-BFGS remembers to estimate the curvature.",
+                   "whole", (1, 100)),
+    Hyperparameter("line_search_fn", "None: steps of lr along the L-BFGS direction. strong_wolfe: search "
+                                     "along it until the loss falls enough (more loss evaluations).",
+                   "choice", choices=(None, "strong_wolfe")),
+    _number("damping", 1e-6, 1000.0, "Where the Hessian is not positive definite (smallest curvature μ < damping), "
+                                     "Newton solves (H + λI) d = ∇f with λ = damping − μ."),
+)}
+# name: (lowest, highest) of each number, None for switches: the ranges in the shape older callers read
 RANGES: dict[str, tuple[float, float] | None] = {
-    "momentum": (0.0, 0.999), "dampening": (0.0, 0.999), "nesterov": None,
-    "weight_decay": (0.0, 1.0), "lr_decay": (0.0, 1.0), "eps": (1e-12, 1.0),
-    "alpha": (0.0, 0.9999), "betas": (0.0, 0.9999), "amsgrad": None, "centered": None,
-}
-# what a learner may change on each torch.optim class, in the order the UI shows them
+    name: None if h.kind == "switch" else h.bounds for name, h in HYPERPARAMETERS.items()
+    if h.kind in ("number", "switch")}
+
+# what a learner may change on each class, in the order the UI shows them
 TUNABLE: dict[type[torch.optim.Optimizer], tuple[str, ...]] = {
     torch.optim.SGD: ("momentum", "dampening", "nesterov", "weight_decay"),
     torch.optim.Adagrad: ("lr_decay", "eps", "weight_decay"),
     torch.optim.RMSprop: ("alpha", "eps", "momentum", "centered", "weight_decay"),
     torch.optim.Adam: ("betas", "eps", "weight_decay", "amsgrad"),
     torch.optim.AdamW: ("betas", "eps", "weight_decay", "amsgrad"),
+    torch.optim.Adadelta: ("rho", "eps", "weight_decay"),
+    torch.optim.Adamax: ("betas", "eps", "weight_decay"),
+    torch.optim.ASGD: ("lambd", "alpha", "t0", "weight_decay"),
+    torch.optim.NAdam: ("betas", "eps", "momentum_decay", "weight_decay", "decoupled_weight_decay"),
+    torch.optim.RAdam: ("betas", "eps", "weight_decay", "decoupled_weight_decay"),
+    torch.optim.Rprop: ("etas", "step_sizes"),
+    torch.optim.LBFGS: ("max_iter", "history_size", "line_search_fn"),
+    Newton: ("damping",),
 }
+
+# the families the picker groups optimizers by, in its order
+FAMILIES = ("gradient descent", "adaptive", "sign-based", "second-order", "reference")
 
 
 # reading a signature is slow, and every app rerun asks: read once per optimizer name
@@ -42,7 +109,14 @@ def _defaults(spec: "OptimizerSpec") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A torch.optim class with the hyperparameters that differ from PyTorch's defaults."""
+    """An optimizer class with the hyperparameters that differ from its defaults.
+
+    closure: its step() needs a closure that re-evaluates the loss (L-BFGS), so it may evaluate the
+    loss several times a step. elementwise: it updates each number on its own, so one instance over
+    many balls (an (N, 2) tensor) moves each exactly as alone; otherwise every ball needs its own
+    instance. needs_loss_fn: it is built with the loss function (Newton's Hessian). fixed_lr: it
+    takes no learning rate from the learner (Newton always steps to the quadratic model's minimum).
+    """
 
     name: str
     label: str
@@ -50,27 +124,93 @@ class OptimizerSpec:
     color: str
     blurb: str
     kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    family: str = "adaptive"
+    closure: bool = False
+    elementwise: bool = True
+    needs_loss_fn: bool = False
+    fixed_lr: float | None = None
+
+    @property
+    def source(self) -> str:
+        """Where the class comes from, as the learner would import it."""
+        return "torch.optim" if self.cls.__module__.startswith("torch.optim") else "Loss Mountain (reference)"
+
+    @property
+    def class_path(self) -> str:
+        return f"torch.optim.{self.cls.__name__}" if self.source == "torch.optim" else self.cls.__name__
+
+    @property
+    def sweeps_cheaply(self) -> bool:
+        """Whether its balls at many learning rates cost about one ball: elementwise (one batch), or
+        taking no learning rate (one run serves every rate)."""
+        return self.elementwise or self.fixed_lr is not None
+
+    def hyperparameters(self) -> tuple[Hyperparameter, ...]:
+        return tuple(HYPERPARAMETERS[name] for name in TUNABLE[self.cls])
 
     def defaults(self) -> dict[str, Any]:
-        """Every tunable hyperparameter: PyTorch's default, unless this spec sets it."""
+        """Every tunable hyperparameter: the class's default, unless this spec sets it."""
         return dict(_defaults(self))
 
     def _read_defaults(self) -> dict[str, Any]:
         signature = inspect.signature(self.cls.__init__).parameters
         values = {name: self.kwargs.get(name, signature[name].default) for name in TUNABLE[self.cls]}
         # PyTorch writes some defaults as ints (momentum=0): show every number as a float
-        return {name: float(value) if isinstance(value, int) and not isinstance(value, bool) else value
-                for name, value in values.items()}
+        return {name: _as_shown(HYPERPARAMETERS[name], value) for name, value in values.items()}
 
     def settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The hyperparameters to build with: defaults, then checked `overrides`."""
         return self.defaults() | check_hyperparameters(self, overrides or {})
 
+    def lr_of(self, lr: float) -> float:
+        """The learning rate this optimizer is built with when the learner asks for `lr`."""
+        return float(lr) if self.fixed_lr is None else self.fixed_lr
+
     def make(
         self, params: Iterable[torch.Tensor], lr: float, overrides: Mapping[str, Any] | None = None,
+        loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> torch.optim.Optimizer:
-        """A fresh optimizer over `params` with learning rate `lr` and these settings."""
-        return self.cls(params, lr=lr, **self.settings(overrides))
+        """A fresh optimizer over `params` with learning rate `lr` and these settings (`loss_fn`:
+        the loss of the parameter, for an optimizer that needs it)."""
+        extra = {"loss_fn": loss_fn} if self.needs_loss_fn else {}
+        return self.cls(params, lr=self.lr_of(lr), **self.settings(overrides), **extra)
+
+
+def _as_shown(hyperparameter: Hyperparameter, value: Any) -> Any:
+    if hyperparameter.kind == "number":
+        return float(value)
+    if hyperparameter.kind == "pair":
+        return tuple(float(v) for v in value)
+    return value
+
+
+def _check_number(name: str, number: Any, low: float, high: float) -> float:
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        raise LossMountainError(f"{name} must be a number, got {number!r}")
+    if not low <= number <= high:
+        raise LossMountainError(f"{name} must be from {low:g} to {high:g}, got {number:g}")
+    return float(number)
+
+
+def _check_one(h: Hyperparameter, value: Any) -> Any:
+    if h.kind == "switch":
+        if not isinstance(value, bool):
+            raise LossMountainError(f"{h.name} must be true or false, got {value!r}")
+        return value
+    if h.kind == "choice":
+        if value not in h.choices:
+            raise LossMountainError(f"{h.name} must be one of {', '.join(map(str, h.choices))}, got {value!r}")
+        return value
+    if h.kind == "whole":
+        if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, float)
+                                                                          and value.is_integer()):
+            raise LossMountainError(f"{h.name} must be a whole number, got {value!r}")
+        return int(_check_number(h.name, value, *h.bounds))
+    if h.kind == "pair":
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise LossMountainError(f"{h.name} must be two numbers, got {value!r}")
+        return tuple(_check_number(h.name, number, low, high) for number, (_, low, high) in zip(value, h.parts))
+    return _check_number(h.name, value, *h.bounds)
 
 
 def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,39 +221,26 @@ def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> 
         if name not in allowed:
             raise LossMountainError(
                 f"{spec.label} has no hyperparameter {name!r}; it has: {', '.join(allowed)}")
-        bounds = RANGES[name]
-        if bounds is None:
-            if not isinstance(value, bool):
-                raise LossMountainError(f"{name} must be true or false, got {value!r}")
-            clean[name] = value
-            continue
-        values = value if name == "betas" else (value,)
-        if name == "betas" and (not isinstance(value, (tuple, list)) or len(value) != 2):
-            raise LossMountainError(f"betas must be two numbers, got {value!r}")
-        numbers = []
-        for number in values:
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-                raise LossMountainError(f"{name} must be a number, got {number!r}")
-            if not bounds[0] <= number <= bounds[1]:
-                raise LossMountainError(f"{name} must be from {bounds[0]:g} to {bounds[1]:g}, got {number:g}")
-            numbers.append(float(number))
-        clean[name] = tuple(numbers) if name == "betas" else numbers[0]
+        clean[name] = _check_one(HYPERPARAMETERS[name], value)
     merged = spec.defaults() | clean
     # torch.optim.SGD refuses Nesterov without momentum, or with dampening
     if merged.get("nesterov") and (merged["momentum"] <= 0 or merged["dampening"] != 0):
         raise LossMountainError("nesterov needs momentum above 0 and dampening 0")
+    if "step_sizes" in merged and not 0 <= merged["step_sizes"][0] <= merged["step_sizes"][1]:
+        raise LossMountainError("Rprop's smallest step size must not exceed its largest")
     return clean
 
 
 _SPECS = (
     OptimizerSpec("sgd", "SGD", torch.optim.SGD, "#1f77b4",
-                  "Plain gradient descent: step straight downhill, stride = lr × slope."),
+                  "Plain gradient descent: step straight downhill, stride = lr × slope.",
+                  family="gradient descent"),
     OptimizerSpec("momentum", "Momentum", torch.optim.SGD, "#ff7f0e",
                   "SGD with momentum 0.9: a heavy ball that builds up speed.",
-                  MappingProxyType({"momentum": 0.9})),
+                  MappingProxyType({"momentum": 0.9}), family="gradient descent"),
     OptimizerSpec("nesterov", "Nesterov", torch.optim.SGD, "#d62728",
                   "Momentum that looks ahead before it steps.",
-                  MappingProxyType({"momentum": 0.9, "nesterov": True})),
+                  MappingProxyType({"momentum": 0.9, "nesterov": True}), family="gradient descent"),
     OptimizerSpec("adagrad", "Adagrad", torch.optim.Adagrad, "#17becf",
                   "Shrinks each coordinate's stride by all the slope it has seen."),
     OptimizerSpec("rmsprop", "RMSprop", torch.optim.RMSprop, "#2ca02c",
@@ -122,9 +249,38 @@ _SPECS = (
                   "Momentum plus RMSprop-style scaling: steps of about lr in each direction."),
     OptimizerSpec("adamw", "AdamW", torch.optim.AdamW, "#8c564b",
                   "Adam with decoupled weight decay (0.01), which pulls weights toward 0."),
+    OptimizerSpec("adadelta", "Adadelta", torch.optim.Adadelta, "#bcbd22",
+                  "Scales each step by the ratio of recent step sizes to recent slopes (PyTorch's lr 1.0 "
+                  "multiplies it)."),
+    OptimizerSpec("adamax", "Adamax", torch.optim.Adamax, "#e377c2",
+                  "Adam with the largest recent slope in place of the average squared one."),
+    OptimizerSpec("asgd", "ASGD", torch.optim.ASGD, "#7f7f7f",
+                  "SGD with a slowly shrinking learning rate that also averages the weights it visits.",
+                  family="gradient descent"),
+    OptimizerSpec("nadam", "NAdam", torch.optim.NAdam, "#393b79",
+                  "Adam with Nesterov's look-ahead in its momentum."),
+    OptimizerSpec("radam", "RAdam", torch.optim.RAdam, "#637939",
+                  "Adam that steps like momentum-SGD until its slope statistics can be trusted."),
+    OptimizerSpec("rprop", "Rprop", torch.optim.Rprop, "#ad494a",
+                  "Ignores the slope's size, only its sign: grows a coordinate's step while the sign holds.",
+                  family="sign-based"),
+    OptimizerSpec("lbfgs", "L-BFGS", torch.optim.LBFGS, "#7b4173",
+                  "Estimates the curvature from its last steps; one step may evaluate the loss many times.",
+                  family="second-order", closure=True, elementwise=False),
+    OptimizerSpec("newton", "Newton (reference)", Newton, "#000000",
+                  "Exact Newton steps with the true Hessian: jumps to the minimum of the local quadratic "
+                  "(it takes no learning rate).",
+                  family="reference", elementwise=False, needs_loss_fn=True, fixed_lr=1.0),
 )
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
+
+
+# the optimizers one instance of which can move many balls at once (the basin maps and swarms)
+ELEMENTWISE: tuple[str, ...] = tuple(name for name, spec in OPTIMIZERS.items() if spec.elementwise)
+# the optimizers any model's training loop can use as written (no closure, no loss function to build with)
+PLAIN_STEP: tuple[str, ...] = tuple(name for name, spec in OPTIMIZERS.items()
+                                    if not spec.closure and not spec.needs_loss_fn)
 
 
 def get_optimizer(name: str) -> OptimizerSpec:

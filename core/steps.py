@@ -17,7 +17,8 @@ COMPASS_LENGTH = 0.14  # the compass arrow's length, as a fraction of the surfac
 class StepNumbers:
     """Step k of a run: from `position`, with `grad` (p.grad) and `lr`, to `new_position`.
 
-    state: the optimizer's state after the step, as optimizer.state holds it.
+    state: the optimizer's state after the step, as optimizer.state holds it. evaluations: how
+    many times the step evaluated the loss (L-BFGS's closure calls; 1 for the others).
     """
 
     step: int
@@ -29,6 +30,7 @@ class StepNumbers:
     new_position: Point
     new_loss: float
     state: dict[str, tuple[float, ...]]
+    evaluations: int = 1
 
 
 def step_numbers(run: Run, k: int) -> StepNumbers | None:
@@ -47,6 +49,7 @@ def step_numbers(run: Run, k: int) -> StepNumbers | None:
         new_position=(float(there[0]), float(there[1])),
         new_loss=float(run.losses[k + 1]),
         state=state,
+        evaluations=1 if run.evaluations is None else int(run.evaluations[k]),
     )
 
 

@@ -15,11 +15,12 @@ import numpy as np
 import torch
 
 from .ballwise import BallwiseOptimizer
-from .batch import Progress, check_device, check_work, roll_balls
+from .batch import Progress, Rolled, check_device, check_work, roll_balls
 from .descent import Run, check_settings
 from .errors import LossMountainError
 from .optimizers import get_optimizer
 from .schedules import get_schedule, make_scheduler
+from .solo import roll_solo
 from .status import classify
 from .surfaces import Point, Surface
 
@@ -81,11 +82,14 @@ class Sweep:
         diverged = int(self.diverged_at[k, i])
         kept = self.steps + 1 if diverged < 0 else diverged
         off = self.off_positions[k, i]
+        spec = get_optimizer(optimizer)
+        # an optimizer that takes no learning rate ran at its own, as core.descend would
+        lrs = self.lr_steps[:, i] if spec.fixed_lr is None else lr_table(self.schedule, [spec.fixed_lr], self.steps)[:, 0]
         return Run(
-            surface=self.surface, optimizer=optimizer, lr=float(lr), start=self.start, steps=self.steps,
+            surface=self.surface, optimizer=optimizer, lr=spec.lr_of(lr), start=self.start, steps=self.steps,
             zero_grad=self.zero_grad, positions=_frozen(self.positions[:kept, k, i]),
             losses=_frozen(self.losses[:kept, k, i]), grads=_frozen(self.grads[:kept - 1, k, i]),
-            diverged_at=None if diverged < 0 else diverged, lrs=_frozen(self.lr_steps[:kept - 1, i]),
+            diverged_at=None if diverged < 0 else diverged, lrs=_frozen(lrs[:kept - 1]),
             hyperparameters=dict(self.settings[k]), schedule=self.schedule, clip_norm=self.clip_norm,
             off_position=None if diverged < 0 else (float(off[0]), float(off[1])),
             off_loss=None if diverged < 0 else float(self.off_losses[k, i]),
@@ -120,6 +124,48 @@ def _frozen(values: np.ndarray) -> np.ndarray:
     array = np.array(values, dtype=np.float64)
     array.setflags(write=False)  # a Run is a value
     return array
+
+
+def _roll_together(surface, specs, start, steps, zero_grad, hyperparameters, clip_norm, table, device,
+                   progress, paths) -> Rolled:
+    """Every elementwise optimizer's balls in one tensor: ball k * count + i is optimizer k at rate i."""
+    count = table.shape[1]
+    param = torch.tensor([start] * (len(specs) * count), dtype=torch.float64, device=device).requires_grad_(True)
+    movers = [BallwiseOptimizer(spec, param.detach()[:count], hyperparameters.get(spec.name)) for spec in specs]
+    # views made once (each optimizer's balls, each step's rates): a step slices only the new gradient
+    balls, step_lrs = param.detach().split(count), table.unbind(0)
+
+    no_grad = torch.no_grad()  # entered every step: one context, not a new one per call (a decorator's)
+
+    def update(step: int) -> None:
+        with no_grad:
+            for mover, moved, grad in zip(movers, balls, param.grad.split(count)):
+                mover.step(moved, grad, step_lrs[step])
+
+    return roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, grads=paths)
+
+
+# each Rolled field and its balls' axis
+_BALL_AXES = (("positions", 1), ("losses", 1), ("diverged_at", 0), ("off_positions", 0), ("off_losses", 0),
+              ("grads", 1))
+
+
+def _in_order(specs, together: Rolled | None, alone: dict[str, Rolled], count: int) -> Rolled:
+    """The batched balls and the solo ones as one Rolled, optimizer by optimizer in `specs` order."""
+    if not alone:
+        return together
+    parts, k = [], 0
+    for spec in specs:
+        if spec.name in alone:
+            parts.append({name: getattr(alone[spec.name], name) for name, _ in _BALL_AXES})
+            continue
+        mine = slice(k * count, (k + 1) * count)
+        parts.append({name: None if getattr(together, name) is None else
+                      np.take(getattr(together, name), np.arange(mine.start, mine.stop), axis=axis)
+                      for name, axis in _BALL_AXES})
+        k += 1
+    return Rolled(**{name: None if any(part[name] is None for part in parts) else
+                     np.concatenate([part[name] for part in parts], axis=axis) for name, axis in _BALL_AXES})
 
 
 def lr_grid(low: float, high: float, count: int = DEFAULT_RATES) -> np.ndarray:
@@ -178,24 +224,18 @@ def lr_sweep(
     count = len(rates)
     check_work(len(specs) * count, steps)
     chosen = check_device(device)
-    param = torch.tensor([start] * (len(specs) * count), dtype=torch.float64, device=chosen).requires_grad_(True)
     table = torch.as_tensor(lr_table(schedule, rates, steps), device=chosen)[:, :, None]
     hyperparameters = hyperparameters or {}
-    # ball k * count + i is optimizer k at rate i
-    movers = [BallwiseOptimizer(spec, param.detach()[:count], hyperparameters.get(spec.name)) for spec in specs]
-    # views made once (each optimizer's balls, each step's rates): a step slices only the new gradient
-    balls, step_lrs = param.detach().split(count), table.unbind(0)
-
-    no_grad = torch.no_grad()  # entered every step: one context, not a new one per call (a decorator's)
-
-    def update(step: int) -> None:
-        with no_grad:
-            for mover, moved, grad in zip(movers, balls, param.grad.split(count)):
-                mover.step(moved, grad, step_lrs[step])
-
     if not (classified or paths):
         raise LossMountainError("a sweep that names no statuses must keep its paths (paths=True)")
-    rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, grads=paths)
+    together = [spec for spec in specs if spec.elementwise]
+    rolled = _roll_together(surface, together, start, steps, zero_grad, hyperparameters, clip_norm, table,
+                            chosen, progress, paths) if together else None
+    # an optimizer that is not elementwise runs each rate as its own solo run (core.solo)
+    alone = {spec.name: roll_solo(surface, spec, rates, np.array([start] * count), steps, zero_grad,
+                                  hyperparameters.get(spec.name), schedule, clip_norm, grads=paths)
+             for spec in specs if not spec.elementwise}
+    rolled = _in_order(specs, rolled, alone, count)
     shape = (len(specs), count)
     statuses = converged_at = None
     if classified:

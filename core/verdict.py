@@ -254,7 +254,10 @@ def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: lis
     """For runs that bounce, fly off or creep: the same run at every other rate of the learning-rate
     ladder (LR_LADDER), all in one batched sweep per group of runs that share their settings, or
     read from `given` (a sweep of the same scene over the ladder)."""
-    wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0]
+    # only optimizers whose balls run together at every rate: Newton takes no learning rate, and
+    # L-BFGS's other rates would be 120 solo runs of up to a second each (its verdict says what it did)
+    wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0
+              and get_optimizer(runs[i].optimizer).elementwise]
     ladders = {}
     for (lr, start, steps, zero_grad, schedule, clip_norm), members in _groups(runs, wanted).items():
         names_here = list(dict.fromkeys(runs[i].optimizer for i in members))

@@ -6,9 +6,10 @@ import torch
 
 from core import OPTIMIZERS
 from core.ballwise import BallwiseOptimizer, clip_rows_
+from core.errors import LossMountainError
 
-# every optimizer with its defaults, and every hyperparameter switch that changes the code path
-CASES = [(name, {}) for name in OPTIMIZERS] + [
+# every elementwise optimizer with its defaults, and every hyperparameter switch that changes the code path
+CASES = [(name, {}) for name in OPTIMIZERS if OPTIMIZERS[name].elementwise] + [
     ("sgd", {"weight_decay": 0.1}),
     ("momentum", {"dampening": 0.3, "weight_decay": 0.05}),
     ("nesterov", {"momentum": 0.5}),
@@ -19,6 +20,16 @@ CASES = [(name, {}) for name in OPTIMIZERS] + [
     ("adam", {"amsgrad": True, "betas": (0.8, 0.95)}),
     ("adam", {"weight_decay": 0.1}),
     ("adamw", {"amsgrad": True, "weight_decay": 0.3}),
+    ("adadelta", {"weight_decay": 0.1, "rho": 0.5, "eps": 1e-3}),
+    ("adamax", {"weight_decay": 0.2, "betas": (0.5, 0.99)}),
+    ("asgd", {"t0": 5.0}),  # averaging (mu < 1) starts after step 5
+    ("asgd", {"t0": 3.0, "lambd": 0.9, "alpha": 0.5, "weight_decay": 0.1}),
+    ("nadam", {"weight_decay": 0.1, "decoupled_weight_decay": True, "momentum_decay": 0.9}),
+    ("nadam", {"weight_decay": 0.05, "betas": (0.7, 0.9)}),
+    ("radam", {"weight_decay": 0.1}),
+    ("radam", {"weight_decay": 0.1, "decoupled_weight_decay": True, "betas": (0.5, 0.99)}),
+    ("rprop", {"etas": (0.3, 1.7), "step_sizes": (1e-3, 0.5)}),
+    ("rprop", {"etas": (0.9, 1.1), "step_sizes": (0.0, 1000.0)}),
 ]
 
 
@@ -41,6 +52,23 @@ def test_each_ball_steps_exactly_like_its_own_torch_optim(name, overrides):
             optimizer.step()
         ballwise.step(batch, grads.clone(), lr_column)
         np.testing.assert_array_equal(batch.numpy(), torch.stack([p.detach() for p in solo]).numpy())
+    if name == "asgd":  # the averaged weights too, which the update itself never reads
+        axs = torch.stack([optimizer.state[p]["ax"] for p, optimizer in zip(solo, optimizers)])
+        np.testing.assert_array_equal(ballwise.average.numpy(), axs.numpy())
+
+
+def test_radam_steps_both_before_and_after_its_rectification_starts():
+    # the 25 steps of the test above cover both branches of RAdam's rho_t > 5 with its default betas
+    beta2 = OPTIMIZERS["radam"].settings()["betas"][1]
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = [rho_inf - 2 * t * beta2**t / (1 - beta2**t) for t in range(1, 26)]
+    assert rho[0] <= 5 < rho[-1]
+
+
+def test_a_non_elementwise_optimizer_is_refused():
+    for name in ("lbfgs", "newton"):
+        with pytest.raises(LossMountainError, match="not elementwise"):
+            BallwiseOptimizer(OPTIMIZERS[name], torch.zeros(3, 2, dtype=torch.float64))
 
 
 def test_rows_are_clipped_like_clip_grad_norm():

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import SURFACES, descend, get_surface
+from core import OPTIMIZERS, SURFACES, descend, get_surface
 from core.cli import main
 from core.verdict import verdict
 
@@ -36,16 +36,17 @@ def test_descend_csv_is_the_run_exactly():
                  "--start", "-1.5", "2", "--steps", "25")
     assert result.returncode == 0 and result.stderr == ""
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["step", "x", "y", "loss", "grad_x", "grad_y"]
+    assert rows[0] == ["step", "x", "y", "loss", "grad_x", "grad_y", "evaluations"]
     assert len(rows) == 1 + 26
     run = descend(get_surface("rosenbrock"), "adam", 0.02, (-1.5, 2.0), 25)
     table = np.array([[float(v) for v in row[:4]] for row in rows[1:]])
     np.testing.assert_array_equal(table[:, 0], np.arange(26))
     np.testing.assert_array_equal(table[:, 1:3], run.positions)
     np.testing.assert_array_equal(table[:, 3], run.losses)
-    grads = np.array([[float(v) for v in row[4:]] for row in rows[1:-1]])
+    grads = np.array([[float(v) for v in row[4:6]] for row in rows[1:-1]])
     np.testing.assert_array_equal(grads, run.grads)
-    assert rows[-1][4:] == ["", ""]
+    assert [row[6] for row in rows[1:-1]] == ["1"] * 25  # one loss evaluation a step
+    assert rows[-1][4:] == ["", "", ""]
 
 
 def test_descend_uses_the_surface_defaults():
@@ -88,7 +89,7 @@ def test_json_carries_the_outcome_from_the_classifier_and_csv_does_not_change():
     assert data["outcome"]["sentence"] == expected.sentence
     assert list(data)[-1] == "rows"
     plain = cli(*args)
-    assert plain.stdout.splitlines()[0] == "step,x,y,loss,grad_x,grad_y"
+    assert plain.stdout.splitlines()[0] == "step,x,y,loss,grad_x,grad_y,evaluations"
     assert "missing zero_grad() is the cause" in plain.stderr and "outcome" not in plain.stdout
 
 
@@ -104,7 +105,7 @@ def test_json_carries_the_outcome_from_the_classifier_and_csv_does_not_change():
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1"], "expected 2 arguments"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--format", "xml"], "invalid choice: 'xml'"),
     (["descend", "--optimizer", "sgd"], "one of the arguments --surface --expr is required"),
-    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'descend', 'code', 'sweep', 'basins', 'swarm')"),
+    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'optimizers', 'descend', 'code', 'sweep', 'basins', 'swarm')"),
     ([], "the following arguments are required: command"),
 ])
 def test_mistakes_are_one_line_and_exit_2(args, message, capsys):
@@ -135,7 +136,7 @@ def test_expr_describes_its_own_mountain(capsys):
                  "sgd", "--lr", "0.25", "--start", "0", "1", "--steps", "2"]) == 0
     rows = capsys.readouterr().out.splitlines()
     # on (x − 1)² + y², SGD with lr 0.25 halves the distance to (1, 0) every step
-    assert rows[1:] == ["0,0.0,1.0,2.0,-2.0,2.0", "1,0.5,0.5,0.5,-1.0,1.0", "2,0.75,0.25,0.125,,"]
+    assert rows[1:] == ["0,0.0,1.0,2.0,-2.0,2.0,1", "1,0.5,0.5,0.5,-1.0,1.0,1", "2,0.75,0.25,0.125,,,"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -149,3 +150,25 @@ def test_expr_mistakes_are_one_line(args, message, capsys):
         main(["descend", *args, "--optimizer", "sgd"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_optimizers_lists_every_one_name_first_then_family_and_source():
+    result = cli("optimizers")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(OPTIMIZERS)
+    assert lines[list(OPTIMIZERS).index("lbfgs")].split()[1:3] == ["second-order", "torch.optim.LBFGS"]
+    assert lines[list(OPTIMIZERS).index("rprop")].split()[1:3] == ["sign-based", "torch.optim.Rprop"]
+    assert lines[list(OPTIMIZERS).index("newton")].split()[1:3] == ["reference", "Newton"]
+
+
+def test_lbfgs_rows_count_each_steps_loss_evaluations():
+    result = cli("descend", "--surface", "rosenbrock", "--optimizer", "lbfgs", "--lr", "1", "--start", "-1.2", "1",
+                 "--line-search-fn", "strong_wolfe", "--history-size", "10", "--steps", "4", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    run = descend(get_surface("rosenbrock"), "lbfgs", 1.0, (-1.2, 1.0), 4,
+                  hyperparameters={"line_search_fn": "strong_wolfe", "history_size": 10})
+    assert [row["evaluations"] for row in rows] == [*map(int, run.evaluations), None]
+    assert sum(run.evaluations) > 4
+    np.testing.assert_array_equal([[row["x"], row["y"]] for row in rows], run.positions)

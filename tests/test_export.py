@@ -27,7 +27,7 @@ def scene():
 def test_paths_csv_is_the_clis_csv_for_each_optimizer(scene, capsys):
     surface, runs = scene
     rows = list(csv.reader(io.StringIO(runs_csv(runs))))
-    assert rows[0] == ["optimizer", "step", "x", "y", "loss", "grad_x", "grad_y"]
+    assert rows[0] == ["optimizer", "step", "x", "y", "loss", "grad_x", "grad_y", "evaluations"]
     for run in runs:
         main(["descend", "--surface", "himmelblau", "--optimizer", run.optimizer, "--lr", "0.01",
               "--start", "0", "0", "--steps", "40"])
