@@ -183,13 +183,14 @@ def _page_fields() -> dict[str, Field]:
     from app.fog import FOG_MOUNTAINS, RADII
     from app.fog_chapters import CHAPTER_NAMES
     from app.fog_optimizer import HAND_LENGTHS
-    from app.many import BASIN_RESOLUTIONS, MAX_SWARM, MODES, SWEEP_COUNTS, TOLERANCES
+    from app.many import BASIN_RESOLUTIONS, MAX_SWARM, MODES, RACE_BALLS, SWEEP_COUNTS, TOLERANCES
 
     return {
         "many_mode": choice(MODES), "sweep_low": rate(), "sweep_high": rate(), "sweep_count": choice(SWEEP_COUNTS),
         "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(ELEMENTWISE),
         "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(ELEMENTWISE),
         "swarm_size": number(10, MAX_SWARM, whole=True, step=10), "swarm_seed": number(0, 10_000, whole=True),
+        "race_balls": choice(RACE_BALLS), "race_seed": number(0, 10_000, whole=True),
         "data_model": choice(MODELS), "data_optimizer": choice(PLAIN_STEP), "data_lr": rate(),
         "data_steps": number(10, 2000, whole=True, step=10), "data_batch": choice((0, 1, 2, 4, 8, 16, 32)),
         "data_mode": choice(MODE_LABELS), "data_centre": flag(), "data_pair": choice(("a, b", "a, c", "b, c")),

@@ -11,20 +11,24 @@ import streamlit as st
 from core import OPTIMIZERS, LossMountainError
 from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
+from core.figures import PLOTLY_CONFIG
 from core.optimizers import ELEMENTWISE
+from core.race_figures import race_figure
 from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
 from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
-from app.many_scene import basins_of, basins_payload, swarm_of, swarm_payload, sweep_of, sweep_payload
+from app.many_scene import basins_of, basins_payload, race_of, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
 from app.scene import ladder_on_demand, stability_limit
 from app.settings import Settings
 
-MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm"}
+MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm",
+         "race": "🏁 Fair race"}
+RACE_BALLS = (16, 32, 64, 128, 256)
 VIEW_KEY = "many_view"
 SWEEP_COUNTS = (64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
@@ -33,7 +37,8 @@ MAX_SWARM = 1000
 # one basins map may roll at most this many ball-steps (about a second on a 2-core CPU)
 MAX_BASIN_WORK = 20_000_000
 DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
-            "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0}
+            "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0,
+            "race_balls": 64, "race_seed": 0}
 
 
 def _look() -> str:
@@ -101,7 +106,7 @@ def _sweep_view(settings: Settings) -> None:
 
 
 def _optimizer_choice(settings: Settings, key: str) -> str:
-    # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS or Newton)
+    # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS)
     choices = [name for name in settings.optimizers if name in ELEMENTWISE] or list(ELEMENTWISE)
     if st.session_state.get(key) not in choices:
         st.session_state[key] = choices[0]
@@ -160,6 +165,41 @@ def _swarm_view(settings: Settings) -> None:
                 "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
 
 
+def _race_view(settings: Settings) -> None:
+    a, b = st.columns(2, vertical_alignment="bottom")
+    a.selectbox("Balls per optimizer", RACE_BALLS, key="race_balls",
+                help="How many seeded starts each optimizer races from (the same starts for all).")
+    b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
+    state = st.session_state
+    chosen = [name for name in settings.optimizers if OPTIMIZERS[name].sweeps_cheaply]
+    left_out = [OPTIMIZERS[name].label for name in settings.optimizers if name not in chosen]
+    if left_out:
+        st.caption(f"Left out: {', '.join(left_out)} — one optimizer instance per ball, so its 320 tuning and "
+                   "race runs would take minutes here. `python -m core race --optimizers lbfgs …` runs it.")
+    if not chosen:
+        return
+    race = race_of(settings, tuple(chosen), int(state.race_balls), int(state.race_seed))
+    st.plotly_chart(race_figure(race), config=PLOTLY_CONFIG, key="race_chart")
+    st.dataframe(_race_table(race), hide_index=True)
+    rates = race.rates
+    st.caption(
+        f"**The rules.** Budget: every optimizer tries the same {len(rates)} learning rates, {number(rates[0])} to "
+        f"{number(rates[-1])}, each on {race.tuning_balls} starts drawn with seed {race.tuning_seed}; it races at "
+        f"{race.criterion}. Race: {race.balls} starts drawn with seed {race.seed}, {race.steps} steps, "
+        f"zero_grad() every step, no schedule. A ball *reaches* when its loss ends within {race.tolerance:g} of "
+        "the way from its start's loss to the global minimum's. Ranked by the share that reach, then the median "
+        "steps and loss evaluations to get there, then the median final loss. Newton's method takes no "
+        "learning rate (it also computes the Hessian every step). The same seeds give the same table, bit for bit.")
+
+
+def _race_table(race) -> list[dict]:
+    return [{"#": e.rank, "optimizer": OPTIMIZERS[e.optimizer].label, "learning rate": number(e.lr),
+             "reached": percent(e.reached),
+             "median steps": "—" if e.median_steps is None else number(e.median_steps),
+             "median loss evaluations": "—" if e.median_evaluations is None else number(e.median_evaluations),
+             "median final loss": number(e.final_loss)} for e in race.entrants]
+
+
 def many_page() -> None:
     """Many descents at once, from the sidebar's scene."""
     state = st.session_state
@@ -177,11 +217,13 @@ def _views(settings: Settings, header) -> None:
                                 label_visibility="collapsed")
     if mode != "sweep" and not settings.optimizers:
         st.caption("No optimizer is chosen in the sidebar: pick one here.")
-    if mode == "sweep" and not settings.optimizers:
-        st.info("Pick at least one optimizer in the sidebar to sweep its learning rate.")
+    if mode in ("sweep", "race") and not settings.optimizers:
+        st.info("Pick at least one optimizer in the sidebar to "
+                + ("sweep its learning rate." if mode == "sweep" else "race it."))
         return
     try:
-        {"sweep": _sweep_view, "basins": _basins_view, "swarm": _swarm_view}[mode or "sweep"](settings)
+        {"sweep": _sweep_view, "basins": _basins_view, "swarm": _swarm_view,
+         "race": _race_view}[mode or "sweep"](settings)
     except LossMountainError as error:
         st.error(f"That setting does not work here: {error}", icon="⚠️")
 

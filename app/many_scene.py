@@ -14,6 +14,7 @@ import streamlit as st
 from core.basin_figures import basin_figure
 from core.looks import LOOKS
 from core.basins import Basins, basins
+from core.race import Race, fair_race
 from core.sweep import Sweep, lr_grid, lr_sweep
 from core.sweep_figures import sweep_figure
 from core.swarm import Swarm, swarm
@@ -61,6 +62,22 @@ def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
                    clip_norm=options["clip_norm"], progress=progress)
     bar.empty()
     return result
+
+
+@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+def _race(surface_settings: Settings, optimizers: tuple[str, ...], balls: int, seed: int) -> Race:
+    bar, progress = _progress(f"Tuning and racing {len(optimizers)} optimizers, {balls} balls each…")
+    result = fair_race(mountain_of(surface_settings), optimizers, surface_settings.steps, balls, seed,
+                       progress=progress)
+    bar.empty()
+    return result
+
+
+def race_of(settings: Settings, optimizers: tuple[str, ...], balls: int, seed: int) -> Race:
+    """The fair race of `optimizers` on the scene's mountain for its steps (nothing else of the scene
+    is used: a race tunes its own rates, from its own seeded starts, with the plain loop)."""
+    return _race(replace(settings, lr=1.0, start=(0.0, 0.0), optimizers=(), zero_grad=True),
+                 optimizers, balls, seed)
 
 
 def sweep_of(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:

@@ -26,14 +26,18 @@ def _scalar_dtype() -> torch.dtype:
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
+def has_ballwise_rule(spec: OptimizerSpec) -> bool:
+    """Whether BallwiseOptimizer repeats this optimizer's update with a learning rate per ball."""
+    return spec.elementwise and spec.fixed_lr is None and hasattr(BallwiseOptimizer, "_" + spec.cls.__name__.lower())
+
+
 class BallwiseOptimizer:
     """One optimizer's state for N balls; `step(param, grad, lr)` updates param (N, 2) in place."""
 
     def __init__(self, spec: OptimizerSpec, like: torch.Tensor, overrides: Mapping[str, Any] | None = None):
-        if not spec.elementwise:
+        if not has_ballwise_rule(spec):
             raise LossMountainError(
-                f"{spec.label} cannot move many balls as one: it is not elementwise (it mixes a ball's "
-                "coordinates), so each ball needs its own optimizer")
+                f"{spec.label} has no rule here for a learning rate per ball: each rate needs its own optimizer")
         self.spec = spec
         self.kind = spec.cls.__name__
         self.settings = spec.settings(overrides)

@@ -59,6 +59,7 @@ class Rolled:
     off_positions: np.ndarray
     off_losses: np.ndarray
     grads: np.ndarray | None = None
+    evaluations: np.ndarray | None = None  # (steps, N) loss evaluations per step, where they are not all 1
 
 
 def check_device(device: str | torch.device) -> torch.device:
@@ -244,8 +245,8 @@ def descend_batch(
         return BatchRun(spec.name, spec.lr_of(lr), rolled.positions, rolled.losses, rolled.diverged_at,
                         rolled.off_positions, rolled.off_losses)
     param = torch.tensor(points, device=check_device(device)).requires_grad_(True)
-    torch_optimizer = spec.make([param], lr, hyperparameters)
-    scheduler = make_scheduler(schedule, torch_optimizer, lr, steps)
+    torch_optimizer = spec.make([param], lr, hyperparameters, loss_fn=surface)
+    scheduler = make_scheduler(schedule, torch_optimizer, spec.lr_of(lr), steps)
 
     def update(step: int) -> None:
         torch_optimizer.step()
@@ -253,5 +254,5 @@ def descend_batch(
             scheduler.step()
 
     rolled = roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, path)
-    return BatchRun(spec.name, float(lr), rolled.positions, rolled.losses, rolled.diverged_at,
+    return BatchRun(spec.name, spec.lr_of(lr), rolled.positions, rolled.losses, rolled.diverged_at,
                     rolled.off_positions, rolled.off_losses)

@@ -1,10 +1,11 @@
-"""`python -m core sweep | basins | swarm`: many balls at once, printed as CSV or JSON."""
+"""`python -m core sweep | basins | swarm | race`: many balls at once, printed as CSV or JSON."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import sys
 from typing import TextIO
 
 import numpy as np
@@ -13,12 +14,13 @@ from .basin_figures import ending
 from .basins import Ends, basins
 from .grid import DEFAULT_RESOLUTION
 from .optimizers import OPTIMIZERS
+from .race import DEFAULT_BALLS, DEFAULT_TUNING_BALLS, TUNING_RATES, Race, fair_race
 from .surfaces import Surface
 from .status import STATUSES
 from .sweep import DEFAULT_RATES, DEFAULT_TOLERANCE, lr_grid, lr_sweep
 from .swarm import DEFAULT_SWARM, swarm
 
-MANY_COMMANDS = ("sweep", "basins", "swarm")
+MANY_COMMANDS = ("sweep", "basins", "swarm", "race")
 
 
 def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argparse.ArgumentParser) -> None:
@@ -52,6 +54,24 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
     crowd.add_argument("--balls", type=int, default=DEFAULT_SWARM, metavar="N",
                        help=f"how many balls (default: {DEFAULT_SWARM})")
     crowd.add_argument("--seed", type=int, default=0, metavar="S", help="which random starts (default: 0)")
+    race = commands.add_parser(
+        "race", parents=[scene, output], help="a fair race: each optimizer tuned on the same budget, then raced",
+        description="Tune each optimizer's learning rate on the same grid of rates and seeded tuning starts, race "
+                    "them all from the same seeded starts, and print the ranking: the share of balls that end at "
+                    "a global minimum, the median steps and loss evaluations to get there, the median final loss.")
+    race.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
+                      choices=list(OPTIMIZERS), help=f"any of: {', '.join(OPTIMIZERS)} (default: sgd momentum adam)")
+    race.add_argument("--balls", type=int, default=DEFAULT_BALLS, metavar="N",
+                      help=f"race balls per optimizer (default: {DEFAULT_BALLS})")
+    race.add_argument("--tuning-balls", type=int, default=DEFAULT_TUNING_BALLS, metavar="N",
+                      help=f"tuning balls per rate (default: {DEFAULT_TUNING_BALLS})")
+    race.add_argument("--seed", type=int, default=0, metavar="S",
+                      help="the race's starts (default: 0); the tuning starts use S + 1")
+    race.add_argument("--rates", type=float, nargs="+", default=list(TUNING_RATES), metavar="LR",
+                      help="the tuning budget: the rates every optimizer tries (default: 16, 1e-4 to 10)")
+    race.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="F",
+                      help="reached = the loss ends within this fraction of the way from the start's loss to "
+                           f"the minimum (default: {DEFAULT_TOLERANCE:g})")
 
 
 def _csv(out: TextIO, header: tuple[str, ...], rows) -> None:
@@ -73,6 +93,8 @@ def run_many(args: argparse.Namespace, surface: Surface, options: dict, out: Tex
     """Run the sweep, basins or swarm command for parsed `args`; prints to `out`, returns 0."""
     start = surface.start if args.start is None else args.start
     zero_grad = not args.no_zero_grad
+    if args.command == "race":
+        return _print_race(args, surface, out)
     if args.command == "sweep":
         low, high = args.lr_range
         result = lr_sweep(surface, args.optimizers, start, args.steps, lr_grid(low, high, args.rates), zero_grad,
@@ -114,3 +136,35 @@ def run_many(args: argparse.Namespace, surface: Surface, options: dict, out: Tex
     else:
         _csv(out, header, rows)
     return 0
+
+
+def race_settings(race: Race) -> dict:
+    """What makes a race reproducible: the surface, steps, seeds, budget, criterion and tolerance."""
+    return {"surface": race.surface, "steps": race.steps, "balls": race.balls, "seed": race.seed,
+            "tuning_balls": race.tuning_balls, "tuning_seed": race.tuning_seed, "rates": list(race.rates),
+            "tolerance": race.tolerance, "criterion": race.criterion}
+
+
+def _print_race(args: argparse.Namespace, surface: Surface, out: TextIO) -> int:
+    if "lbfgs" in args.optimizers:
+        sys.stderr.write("L-BFGS runs one optimizer instance per ball, up to a second each: this race takes "
+                         "minutes\n")
+    if args.no_zero_grad or args.schedule != "constant" or args.clip_norm is not None or args.start is not None:
+        sys.stderr.write("a race runs the plain loop (zero_grad, constant rate, no clipping) from seeded starts: "
+                         "--no-zero-grad, --schedule, --clip-norm and --start are not used\n")
+    race = fair_race(surface, args.optimizers, args.steps, args.balls, args.seed, rates=args.rates,
+                     tuning_balls=args.tuning_balls, tolerance=args.tolerance)
+    rows = race.rows()
+    if args.format == "json":
+        json.dump({**race_settings(race), "rows": rows}, out, indent=1)
+        out.write("\n")
+        return 0
+    header = tuple(rows[0])
+    _csv(out, header, [[_cell(row[key]) for key in header] for row in rows])
+    return 0
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return repr(float(value)) if isinstance(value, float) else str(value)

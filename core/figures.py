@@ -319,6 +319,17 @@ def map_figure(
             name=_label(run, ghost) + _diverged_note(run), legendgroup=run.optimizer,
             customdata=data, hovertemplate=template, meta=dict(role="path", run=k),
         ))
+    # an optimizer that evaluates the loss several times a step (L-BFGS): a dot at every evaluation
+    for run, ghost in everyone:
+        if ghost or run.evaluations is None or not (run.evaluations > 1).any():
+            continue
+        xy = framed(run.evaluated, surface)
+        traces.append(dict(
+            type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=f"{_label(run)}: loss evaluated",
+            marker=dict(size=5, color=_color(run), symbol="circle-open", line=dict(width=1.2)),
+            hovertemplate=f"{_label(run)} evaluated the loss here<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            meta=dict(role="evaluations"),
+        ))
     if runs:
         traces.append(start_marker(runs[0].positions[0]))
     # balls are fixed-size circles anchored at a data point: a viewer moves them with a cheap

@@ -112,9 +112,9 @@ class OptimizerSpec:
     """An optimizer class with the hyperparameters that differ from its defaults.
 
     closure: its step() needs a closure that re-evaluates the loss (L-BFGS), so it may evaluate the
-    loss several times a step. elementwise: it updates each number on its own, so one instance over
-    many balls (an (N, 2) tensor) moves each exactly as alone; otherwise every ball needs its own
-    instance. needs_loss_fn: it is built with the loss function (Newton's Hessian). fixed_lr: it
+    loss several times a step. elementwise: it moves each ball on its own (each number, or Newton's
+    each row), so one instance over many balls (an (N, 2) tensor) moves each exactly as alone;
+    otherwise every ball needs its own instance. needs_loss_fn: it is built with the loss function (Newton's Hessian). fixed_lr: it
     takes no learning rate from the learner (Newton always steps to the quadratic model's minimum).
     """
 
@@ -270,7 +270,7 @@ _SPECS = (
     OptimizerSpec("newton", "Newton (reference)", Newton, "#000000",
                   "Exact Newton steps with the true Hessian: jumps to the minimum of the local quadratic "
                   "(it takes no learning rate).",
-                  family="reference", elementwise=False, needs_loss_fn=True, fixed_lr=1.0),
+                  family="reference", needs_loss_fn=True, fixed_lr=1.0),
 )
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}

@@ -24,14 +24,15 @@ def roll_solo(
     zero_grad: bool, overrides: Mapping[str, Any] | None, schedule: str, clip_norm: float | None,
     progress: Progress | None = None, path: bool = True, grads: bool = False,
 ) -> Rolled:
-    """Ball i: `spec` at lrs[i] from starts[i] (N, 2), as its own solo run, laid out like roll_balls.
-    Balls whose settings are the same (an optimizer that takes no learning rate, from one start)
-    are run once."""
+    """Ball i: `spec` at lrs[i] from starts[i] (N, 2), as its own solo run, laid out like roll_balls
+    (with each step's loss evaluations, 0 once a ball has left). Balls whose settings are the same
+    (an optimizer that takes no learning rate, from one start) are run once."""
     n = len(starts)
     rows = steps + 1 if path else 2
     positions = np.full((rows, n, 2), np.nan)
     losses = np.full((rows, n), np.nan)
     kept_grads = np.full((steps, n, 2), np.nan) if grads and path else None
+    evaluations = np.zeros((steps, n), dtype=np.int64)
     diverged = np.full(n, -1, dtype=np.int64)
     off_positions = np.full((n, 2), np.nan)
     off_losses = np.full(n, np.nan)
@@ -43,6 +44,7 @@ def roll_solo(
                                 hyperparameters=overrides, schedule=schedule, clip_norm=clip_norm)
         run = done[key]
         kept = len(run.positions)
+        evaluations[:len(run.evaluations), i] = run.evaluations
         if path:
             positions[:kept, i], losses[:kept, i] = run.positions, run.losses
             if kept_grads is not None:
@@ -56,4 +58,4 @@ def roll_solo(
             off_losses[i] = run.off_loss
         if progress is not None:
             progress((i + 1) / n)
-    return Rolled(positions, losses, diverged, off_positions, off_losses, grads=kept_grads)
+    return Rolled(positions, losses, diverged, off_positions, off_losses, grads=kept_grads, evaluations=evaluations)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .ballwise import BallwiseOptimizer
+from .ballwise import BallwiseOptimizer, has_ballwise_rule
 from .batch import Progress, Rolled, check_device, check_work, roll_balls
 from .descent import Run, check_settings
 from .errors import LossMountainError
@@ -228,13 +228,14 @@ def lr_sweep(
     hyperparameters = hyperparameters or {}
     if not (classified or paths):
         raise LossMountainError("a sweep that names no statuses must keep its paths (paths=True)")
-    together = [spec for spec in specs if spec.elementwise]
+    together = [spec for spec in specs if has_ballwise_rule(spec)]
     rolled = _roll_together(surface, together, start, steps, zero_grad, hyperparameters, clip_norm, table,
                             chosen, progress, paths) if together else None
-    # an optimizer that is not elementwise runs each rate as its own solo run (core.solo)
+    # one without a rule for a learning rate per ball runs each rate as its own solo run (core.solo; one
+    # run serves every rate of an optimizer that takes none)
     alone = {spec.name: roll_solo(surface, spec, rates, np.array([start] * count), steps, zero_grad,
                                   hyperparameters.get(spec.name), schedule, clip_norm, grads=paths)
-             for spec in specs if not spec.elementwise}
+             for spec in specs if not has_ballwise_rule(spec)}
     rolled = _in_order(specs, rolled, alone, count)
     shape = (len(specs), count)
     statuses = converged_at = None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ballwise import has_ballwise_rule
 from .batch import descend_batch
 from .curvature import curvature_at
 from .descent import Run, descend_many
@@ -257,7 +258,7 @@ def _ladders(surface: Surface, runs: Sequence[Run], names: list[str], open_: lis
     # only optimizers whose balls run together at every rate: Newton takes no learning rate, and
     # L-BFGS's other rates would be 120 solo runs of up to a second each (its verdict says what it did)
     wanted = [i for i in open_ if names[i] in (BOUNCING, DIVERGED, CREEPING) and runs[i].steps > 0
-              and get_optimizer(runs[i].optimizer).elementwise]
+              and has_ballwise_rule(get_optimizer(runs[i].optimizer))]
     ladders = {}
     for (lr, start, steps, zero_grad, schedule, clip_norm), members in _groups(runs, wanted).items():
         names_here = list(dict.fromkeys(runs[i].optimizer for i in members))

@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from core import OPTIMIZERS
-from core.ballwise import BallwiseOptimizer, clip_rows_
+from core.ballwise import BallwiseOptimizer, clip_rows_, has_ballwise_rule
 from core.errors import LossMountainError
 
 # every elementwise optimizer with its defaults, and every hyperparameter switch that changes the code path
-CASES = [(name, {}) for name in OPTIMIZERS if OPTIMIZERS[name].elementwise] + [
+CASES = [(name, {}) for name in OPTIMIZERS if has_ballwise_rule(OPTIMIZERS[name])] + [
     ("sgd", {"weight_decay": 0.1}),
     ("momentum", {"dampening": 0.3, "weight_decay": 0.05}),
     ("nesterov", {"momentum": 0.5}),
@@ -65,9 +65,10 @@ def test_radam_steps_both_before_and_after_its_rectification_starts():
     assert rho[0] <= 5 < rho[-1]
 
 
-def test_a_non_elementwise_optimizer_is_refused():
+def test_an_optimizer_without_a_per_ball_rule_is_refused():
+    assert [name for name in OPTIMIZERS if not has_ballwise_rule(OPTIMIZERS[name])] == ["lbfgs", "newton"]
     for name in ("lbfgs", "newton"):
-        with pytest.raises(LossMountainError, match="not elementwise"):
+        with pytest.raises(LossMountainError, match="no rule here for a learning rate per ball"):
             BallwiseOptimizer(OPTIMIZERS[name], torch.zeros(3, 2, dtype=torch.float64))
 
 

@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from core import LossMountainError, descend, get_surface
+from core import OPTIMIZERS, LossMountainError, descend, get_surface
 from core.batch import descend_batch
 
-ELEMENTWISE = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 
-
+# the elementwise ones in one instance (Newton: one row a ball); L-BFGS one instance per ball (core.solo)
 @pytest.mark.parametrize("zero_grad", [True, False])
-@pytest.mark.parametrize("optimizer", ELEMENTWISE)
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_every_ball_follows_its_solo_path(optimizer, zero_grad):
     surface = get_surface("himmelblau")
     starts = np.random.default_rng(4).uniform(-5, 5, (12, 2))

@@ -274,3 +274,15 @@ def test_a_mountain_without_a_minimum_charts_the_loss_itself():
     fig = figure_json(loss_figure(surface, [run]))
     assert fig["layout"]["yaxis"]["type"] == "linear" and fig["layout"]["yaxis"]["title"]["text"] == "loss"
     np.testing.assert_array_equal(decode(traces_with_role(fig, "path")[0]["y"]), run.losses)
+
+
+def test_lbfgs_paths_carry_a_dot_at_every_loss_evaluation():
+    from core.figures import framed, map_figure
+
+    surface = get_surface("rosenbrock")
+    runs = descend_many(surface, ["lbfgs", "adam"], 1.0, (-1.2, 1.0), 4)
+    figure = map_figure(surface, runs)
+    (dots,) = [t for t in figure["data"] if t.get("meta", {}).get("role") == "evaluations"]
+    # where its line search tried far off, the dot sits at the map's edge, as paths do
+    np.testing.assert_array_equal(np.column_stack([dots["x"], dots["y"]]), framed(runs[0].evaluated, surface))
+    assert len(dots["x"]) == runs[0].loss_evaluations > 4  # only L-BFGS evaluates more than once a step

@@ -1,9 +1,11 @@
 """The page "Many balls" in AppTest: each view's payload holds the right figures and data."""
 
+import json
+
 import numpy as np
 import pytest
 
-from core import descend, get_surface
+from core import OPTIMIZERS, descend, get_surface
 from core.basins import basins
 from core.figures import framed
 from core.sweep import lr_grid, lr_sweep
@@ -80,7 +82,9 @@ def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app)
     assert "Pick at least one optimizer" in app.info[0].value
     app.session_state["many_mode"] = "basins"
     app.run()
-    assert not app.exception and len(app.selectbox(key="basin_optimizer").options) == 7
+    # every optimizer one instance of which moves all the balls: all but L-BFGS
+    options = app.selectbox(key="basin_optimizer").options
+    assert not app.exception and len(options) == len(OPTIMIZERS) - 1 and "L-BFGS" not in options
 
 
 def test_a_basins_map_too_big_to_answer_quickly_is_refused_with_what_to_lower(app):
@@ -108,3 +112,22 @@ def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_wh
     x = decode(frames["runs"][0]["x"]).reshape(len(info["rates"]), -1)[rung]
     expected = framed(descend(surface, "sgd", 0.1, (0.0, 0.0), 150).positions, surface)[:, 0]
     np.testing.assert_array_equal(x[:len(expected)], expected.astype(np.float32))
+
+
+def test_the_fair_race_ranks_the_sidebars_optimizers_as_core_does(app):
+    from core.race import fair_race
+
+    app.session_state["optimizers"] = ["sgd", "adam", "newton", "lbfgs"]
+    app.session_state["many_mode"] = "race"
+    app.session_state["race_balls"] = 16
+    app.run()
+    assert not app.exception
+    race = fair_race(get_surface("himmelblau"), ["sgd", "adam", "newton"], app.session_state["steps"], 16, 0)
+    table = app.dataframe[0].value
+    assert list(table["optimizer"]) == [OPTIMIZERS[e.optimizer].label for e in race.entrants]
+    assert list(table["#"]) == [1, 2, 3]
+    captions = " ".join(c.value for c in app.caption)
+    assert "Left out: L-BFGS" in captions and "seed 0" in captions and "seed 1" in captions
+    (chart,) = [c for c in app.get("plotly_chart")]
+    bars = json.loads(chart.proto.spec)["data"][0]
+    assert bars["type"] == "bar" and len(bars["y"]) == 3

@@ -8,7 +8,10 @@ from core.status import STATUSES, TOLERANCE
 from core.sweep import lr_grid, lr_sweep, lr_table
 from core.verdict import verdict
 
-ALL = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+from core.optimizers import OPTIMIZERS
+
+# every optimizer but L-BFGS (a solo run per rate, up to a second each: tested on its own below)
+ALL = [name for name in OPTIMIZERS if name != "lbfgs"]
 
 # a plain scene, zero_grad forgotten, a schedule with clipping, and changed hyperparameters
 SCENE_SETTINGS = [
@@ -33,6 +36,20 @@ def test_every_rate_equals_its_solo_run(settings):
             np.testing.assert_array_equal(sweep.losses[:kept, k, i], run.losses)
             assert np.isnan(sweep.losses[kept:, k, i]).all()
             assert sweep.diverged_at[k, i] == (-1 if run.diverged_at is None else run.diverged_at)
+
+
+def test_lbfgs_and_newton_rates_are_their_solo_runs_in_place():
+    surface = get_surface("rosenbrock")
+    lrs = np.array([0.01, 0.1, 1.0, 2.5])
+    sweep = lr_sweep(surface, ["adam", "lbfgs", "newton"], (-1.2, 1.0), 15, lrs, paths=True)
+    for name in ("adam", "lbfgs", "newton"):
+        for lr in lrs:
+            run, alone = sweep.run(name, float(lr)), descend(surface, name, float(lr), (-1.2, 1.0), 15)
+            np.testing.assert_array_equal(run.positions, alone.positions)
+            np.testing.assert_array_equal(run.grads, alone.grads)
+            assert run.lr == alone.lr and np.array_equal(run.lrs, alone.lrs)
+    # Newton takes no learning rate: every rate is the same run, at lr 1
+    assert np.array_equal(sweep.losses[:, 2, 0], sweep.losses[:, 2, 3]) and sweep.run("newton", 0.01).lr == 1.0
 
 
 @pytest.mark.parametrize("settings", SCENE_SETTINGS)
