@@ -134,12 +134,6 @@ def _formula_ui(sidebar, mistake: str | None) -> None:
 OPTIMIZER_CHOICES = sorted(OPTIMIZERS, key=lambda name: FAMILIES.index(OPTIMIZERS[name].family))
 
 
-def optimizer_label(name: str) -> str:
-    """An optimizer as the picker shows it: its name and family, so typing either finds it."""
-    spec = OPTIMIZERS[name]
-    return f"{spec.label} · {spec.family}"
-
-
 def scene_settings() -> Settings:
     """What the controls say, read from the session before they are drawn: a page can send its view
     first, and the browser, which handles a rerun's messages in order, draws it before the widgets
@@ -193,11 +187,16 @@ def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
         _formula_ui(sidebar, _check_formula())  # taken already: this only says what is wrong, if anything
     surface = current_surface()
     sidebar.caption(f"`{surface.formula}`  \n{surface.blurb}")
+    family = sidebar.pills("Optimizer families", FAMILIES, key="optimizer_family",
+                           help="Pick a family to list only its optimizers below (the chosen ones stay).")
+    chosen = st.session_state.optimizers
     sidebar.multiselect(
-        "Optimizers (one ball each)", OPTIMIZER_CHOICES, key="optimizers", format_func=optimizer_label,
-        help="Type to search by name or family. Each is the real torch.optim class with PyTorch's defaults "
-        "(momentum and Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the "
-        "true Hessian. L-BFGS may evaluate the loss many times in one step.",
+        "Optimizers (one ball each)",
+        [name for name in OPTIMIZER_CHOICES if family in (None, OPTIMIZERS[name].family) or name in chosen],
+        key="optimizers", format_func=lambda name: OPTIMIZERS[name].label,
+        help="Type to search. Each is the real torch.optim class with PyTorch's defaults (momentum and "
+        "Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the true Hessian. "
+        "L-BFGS may evaluate the loss many times in one step.",
     )
     (x0, x1), (y0, y1) = surface.bounds
     lr_column, x_column, y_column, switch_column = bar.columns([3, 2, 2, 2], vertical_alignment="bottom")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from core import OPTIMIZERS, LossMountainError
 from core.custom import SURFACE_NAME
 from core.status import LABELS
 from core.verdict import DOES
+from core.wording import number, steps as count_steps
 
 from app.controls import controls_init, move_start, nearest_lr, on_surface_change, page_under_controls
 from app.fog_chapters import walk_page
@@ -69,8 +72,28 @@ def _short(result) -> str:
     return words + f" — zero_grad() alone would not change that ({CAUSE_NAMES[result.cause]})" if result.cause else words
 
 
+def leaders(runs, results, count: int = 3) -> str:
+    """The first `count` finishers: the balls that converged, soonest first, then the others by lowest
+    final loss (a ball that flew off last), as one Markdown line."""
+    def order(pair):
+        run, result = pair
+        final = result.final_loss if result.final_loss is not None and run.diverged_at is None else math.inf
+        return (result.converged_at is None, result.converged_at or 0, final)
+
+    named = []
+    for run, result in sorted(zip(runs, results), key=order)[:count]:
+        how = (f"converged in {count_steps(result.converged_at)}" if result.converged_at is not None
+               else f"loss {number(result.final_loss)}" if result.final_loss is not None and run.diverged_at is None
+               else DOES[result.status])
+        named.append(f"**{OPTIMIZERS[run.optimizer].label}** ({how})")
+    return "🏁 Leading: " + " · ".join(f"{k}. {name}" for k, name in enumerate(named, 1))
+
+
 def _outcomes_ui(runs, results, so_far: int | None = None) -> None:
-    """One line per ball: its status and cause as badges, then the verdict's sentence."""
+    """One line per ball: its status and cause as badges, then the verdict's sentence; with many
+    balls, the leaders first."""
+    if len(runs) >= 4:
+        st.markdown(leaders(runs, results))
     lines = []
     for run, result in zip(runs, results):
         spec = OPTIMIZERS[run.optimizer]

@@ -199,7 +199,9 @@ def code_tab(settings: Settings) -> None:
     for name, value in settings.overrides(optimizer).items():
         flag = "--" + name.replace("_", "-")
         if isinstance(value, bool):
-            flags.append(flag if value else "--no-" + name)
+            flags.append(flag if value else "--no-" + flag[2:])
+        elif value is None or isinstance(value, str):  # a choice (L-BFGS's line search), as the CLI spells it
+            flags += [flag, str(value).lower()]
         else:
             flags += [flag, *map(repr, value if isinstance(value, tuple) else (value,))]
     st.caption("The same from the command line (`descend` prints the path, `code` this script):")

@@ -105,6 +105,11 @@ def _sweep_view(settings: Settings) -> None:
                "your start.")
 
 
+def _at_rate(spec, lr: float) -> str:
+    """ "at lr 0.01", or, for an optimizer that takes no learning rate, that it takes none."""
+    return f"at lr **{number(lr)}**" if spec.fixed_lr is None else "(it takes no learning rate)"
+
+
 def _optimizer_choice(settings: Settings, key: str) -> str:
     # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS)
     choices = [name for name in settings.optimizers if name in ELEMENTWISE] or list(ELEMENTWISE)
@@ -136,7 +141,7 @@ def _basins_view(settings: Settings) -> None:
     known = sum(result.ends.known)
     in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
     st.markdown(
-        f"With **{spec.label}** at lr **{number(settings.lr)}** for {settings.steps} steps: **{percent(in_minimum)}** of "
+        f"With **{spec.label}** {_at_rate(spec, settings.lr)} for {settings.steps} steps: **{percent(in_minimum)}** of "
         f"the starts end in a global minimum, **{percent(result.share(STILL_ROLLING))}** are still moving and "
         f"**{percent(result.share(DIVERGED))}** fly off. Of those that reach a minimum, "
         f"**{percent(result.far_valley_share)}** end in one that is *not* the nearest to where they started"
@@ -160,7 +165,7 @@ def _swarm_view(settings: Settings) -> None:
     shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),
               "stop on another flat spot": np.mean(labels >= known),
               "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}
-    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls at lr **{number(settings.lr)}**: "
+    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls {_at_rate(OPTIMIZERS[optimizer], settings.lr)}: "
                 + ", ".join(f"**{percent(share)}** {what}" for what, share in shares.items() if share) + ". "
                 "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
 

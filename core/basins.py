@@ -180,6 +180,6 @@ def basins(
                           schedule=schedule, clip_norm=clip_norm, device=device, progress=progress, path=False)
     minima = np.array(surface.minima)
     nearest = np.hypot(*(starts[:, None, :] - minima[None]).transpose(2, 0, 1)).argmin(axis=1)
-    return Basins(surface.name, batch.optimizer, float(lr), steps, zero_grad, xs, ys,
+    return Basins(surface.name, batch.optimizer, batch.lr, steps, zero_grad, xs, ys,
                   classify_ends(surface, batch.positions, batch.losses, batch.diverged_at),
                   nearest.reshape(resolution, resolution))

@@ -43,6 +43,8 @@ GHOST_OPACITY = 0.45
 LOSS_FLOOR = 1e-16  # log axes cannot show 0: a run that lands exactly on a minimum shows here
 BALL_RADIUS = STANDARD.ball_radius  # pixels, on the map
 FONT = STANDARD.font
+# from this many runs on, the legends scroll
+MANY_RUNS = 6
 FUTURE_OPACITY = 0.25
 COMPASS_NAME = "compass: p.grad, pointing uphill"
 # every plot's toolbar: nothing in it may send a chart to an outside website
@@ -264,7 +266,9 @@ def mountain_figure(
         z_axis.update(loss_ticks(surface, hi))
     return dict(data=traces, layout=dict(
         font=look.font, margin=dict(l=0, r=0, t=0, b=0), showlegend=True,
-        legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)"),
+        # many balls: the legend scrolls within the upper half instead of covering the mountain
+        legend=dict(x=0.01, y=0.99, bgcolor="rgba(255,255,255,0.7)",
+                    **({"maxheight": 0.45} if len(runs) > MANY_RUNS else {})),
         uirevision="mountain",  # the viewer keeps the user's camera across updates
         # a phone has no room for the legend over the mountain; `height` is how a path's drawn z
         # follows from its losses (a viewer may rebuild z from them rather than receive it)
@@ -494,7 +498,9 @@ def loss_figure(
     layout = dict(
         font=look.font, margin=dict(l=60 + 4 * (look.font_size - 12), r=10, t=30, b=35), plot_bgcolor="white",
         uirevision="loss",
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=look.font_size - 1)),
+        # many balls: two rows of the legend, the rest scrolls, so the chart keeps its height
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=look.font_size - 1),
+                    **({"maxheight": 2.2 * (look.font_size + 12)} if len(runs) > MANY_RUNS else {})),
         annotations=annotations,
         # the step cursor the viewer moves while the balls roll
         shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,

@@ -267,7 +267,7 @@ _SPECS = (
     OptimizerSpec("lbfgs", "L-BFGS", torch.optim.LBFGS, "#7b4173",
                   "Estimates the curvature from its last steps; one step may evaluate the loss many times.",
                   family="second-order", closure=True, elementwise=False),
-    OptimizerSpec("newton", "Newton (reference)", Newton, "#000000",
+    OptimizerSpec("newton", "Newton", Newton, "#000000",
                   "Exact Newton steps with the true Hessian: jumps to the minimum of the local quadratic "
                   "(it takes no learning rate).",
                   family="reference", needs_loss_fn=True, fixed_lr=1.0),

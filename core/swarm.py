@@ -64,5 +64,5 @@ def swarm(
                           hyperparameters=hyperparameters, schedule=schedule, clip_norm=clip_norm,
                           device=device, progress=progress)
     ends = classify_ends(surface, batch.positions, batch.losses, batch.diverged_at)
-    return Swarm(surface.name, batch.optimizer, float(lr), steps, zero_grad, seed, batch.positions,
+    return Swarm(surface.name, batch.optimizer, batch.lr, steps, zero_grad, seed, batch.positions,
                  batch.losses, batch.diverged_at, ends)

@@ -7,6 +7,7 @@ converges shows that the stride is what breaks it.
 
 from __future__ import annotations
 
+from .optimizers import get_optimizer
 from .status import BOUNCING, CONVERGED, CREEPING, DIVERGED, OFF_DOMAIN, SCHEDULE_RAN_OUT, STATUSES, STUCK
 from .sweep import Sweep
 from .wording import number, steps as count_steps
@@ -30,6 +31,10 @@ def sweep_sentence(sweep: Sweep, k: int, limit: float | None = None) -> str:
     """One sentence for optimizer k: what it does over each band of rates, and why."""
     name = sweep.optimizers[k]
     found = bands(sweep, k)
+    if get_optimizer(name).fixed_lr is not None:
+        (status, _, _), *_ = found  # one run serves every rate: one band
+        return (f"It takes no learning rate, so every rate is the same run (its steps come from the Hessian): "
+                f"it {_does(sweep, k, status, 0, len(sweep.lrs) - 1, [], None)}.")
     converging = [band for band in found if band[0] == CONVERGED]
     parts = []
     for status, first, last in found[:MAX_BANDS]:

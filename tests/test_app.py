@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import descend_many, get_surface
+from core import OPTIMIZERS, descend_many, get_surface
 from core.descent import gradients_at
 from core.verdict import verdicts
 from core.wording import point
@@ -342,3 +342,76 @@ def test_the_ladder_travels_only_when_the_browser_asks_and_then_once(app):
     # the same scene at another rate: the browser holds the ladder already, nothing is resent
     assert info["key"] not in payload(app).get("assets", {})
     assert payload(app)["ladder"]["key"] == info["key"]
+
+
+def test_lbfgs_and_newton_in_the_explorer_the_code_and_step_by_step(app):
+    app.session_state["surface"] = "rosenbrock"
+    app.run()
+    app.multiselect(key="optimizers").set_value(["adam", "lbfgs", "newton"]).run()
+    assert not app.exception
+    surface, lr, start = get_surface("rosenbrock"), app.session_state["lr"], (app.session_state["start_x"],
+                                                                             app.session_state["start_y"])
+    expected = descend_many(surface, ["adam", "lbfgs", "newton"], lr, start, 150)
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)
+    # L-BFGS is not on the 121-rate ladder (one instance per ball): no preview is offered
+    assert payload(app).get("ladder") is None
+    dots = [t for t in payload(app)["figures"]["map"]["data"] if t.get("meta", {}).get("role") == "evaluations"]
+    assert len(dots) == 1 and len(decode(dots[0]["x"])) == expected[1].loss_evaluations
+    open_tab(app, "🐍 Show me the code")
+    app.selectbox(key="code_optimizer").set_value("lbfgs").run()
+    assert "optimizer.step(closure)" in app.code[0].value
+    app.selectbox(key="code_optimizer").set_value("newton").run()
+    assert "class Newton(torch.optim.Optimizer)" in app.code[0].value
+    app.toggle(key="step_mode").set_value(True).run()
+    labelled(app.button, "Step ▶").click().run()
+    tables = " ".join(m.value for m in app.markdown if "lm-step-numbers" in m.value)
+    assert f"{int(expected[1].evaluations[0])} (closure calls in this step)" in tables and "smallest_curvature" in tables
+
+
+def test_a_family_narrows_the_picker_and_keeps_the_chosen_balls(app):
+    app.session_state["optimizer_family"] = "sign-based"
+    app.run()
+    options = app.multiselect(key="optimizers").options
+    assert options == ["SGD", "Momentum", "Adam", "Rprop"]  # the chosen three stay, the family's one joins
+    app.session_state["optimizer_family"] = None
+    app.run()
+    assert len(app.multiselect(key="optimizers").options) == 15
+
+
+def test_with_many_balls_the_leaders_are_named_from_the_verdicts(app):
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta", "adamax", "asgd",
+             "nadam", "radam", "rprop", "newton"]
+    app.multiselect(key="optimizers").set_value(names).run()
+    assert not app.exception
+    runs = descend_many(get_surface("himmelblau"), names, 0.01, (0.0, 0.0), 150)
+    found = verdicts(get_surface("himmelblau"), runs)
+    settled = sorted((v.converged_at, k) for k, v in enumerate(found) if v.converged_at is not None)
+    line = next(m.value for m in app.markdown if m.value.startswith("🏁 Leading"))
+    first = runs[settled[0][1]].optimizer
+    assert line.startswith(f"🏁 Leading: 1. **{OPTIMIZERS[first].label}** (converged in")
+
+
+@pytest.mark.parametrize("optimizer, setting, value", [
+    ("lbfgs", "line_search_fn", "strong_wolfe"), ("nadam", "decoupled_weight_decay", True),
+    ("rprop", "etas", (0.4, 1.3)), ("lbfgs", "history_size", 7),
+])
+def test_the_code_tabs_command_line_prints_the_script_shown(app, optimizer, setting, value):
+    import shlex
+    import subprocess
+    import sys
+
+    app.multiselect(key="optimizers").set_value([optimizer]).run()
+    if isinstance(value, tuple):
+        for part, v in enumerate(value):
+            app.session_state[f"hp:{optimizer}:{setting}:{part}"] = v
+    else:
+        app.session_state[f"hp:{optimizer}:{setting}"] = value
+    app.run()
+    open_tab(app, "🐍 Show me the code")
+    script, command = app.code[0].value, app.code[1].value
+    assert command.startswith("python -m core code ") and f"{setting}={value!r}" in script
+    printed = subprocess.run([sys.executable, "-m", "core", *shlex.split(command)[3:]], capture_output=True,
+                             text=True, cwd=ROOT)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == script + "\n" or printed.stdout == script

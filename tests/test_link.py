@@ -24,7 +24,7 @@ CHANGED = {
     "fog_walk": [0.1, 0.05, 0.1], "fog_chapter": "button", "fog_button_x": 0.5, "fog_button_y": -0.25,
     "fog_zeroing": True, "fog_sum_walk": [0.1, 0.1], "fog_rate_blue": 0.002, "fog_rate_green": 0.005,
     "fog_rate_red": 0.05, "fog_rate_x": 1.5, "fog_rate_y": 1.0, "fog_seed": 12, "fog_hand_length": 0.3,
-    "fog_hand": [[180.0, 0.5]], "fog_hand_lifted": True, "presenter": True,
+    "fog_hand": [[180.0, 0.5]], "fog_hand_lifted": True, "presenter": True, "race_balls": 32, "race_seed": 7,
 }
 
 

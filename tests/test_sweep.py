@@ -157,3 +157,13 @@ def test_a_sweep_classified_later_names_each_ball_as_one_classified_at_once():
         np.testing.assert_array_equal(converged_at, now.converged_at[k, rungs])
     with pytest.raises(LossMountainError, match="keep its paths"):
         lr_sweep(surface, ["sgd"], (-1.5, 2.0), 10, rates, classified=False)
+
+
+def test_newtons_sweep_sentence_says_it_takes_no_learning_rate():
+    from core.sweep_verdicts import sweep_sentence
+
+    sweep = lr_sweep(get_surface("bowl"), ["sgd", "newton"], (1.0, -2.0), 20, lr_grid(1e-3, 1.5, 8))
+    assert (sweep.losses[:, 1] == sweep.losses[:, 1, :1]).all()  # the same run at every rate
+    said = sweep_sentence(sweep, 1)
+    assert said.startswith("It takes no learning rate, so every rate is the same run") and "converges" in said
+    assert "Fastest" not in said  # no rate is faster than another
