@@ -14,7 +14,7 @@ from core.wording import number, steps as count_steps
 
 from app.controls import controls_init, move_start, nearest_lr, on_surface_change, page_under_controls
 from app.fog_chapters import walk_page
-from app.lessons import code_tab, curvature_tab, lr_picture, step_controls, step_panel, zero_grad_tab
+from app.lessons import code_tab, curvature_tab, lr_picture, paper_tab, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.scene import ladder_on_demand, scene_runs, scene_verdicts, view_payload
@@ -137,9 +137,9 @@ def explorer_page() -> None:
     _explorer()
 
 
-TABS = ("📐 Curvature: why too big is too big", "🐍 Show me the code", "🧭 Forgot zero_grad()?",
-        "🔗 Share and download", "❔ What am I looking at?")
-FORGOT_TAB = TABS[2]
+TABS = ("📐 Curvature: why too big is too big", "🐍 Show me the code", "📜 Paper vs PyTorch",
+        "🧭 Forgot zero_grad()?", "🔗 Share and download", "❔ What am I looking at?")
+FORGOT_TAB = TABS[3]
 
 
 def _explorer() -> None:
@@ -191,13 +191,16 @@ def _scene(settings: Settings, header) -> None:
     else:
         _outcomes_ui(runs, results, step)
     # the open tab is kept across reruns, and only its content is computed
-    curvature, code, forgot, share, about = st.tabs(TABS, key="explorer_tab", on_change="rerun")
+    curvature, code, paper, forgot, share, about = st.tabs(TABS, key="explorer_tab", on_change="rerun")
     if curvature.open:
         with curvature:
             curvature_tab(settings, runs, step)
     if code.open:
         with code:
             code_tab(settings)
+    if paper.open:
+        with paper:
+            paper_tab(settings)
     if forgot.open:
         with forgot:
             zero_grad_tab(settings, runs, results if step is None else scene_verdicts(settings))

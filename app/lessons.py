@@ -11,13 +11,16 @@ from core import OPTIMIZERS, Run
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
 from core.accumulation import north_and_south, pile
+from core.paper import RULES
+from core.paper_figures import paper_figure
+from core.schedules import SCHEDULES
 from core.steps import step_numbers
 from core.wording import number, point
 
 from app.controls import classic_mistake_preset
 from app.mountains import mountain_of
 from app.mountain_view import PLOT_CONFIG
-from app.scene import accumulation, curvature, lr_scale, stability_limit
+from app.scene import accumulation, curvature, lr_scale, paper_comparison, stability_limit
 from app.settings import Settings
 
 # how each optimizer turns p.grad (g) into the step it takes, with PyTorch's names for its state
@@ -122,6 +125,38 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
         st.caption(UPDATE_RULES[run.optimizer] + (
             f"  \n**The loss went up** (from {number(numbers.loss)} to {number(numbers.new_loss)}): "
             "this step carried the ball uphill." if went_up else ""))
+
+
+def paper_tab(settings: Settings) -> None:
+    """One rule as its paper writes it beside torch.optim's, and both balls from the scene's start."""
+    chosen = [name for name in settings.optimizers if name in RULES]
+    names = chosen + [name for name in RULES if name not in chosen]
+    optimizer = st.selectbox("Optimizer", names, key="paper_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    rule = RULES[optimizer]
+    left, right = st.columns(2)
+    left.markdown(f"**The paper** · {rule.source}")
+    left.latex(rule.paper)
+    right.markdown("**PyTorch** · `torch.optim." + OPTIMIZERS[optimizer].cls.__name__ + "`")
+    right.latex(rule.pytorch)
+    scheduled = settings.schedule != "constant"
+    stepped = scheduled or st.toggle("Under a step schedule (StepLR)", key="paper_schedule",
+                                     help="The learning rate drops tenfold partway: where the two rules part.")
+    schedule = settings.schedule if scheduled else ("step" if stepped else "constant")
+    surface = mountain_of(settings)
+    found = paper_comparison(settings, optimizer, schedule)
+    st.plotly_chart(paper_figure(surface, found), key="paper_chart", config=PLOT_CONFIG)
+    where = f"with the {SCHEDULES[schedule].label.lower()} schedule" if schedule != "constant" else "at a constant rate"
+    scale = max(1.0, float(np.abs(found.pytorch).max()))
+    if found.largest <= 1e-9 * scale:
+        said = (f"Here, {where}, they are the same path: the two balls are never more than "
+                f"{number(found.largest)} apart (rounding).")
+    else:
+        said = (f"Here, {where}, they part: the balls are {number(found.largest)} apart at step {found.largest_at} "
+                f"and {number(found.final)} apart at the end.")
+    st.markdown(f"{said} They differ {rule.differs}.")
+    st.caption(f"Both from ({number(settings.start[0])}, {number(settings.start[1])}) at lr {number(settings.lr)} "
+               f"for {settings.steps} steps with {OPTIMIZERS[optimizer].label}'s settings; the paper's rule is a "
+               "plain loop in `core.paper`, PyTorch's the real `torch.optim` class.")
 
 
 def _curvature_lines(title: str, at, found) -> list[str]:

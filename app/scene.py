@@ -20,6 +20,7 @@ from core.figures import loss_figure, map_figure, mountain_figure
 from core.figure_json import Encoder
 from core.ladder_frames import ladder_frames
 from core.lesson_figures import accumulation_figure, lr_scale_svg
+from core.paper import Comparison, compare
 from core.sweep import LR_LADDER, Sweep, lr_sweep
 from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
@@ -210,3 +211,10 @@ def lr_scale(lr: float, limit: float | None) -> str:
 def accumulation(settings: Settings):
     """|p.grad| against the fresh |∇f| per step for the scene's runs (see accumulation_figure)."""
     return accumulation_figure(mountain_of(settings), scene_runs(settings))
+
+
+@st.cache_resource(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+def paper_comparison(settings: Settings, optimizer: str, schedule: str) -> Comparison:
+    """The paper's rule beside torch.optim's for `optimizer` from the scene's start, lr and steps
+    (core.paper); `schedule` may differ from the scene's (the tab shows where a schedule parts them)."""
+    return compare(mountain_of(settings), optimizer, settings.lr, settings.start, settings.steps, schedule)

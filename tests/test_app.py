@@ -1,5 +1,6 @@
 """The Streamlit app through AppTest: set widgets, read the figures the page sends."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -415,3 +416,18 @@ def test_the_code_tabs_command_line_prints_the_script_shown(app, optimizer, sett
                              text=True, cwd=ROOT)
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout == script + "\n" or printed.stdout == script
+
+
+def test_paper_versus_pytorch_shows_both_rules_and_where_they_part(app):
+    open_tab(app, "📜 Paper vs PyTorch")
+    assert app.selectbox(key="paper_optimizer").value == "momentum"  # the scene's first with a paper rule
+    said = " ".join(m.value for m in app.markdown)
+    assert "at a constant rate, they are the same path" in said
+    app.toggle(key="paper_schedule").set_value(True).run()
+    said = " ".join(m.value for m in app.markdown)
+    assert "with the step decay schedule, they part" in said or "schedule, they part" in said
+    chart = json.loads(app.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in chart["data"]]
+    assert "Momentum in PyTorch" in names and "Momentum as the paper writes it" in names
+    app.selectbox(key="paper_optimizer").set_value("adamw").run()
+    assert len(app.get("latex")) == 2 and "they part" in " ".join(m.value for m in app.markdown)
