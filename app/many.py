@@ -13,7 +13,7 @@ from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
 from core.figures import PLOTLY_CONFIG
 from core.optimizers import ELEMENTWISE
-from core.race_figures import race_figure
+from core.race_figures import race_bars, race_tuning
 from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
 from core.wording import number
@@ -184,12 +184,15 @@ def _race_view(settings: Settings) -> None:
     if not chosen:
         return
     race = race_of(settings, tuple(chosen), int(state.race_balls), int(state.race_seed))
-    st.plotly_chart(race_figure(race), config=PLOTLY_CONFIG, key="race_chart")
+    ranked, tuned = st.columns([2, 3])
+    ranked.plotly_chart(race_bars(race), config=PLOTLY_CONFIG, key="race_chart")
+    tuned.plotly_chart(race_tuning(race), config=PLOTLY_CONFIG, key="race_tuning")
     st.dataframe(_race_table(race), hide_index=True)
     rates = race.rates
     st.caption(
         f"**The rules.** Budget: every optimizer tries the same {len(rates)} learning rates, {number(rates[0])} to "
-        f"{number(rates[-1])}, each on {race.tuning_balls} starts drawn with seed {race.tuning_seed}; it races at "
+        f"{number(rates[-1])}, each on {race.tuning_balls} starts drawn with seed {race.tuning_seed} (the tuning chart; ringed: the rate it "
+        f"races at); it races at "
         f"{race.criterion}. Race: {race.balls} starts drawn with seed {race.seed}, {race.steps} steps, "
         f"zero_grad() every step, no schedule. A ball *reaches* when its loss ends within {race.tolerance:g} of "
         "the way from its start's loss to the global minimum's. Ranked by the share that reach, then the median "

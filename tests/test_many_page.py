@@ -128,6 +128,9 @@ def test_the_fair_race_ranks_the_sidebars_optimizers_as_core_does(app):
     assert list(table["#"]) == [1, 2, 3]
     captions = " ".join(c.value for c in app.caption)
     assert "Left out: L-BFGS" in captions and "seed 0" in captions and "seed 1" in captions
-    (chart,) = [c for c in app.get("plotly_chart")]
-    bars = json.loads(chart.proto.spec)["data"][0]
-    assert bars["type"] == "bar" and len(bars["y"]) == 3
+    bars_chart, tuning_chart = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    bars = bars_chart["data"][0]
+    assert bars["type"] == "bar" and bars["y"] == [f"{e.rank}. {OPTIMIZERS[e.optimizer].label}" for e in race.entrants]
+    # a tuning line for each optimizer that takes a learning rate (not Newton), its chosen rate ringed
+    lines = [t for t in tuning_chart["data"] if t.get("mode") == "lines+markers"]
+    assert sorted(t["name"] for t in lines) == ["Adam", "SGD"]
