@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import streamlit as st
 
-from core import OPTIMIZERS, SURFACES, LossMountainError, Surface, get_surface
-from core.optimizers import FAMILIES
+from core import SURFACES, LossMountainError, Surface, get_optimizer, get_surface
+from core.optimizers import FAMILIES, every_optimizer
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.sweep import LR_LADDER
 
@@ -131,7 +131,7 @@ def _formula_ui(sidebar, mistake: str | None) -> None:
 
 
 # the picker's order: family by family (gradient descent, adaptive, sign-based, second-order, reference)
-OPTIMIZER_CHOICES = sorted(OPTIMIZERS, key=lambda name: FAMILIES.index(OPTIMIZERS[name].family))
+OPTIMIZER_CHOICES = sorted(every_optimizer(), key=lambda name: FAMILIES.index(get_optimizer(name).family))
 
 
 def scene_settings() -> Settings:
@@ -142,7 +142,7 @@ def scene_settings() -> Settings:
     state = st.session_state
     if state.surface == SURFACE_NAME:
         _check_formula()
-    optimizers = tuple(name for name in OPTIMIZERS if name in state.optimizers)
+    optimizers = tuple(name for name in every_optimizer() if name in state.optimizers)
     schedule, clip_norm = schedule_in_state()
     return Settings(
         surface=state.surface,
@@ -192,8 +192,8 @@ def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
     chosen = st.session_state.optimizers
     sidebar.multiselect(
         "Optimizers (one ball each)",
-        [name for name in OPTIMIZER_CHOICES if family in (None, OPTIMIZERS[name].family) or name in chosen],
-        key="optimizers", format_func=lambda name: OPTIMIZERS[name].label,
+        [name for name in OPTIMIZER_CHOICES if family in (None, get_optimizer(name).family) or name in chosen],
+        key="optimizers", format_func=lambda name: get_optimizer(name).label,
         help="Type to search. Each is the real torch.optim class with PyTorch's defaults (momentum and "
         "Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the true Hessian. "
         "L-BFGS may evaluate the loss many times in one step.",

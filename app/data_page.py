@@ -7,7 +7,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError
+from core import LossMountainError, get_optimizer
 from core.optimizers import PLAIN_STEP
 from core.data_fit import MAX_UPLOAD_BYTES, MODELS, Data, fit, noisy_points, read_csv
 from core.fit_figures import data_figure, fit_figures
@@ -85,7 +85,7 @@ def data_page() -> None:
     a, b, c, d = st.columns(4)
     a.radio("Model", list(MODELS), key="data_model",
             format_func=lambda m: "a line: slope·x + intercept" if m == "line" else "a quadratic: a·x² + b·x + c")
-    b.selectbox("Optimizer", PLAIN_STEP, key="data_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    b.selectbox("Optimizer", PLAIN_STEP, key="data_optimizer", format_func=lambda n: get_optimizer(n).label)
     b.select_slider("Learning rate", LR_OPTIONS, key="data_lr", format_func=lambda v: f"{v:g}")
     c.slider("Steps", 10, 2000, key="data_steps", step=10)
     c.select_slider("Batch size (0 = all the data)", [0, 1, 2, 4, 8, 16, 32], key="data_batch")

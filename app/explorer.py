@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError
+from core import LossMountainError, get_optimizer
 from core.custom import SURFACE_NAME
 from core.status import LABELS
 from core.verdict import DOES
@@ -51,7 +51,7 @@ def badges(result) -> str:
 
 def _zero_grad_note(runs, results) -> None:
     """With zero_grad() off: what happened to each ball, from the verdicts and their counterfactuals."""
-    said = "; ".join(f"**{OPTIMIZERS[run.optimizer].label}** {_short(result)}" for run, result in zip(runs, results))
+    said = "; ".join(f"**{get_optimizer(run.optimizer).label}** {_short(result)}" for run, result in zip(runs, results))
     st.info(
         "**`optimizer.zero_grad()` is switched off**, so each `loss.backward()` *adds* to `p.grad`: every "
         "step uses the sum of all the gradients so far (drawn tip to tail at each ball on the map). "
@@ -85,7 +85,7 @@ def leaders(runs, results, count: int = 3) -> str:
         how = (f"converged in {count_steps(result.converged_at)}" if result.converged_at is not None
                else f"loss {number(result.final_loss)}" if result.final_loss is not None and run.diverged_at is None
                else DOES[result.status])
-        named.append(f"**{OPTIMIZERS[run.optimizer].label}** ({how})")
+        named.append(f"**{get_optimizer(run.optimizer).label}** ({how})")
     return "🏁 Leading: " + " · ".join(f"{k}. {name}" for k, name in enumerate(named, 1))
 
 
@@ -96,7 +96,7 @@ def _outcomes_ui(runs, results, so_far: int | None = None) -> None:
         st.markdown(leaders(runs, results))
     lines = []
     for run, result in zip(runs, results):
-        spec = OPTIMIZERS[run.optimizer]
+        spec = get_optimizer(run.optimizer)
         dot = f"<span style='color:{spec.color}'>●</span>"
         lines.append(f"{dot} **{spec.label}** {badges(result)} {result.sentence}")
     if so_far is not None:

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError
+from core import LossMountainError, get_optimizer
 from core.fog import MAX_WALK, Walk
 from core.fog_figures import add_racers, fog_ground, fog_loss_figure, fog_map_figure, fog_mountain_figure
 from core.hand_walk import CABIN_REACH, Race, first_at_cabin, hand_walk, heading_to, race
@@ -129,7 +129,7 @@ def you_are_the_optimizer() -> None:
 def _tell_the_race(surface: Surface, taken: Walk, result: Race) -> None:
     """Who ended lowest after the same number of steps, and who reached the cabin when."""
     rows = [("You", float(taken.losses[-1]), first_at_cabin(surface, taken))]
-    rows += [(OPTIMIZERS[run.optimizer].label, float(run.losses[-1]), at) for run, at in zip(result.runs, result.arrived)]
+    rows += [(get_optimizer(run.optimizer).label, float(run.losses[-1]), at) for run, at in zip(result.runs, result.arrived)]
     steps = max(taken.steps, 1)
     lines = [f"- **{who}**: loss {final:.4g} after {steps} steps, "
              + (f"at the cabin from step {at}" if at is not None else "not at the cabin") for who, final, at in rows]

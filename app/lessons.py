@@ -7,7 +7,7 @@ import shlex
 import numpy as np
 import streamlit as st
 
-from core import OPTIMIZERS, Run
+from core import Run, get_optimizer
 from core.codegen import training_script
 from core.curvature import nearest_minimum, stability_sentence
 from core.accumulation import north_and_south, pile
@@ -102,7 +102,7 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
     st.caption("⬛ black arrow: the compass, `p.grad`, pointing uphill (drawn at a fixed length).  \n"
                "Coloured arrow: the step the optimizer actually took, against it.")
     for run in runs:
-        spec = OPTIMIZERS[run.optimizer]
+        spec = get_optimizer(run.optimizer)
         numbers = step_numbers(run, k)
         st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}**", unsafe_allow_html=True)
         if numbers is None:
@@ -131,12 +131,12 @@ def paper_tab(settings: Settings) -> None:
     """One rule as its paper writes it beside torch.optim's, and both balls from the scene's start."""
     chosen = [name for name in settings.optimizers if name in RULES]
     names = chosen + [name for name in RULES if name not in chosen]
-    optimizer = st.selectbox("Optimizer", names, key="paper_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    optimizer = st.selectbox("Optimizer", names, key="paper_optimizer", format_func=lambda n: get_optimizer(n).label)
     rule = RULES[optimizer]
     left, right = st.columns(2)
     left.markdown(f"**The paper** · {rule.source}")
     left.latex(rule.paper)
-    right.markdown("**PyTorch** · `torch.optim." + OPTIMIZERS[optimizer].cls.__name__ + "`")
+    right.markdown("**PyTorch** · `torch.optim." + get_optimizer(optimizer).cls.__name__ + "`")
     right.latex(rule.pytorch)
     scheduled = settings.schedule != "constant"
     stepped = scheduled or st.toggle("Under a step schedule (StepLR)", key="paper_schedule",
@@ -155,7 +155,7 @@ def paper_tab(settings: Settings) -> None:
                 f"and {number(found.final)} apart at the end.")
     st.markdown(f"{said} They differ {rule.differs}.")
     st.caption(f"Both from ({number(settings.start[0])}, {number(settings.start[1])}) at lr {number(settings.lr)} "
-               f"for {settings.steps} steps with {OPTIMIZERS[optimizer].label}'s settings; the paper's rule is a "
+               f"for {settings.steps} steps with {get_optimizer(optimizer).label}'s settings; the paper's rule is a "
                "plain loop in `core.paper`, PyTorch's the real `torch.optim` class.")
 
 
@@ -211,7 +211,7 @@ def code_tab(settings: Settings) -> None:
         return
     surface = mountain_of(settings)
     optimizer = st.selectbox("Optimizer", settings.optimizers, key="code_optimizer",
-                             format_func=lambda name: OPTIMIZERS[name].label) \
+                             format_func=lambda name: get_optimizer(name).label) \
         if len(settings.optimizers) > 1 else settings.optimizers[0]
     script = training_script(surface, optimizer, settings.lr, settings.start, settings.steps,
                              settings.zero_grad, hyperparameters=settings.overrides(optimizer),
@@ -281,7 +281,7 @@ def zero_grad_tab(settings: Settings, runs: tuple[Run, ...], results) -> None:
     st.markdown("**Does the ball get stuck, pulled north and south at once?** The lesson says it would. "
                 "Here is what each ball really did:")
     for run, result in zip(runs, results):
-        spec = OPTIMIZERS[run.optimizer]
+        spec = get_optimizer(run.optimizer)
         st.markdown(f"<span style='color:{spec.color}'>●</span> **{spec.label}** "
                     f"{north_and_south(surface, run, result, pile(surface, run))}", unsafe_allow_html=True)
     st.markdown("Plain SGD without `zero_grad()` is exactly the classic hand-written loop:")

@@ -17,7 +17,7 @@ from typing import Any
 from core import OPTIMIZERS, LossMountainError, get_surface
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.data_fit import MODELS
-from core.optimizers import ELEMENTWISE, HYPERPARAMETERS, PLAIN_STEP, TUNABLE, check_hyperparameters
+from core.optimizers import HYPERPARAMETERS, PLAIN_STEP, TUNABLE, check_hyperparameters, every_optimizer
 from core.fog import MAX_WALK
 from core.seeded import MAX_SEED
 from core.schedules import SCHEDULES
@@ -177,6 +177,11 @@ def _hyperparameter_fields() -> dict[str, Field]:
     return fields
 
 
+def batched_names() -> list[str]:
+    """Every optimizer a basins map or a swarm can run (one instance moving every ball)."""
+    return [name for name, spec in every_optimizer().items() if spec.batches]
+
+
 def _page_fields() -> dict[str, Field]:
     # imported here: the pages import app.controls, which this module also needs first
     from app.data_page import MODE_LABELS
@@ -187,8 +192,8 @@ def _page_fields() -> dict[str, Field]:
 
     return {
         "many_mode": choice(MODES), "sweep_low": rate(), "sweep_high": rate(), "sweep_count": choice(SWEEP_COUNTS),
-        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(ELEMENTWISE),
-        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(ELEMENTWISE),
+        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(batched_names()),
+        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(batched_names()),
         "swarm_size": number(10, MAX_SWARM, whole=True, step=10), "swarm_seed": number(0, 10_000, whole=True),
         "race_balls": choice(RACE_BALLS), "race_seed": number(0, 10_000, whole=True),
         "data_model": choice(MODELS), "data_optimizer": choice(PLAIN_STEP), "data_lr": rate(),
@@ -214,7 +219,7 @@ def fields() -> dict[str, Field]:
     return {
         "surface": choice(MOUNTAIN_CHOICES), "formula": text(300),
         **{key: number(-1e6, 1e6) for key in BOUND_KEYS},
-        "optimizers": names(list(OPTIMIZERS)), "lr": rate(),
+        "optimizers": names(list(every_optimizer())), "lr": rate(),
         "start_x": number(-1e6, 1e6), "start_y": number(-1e6, 1e6),
         "steps": number(1, MAX_APP_STEPS, whole=True), "forget_zero_grad": flag(), "step_mode": flag(),
         "step_future": flag(), "contrast": flag(), "presenter": flag(),

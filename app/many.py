@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError
+from core import LossMountainError, get_optimizer
 from core.basin_figures import percent
 from core.basins import DIVERGED, STILL_ROLLING
 from core.figures import PLOTLY_CONFIG
@@ -60,7 +60,7 @@ def _on_start_click() -> None:
 def _sweep_sentences(sweep: Sweep, limit: float | None) -> str:
     lines = []
     for k, name in enumerate(sweep.optimizers):
-        spec = OPTIMIZERS[name]
+        spec = get_optimizer(name)
         dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
         lines.append(f"{dot} {sweep_sentence(sweep, k, limit)}")
     return "  \n".join(lines)
@@ -86,11 +86,12 @@ def _sweep_view(settings: Settings) -> None:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
-    left_out = [OPTIMIZERS[name].label for name in settings.optimizers if not OPTIMIZERS[name].sweeps_cheaply]
-    settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if OPTIMIZERS[n].sweeps_cheaply))
+    left_out = [get_optimizer(name).label for name in settings.optimizers if not get_optimizer(name).sweeps_cheaply]
+    settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if get_optimizer(n).sweeps_cheaply))
     if left_out:
-        st.caption(f"Left out of the sweep: {', '.join(left_out)} — it needs one optimizer instance per ball, and "
-                   "its runs of up to a second each would keep you waiting. `python -m core sweep` runs it.")
+        st.caption(f"Left out of the sweep: {', '.join(left_out)}. A sweep rolls every rate at once, a learning "
+                   "rate per ball, which only torch.optim's rules do here; these would need an optimizer instance "
+                   "per rate, one run after another. `python -m core sweep --optimizers …` runs them.")
     if not settings.optimizers:
         return
     mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
@@ -112,10 +113,10 @@ def _at_rate(spec, lr: float) -> str:
 
 def _optimizer_choice(settings: Settings, key: str) -> str:
     # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS)
-    choices = [name for name in settings.optimizers if name in ELEMENTWISE] or list(ELEMENTWISE)
+    choices = [name for name in settings.optimizers if get_optimizer(name).batches] or list(ELEMENTWISE)
     if st.session_state.get(key) not in choices:
         st.session_state[key] = choices[0]
-    return st.selectbox("Optimizer", choices, key=key, format_func=lambda name: OPTIMIZERS[name].label)
+    return st.selectbox("Optimizer", choices, key=key, format_func=lambda name: get_optimizer(name).label)
 
 
 def _basins_view(settings: Settings) -> None:
@@ -137,7 +138,7 @@ def _basins_view(settings: Settings) -> None:
     mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps), _look()), _on_start_click,
                   key=VIEW_KEY, rate_key="lr")
     result = basins_of(settings, optimizer, resolution)
-    spec = OPTIMIZERS[optimizer]
+    spec = get_optimizer(optimizer)
     known = sum(result.ends.known)
     in_minimum = float(np.mean((result.ends.labels >= 0) & (result.ends.labels < known)))
     st.markdown(
@@ -165,7 +166,7 @@ def _swarm_view(settings: Settings) -> None:
     shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),
               "stop on another flat spot": np.mean(labels >= known),
               "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}
-    st.markdown(f"Of {size} **{OPTIMIZERS[optimizer].label}** balls {_at_rate(OPTIMIZERS[optimizer], settings.lr)}: "
+    st.markdown(f"Of {size} **{get_optimizer(optimizer).label}** balls {_at_rate(get_optimizer(optimizer), settings.lr)}: "
                 + ", ".join(f"**{percent(share)}** {what}" for what, share in shares.items() if share) + ". "
                 "Each ball is coloured by where it ends; the chart shows the spread of their losses.")
 
@@ -176,11 +177,12 @@ def _race_view(settings: Settings) -> None:
                 help="How many seeded starts each optimizer races from (the same starts for all).")
     b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
     state = st.session_state
-    chosen = [name for name in settings.optimizers if OPTIMIZERS[name].sweeps_cheaply]
-    left_out = [OPTIMIZERS[name].label for name in settings.optimizers if name not in chosen]
+    chosen = [name for name in settings.optimizers if get_optimizer(name).sweeps_cheaply]
+    left_out = [get_optimizer(name).label for name in settings.optimizers if name not in chosen]
     if left_out:
-        st.caption(f"Left out: {', '.join(left_out)} — one optimizer instance per ball, so its 320 tuning and "
-                   "race runs would take minutes here. `python -m core race --optimizers lbfgs …` runs it.")
+        st.caption(f"Left out: {', '.join(left_out)}. The race tunes 16 rates on 16 balls at once, a learning rate "
+                   "per ball, which only torch.optim's rules do here; these would need 320 runs one after another. "
+                   "`python -m core race --optimizers …` runs them.")
     if not chosen:
         return
     race = race_of(settings, tuple(chosen), int(state.race_balls), int(state.race_seed))
@@ -201,7 +203,7 @@ def _race_view(settings: Settings) -> None:
 
 
 def _race_table(race) -> list[dict]:
-    return [{"#": e.rank, "optimizer": OPTIMIZERS[e.optimizer].label, "learning rate": number(e.lr),
+    return [{"#": e.rank, "optimizer": get_optimizer(e.optimizer).label, "learning rate": number(e.lr),
              "reached": percent(e.reached),
              "median steps": "—" if e.median_steps is None else number(e.median_steps),
              "median loss evaluations": "—" if e.median_evaluations is None else number(e.median_evaluations),

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from core import OPTIMIZERS, LossMountainError
+from core import LossMountainError, get_optimizer
 from core.optimizers import PLAIN_STEP
 from core.landscape import Landscape, landscape, network_sentence
 from core.wording import number
@@ -49,7 +49,7 @@ def network_page() -> None:
     for key, value in NETWORK_DEFAULTS.items():
         state.setdefault(key, value)
     a, b, c = st.columns(3)
-    a.selectbox("Optimizer", PLAIN_STEP, key="net_optimizer", format_func=lambda n: OPTIMIZERS[n].label)
+    a.selectbox("Optimizer", PLAIN_STEP, key="net_optimizer", format_func=lambda n: get_optimizer(n).label)
     b.select_slider("Learning rate", LR_OPTIONS, key="net_lr", format_func=lambda v: f"{v:g}")
     c.slider("Training steps", 10, 2000, key="net_steps", step=10)
     d, e, f = st.columns(3)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from core import OPTIMIZERS, Run, Surface, descend_many
+from core import Run, Surface, descend_many, get_optimizer
 from core.descent import gradients_at
 from core.looks import LOOKS
 from core.curvature import Curvature, curvature_at, nearest_minimum
@@ -49,7 +49,7 @@ def on_the_ladder(settings: Settings) -> bool:
     """Whether the scene's runs are read from its ladder: it has runs, its rate is a rung, and every
     optimizer's 121 rates cost about one run (not L-BFGS: one instance per ball, up to a second a run)."""
     return (bool(settings.optimizers) and settings.lr in LR_LADDER
-            and all(OPTIMIZERS[name].sweeps_cheaply for name in settings.optimizers))
+            and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers))
 
 
 def scene_ladder(settings: Settings) -> Sweep:
@@ -145,7 +145,7 @@ def ladder_offer(settings: Settings) -> dict | None:
 
 def ladder_on_demand(settings: Settings) -> dict | None:
     """The scene's ladder as mountain_view's on_demand part: made only once the browser asks."""
-    cheap = settings.optimizers and all(OPTIMIZERS[name].sweeps_cheaply for name in settings.optimizers)
+    cheap = settings.optimizers and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
     return {ladder_key(settings): lambda: ladder_json(settings)} if cheap else None
 
 
@@ -173,7 +173,7 @@ def fresh_gradients(settings: Settings) -> list[dict]:
     is skipped, unless clipping rescales it), its label and colour."""
     surface = mountain_of(settings)
     return [{"fresh": gradients_at(surface, run.positions), "exact": settings.clip_norm is None,
-             "label": OPTIMIZERS[run.optimizer].label, "color": OPTIMIZERS[run.optimizer].color}
+             "label": get_optimizer(run.optimizer).label, "color": get_optimizer(run.optimizer).color}
             for run in scene_runs(settings)]
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from core import OPTIMIZERS
-from core.optimizers import HYPERPARAMETERS, Hyperparameter
+from core import OPTIMIZERS, get_optimizer
+from core.optimizers import Hyperparameter
 from core.schedules import SCHEDULES
 
 SCHEDULE_DEFAULTS = {"schedule": "constant", "clip": False, "clip_norm": 1.0}
@@ -58,9 +58,14 @@ def hyperparameters_ui(box, optimizers: tuple[str, ...]) -> tuple[tuple[str, tup
     """One group of widgets per chosen optimizer; returns what differs from its defaults."""
     changed = []
     for optimizer in optimizers:
-        spec = OPTIMIZERS[optimizer]
+        spec = get_optimizer(optimizer)
         box.markdown(f"**{spec.label}** · `{spec.class_path}`")
         defaults = spec.defaults()
+        if spec.library is not None:
+            # plain text: its settings' names come from the package, shown as code, never as markup
+            box.caption("The library's defaults (change them with the CLI's `--hp NAME=VALUE`):")
+            box.code(", ".join(f"{name}={value!r}" for name, value in defaults.items()) or "none", language=None,
+                     wrap_lines=True)
         overrides = tuple(
             (h.name, value) for h in spec.hyperparameters()
             if (value := _widget(box, optimizer, h, defaults[h.name])) != defaults[h.name]
@@ -76,8 +81,11 @@ def hyperparameters_in_state(optimizers: tuple[str, ...]) -> tuple[tuple[str, tu
     changed = []
     for optimizer in optimizers:
         overrides = []
-        for name, default in OPTIMIZERS[optimizer].defaults().items():
-            if HYPERPARAMETERS[name].kind == "pair":
+        spec = get_optimizer(optimizer)
+        defaults = spec.defaults()
+        for h in spec.hyperparameters():
+            name, default = h.name, defaults[h.name]
+            if h.kind == "pair":
                 value = tuple(state.get(hyperparameter_key(optimizer, name, part), default[part]) for part in (0, 1))
             else:
                 value = state.get(hyperparameter_key(optimizer, name), default)

@@ -237,7 +237,7 @@ def descend_batch(
     spec = get_optimizer(optimizer)
     check_stride(lr, steps, clip_norm)
     points = check_starts(starts, steps if path else 1)
-    if not spec.elementwise:
+    if not spec.batches:
         from .solo import roll_solo  # core.solo lays its runs out as this module's Rolled
 
         rolled = roll_solo(surface, spec, [lr] * len(points), points, steps, zero_grad, hyperparameters,

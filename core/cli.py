@@ -13,7 +13,7 @@ from .cli_many import MANY_COMMANDS, add_many_commands, run_many
 from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
-from .optimizers import HYPERPARAMETERS, OPTIMIZERS, TUNABLE, get_optimizer
+from .optimizers import HYPERPARAMETERS, OPTIMIZERS, TUNABLE, every_optimizer, get_optimizer
 from .schedules import SCHEDULES
 from .custom import DEFAULT_BOUNDS, formula_surface
 from .surfaces import SURFACES, Surface, get_surface
@@ -55,11 +55,15 @@ def _scene_arguments() -> argparse.ArgumentParser:
 def _optimizer_arguments() -> argparse.ArgumentParser:
     """One optimizer, its learning rate and its hyperparameters."""
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--optimizer", required=True, metavar="NAME", choices=list(OPTIMIZERS),
-                        help=f"one of: {', '.join(OPTIMIZERS)}")
+    shared.add_argument("--optimizer", required=True, metavar="NAME",
+                        help=f"one of: {', '.join(OPTIMIZERS)}, or any of pytorch-optimizer's that "
+                             "`python -m core optimizers` lists (lion, adabelief, madgrad, …)")
     shared.add_argument("--lr", type=float, metavar="LR",
                         help="learning rate (default: the surface's suggested one)")
     tuning = shared.add_argument_group("optimizer hyperparameters (the optimizer's defaults unless given)")
+    tuning.add_argument("--hp", action="append", default=[], metavar="NAME=VALUE",
+                        help="a pytorch-optimizer optimizer's own setting, e.g. --hp weight_decay=0.01 "
+                             "--hp betas=0.9,0.99 (repeatable; `python -m core optimizers` shows each one's)")
     for name, h in HYPERPARAMETERS.items():
         flag, users = f"--{name.replace('_', '-')}", _users(name)
         if h.kind == "switch":
@@ -118,7 +122,23 @@ def _options(args: argparse.Namespace) -> dict:
         elif h.kind == "choice":
             value = next(c for c in h.choices if str(c).lower() == value)
         overrides[name] = value
+    for pair in getattr(args, "hp", []):
+        name, _, value = pair.partition("=")
+        overrides[name.strip()] = _typed(value.strip())
     return dict(hyperparameters=overrides, schedule=args.schedule, clip_norm=args.clip_norm)
+
+
+def _typed(value: str):
+    """--hp's value as what it looks like: true/false, a whole number, a number, or two numbers."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    try:
+        parts = [float(part) if any(c in part for c in ".eE") or part.lower() in ("inf", "nan") else int(part)
+                 for part in value.split(",")]
+    except ValueError:
+        raise LossMountainError(f"--hp wants NAME=VALUE with a number, two numbers or true/false, got {value!r}") \
+            from None
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
 
 def _cell(value: float | None) -> str:
@@ -182,9 +202,9 @@ def _print_surfaces(out: TextIO) -> None:
 
 
 def _print_optimizers(out: TextIO) -> None:
-    for name, spec in OPTIMIZERS.items():
+    for name, spec in every_optimizer().items():
         settings = ", ".join(f"{key}={value!r}" for key, value in spec.defaults().items())
-        out.write(f"{name:<10} {spec.family:<17} {spec.class_path:<22} {settings}\n")
+        out.write(f"{name:<16} {spec.family:<18} {spec.class_path:<40} {settings}\n")
 
 
 def _surface(args: argparse.Namespace) -> Surface:

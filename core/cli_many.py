@@ -35,7 +35,7 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
                     "per optimizer and rate: final loss, steps to the tolerance, the step it converged from, the "
                     "diverged step and its status (the classifier every run uses).")
     sweep.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
-                       choices=list(OPTIMIZERS), help=f"any of: {', '.join(OPTIMIZERS)} (default: sgd momentum adam)")
+                       help="any of `python -m core optimizers` (default: sgd momentum adam)")
     sweep.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 10.0), metavar=("LOW", "HIGH"),
                        help="the learning rates' range (default: 1e-4 10)")
     sweep.add_argument("--rates", type=int, default=DEFAULT_RATES, metavar="N",
@@ -60,7 +60,7 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
                     "them all from the same seeded starts, and print the ranking: the share of balls that end at "
                     "a global minimum, the median steps and loss evaluations to get there, the median final loss.")
     race.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
-                      choices=list(OPTIMIZERS), help=f"any of: {', '.join(OPTIMIZERS)} (default: sgd momentum adam)")
+                      help="any of `python -m core optimizers` (default: sgd momentum adam)")
     race.add_argument("--balls", type=int, default=DEFAULT_BALLS, metavar="N",
                       help=f"race balls per optimizer (default: {DEFAULT_BALLS})")
     race.add_argument("--tuning-balls", type=int, default=DEFAULT_TUNING_BALLS, metavar="N",

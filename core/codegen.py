@@ -70,6 +70,7 @@ def training_script(
         "import math",
         "",
         "import torch",
+        *(["from pytorch_optimizer import load_optimizer"] if spec.library is not None else []),
         "",
         "",
         "def loss_fn(p):",
@@ -81,6 +82,8 @@ def training_script(
         *_class_lines(spec),
         "# the two weights we train, starting at the chosen point",
         f"p = torch.tensor([{x!r}, {y!r}], dtype=torch.float64, requires_grad=True)",
+        *(["torch.manual_seed(0)  # it draws random numbers: this seed makes the run repeatable"]
+          if spec.random else []),
         f"optimizer = {_constructor(spec, lr, settings)}",
         *scheduler,
     ]
@@ -89,10 +92,11 @@ def training_script(
             "",
             "",
             f"def closure():  # {spec.label} calls it to evaluate the loss, as often as it needs in one step",
-            f"    {forget}optimizer.zero_grad(){forgotten}",
-            "    loss = loss_fn(p)",
-            "    loss.backward()",
-            *clip,
+            "    with torch.enable_grad():  # step() runs under no_grad",
+            f"        {forget}optimizer.zero_grad(){forgotten}",
+            "        loss = loss_fn(p)",
+            "        loss.backward()",
+            *("    " + line for line in clip),
             "    return loss",
             "",
         ]
@@ -114,6 +118,9 @@ def training_script(
     ]
     if spec.closure:
         lines.append("    optimizer.step(closure)")
+    elif spec.create_graph:
+        lines += ["    loss.backward(create_graph=True)  # the step reads a Hessian-vector product",
+                  *clip, "    optimizer.step()", "    p.grad = p.grad.detach()  # that graph was for this step only"]
     else:
         lines += ["    loss.backward()", *clip, "    optimizer.step()"]
     if scheduler:
@@ -123,12 +130,13 @@ def training_script(
 
 def _constructor(spec: OptimizerSpec, lr: float, settings: Mapping[str, Any]) -> str:
     loss_fn = "loss_fn=loss_fn, " if spec.needs_loss_fn else ""
-    return f"{spec.class_path}([p], {loss_fn}lr={spec.lr_of(lr)!r}, {_kwargs(settings)})"
+    made = f'load_optimizer("{spec.library}")' if spec.library is not None else spec.class_path
+    return f"{made}([p], {loss_fn}{spec.lr_name}={spec.lr_of(lr)!r}, {_kwargs(settings)})"
 
 
 def _class_lines(spec: OptimizerSpec) -> list[str]:
     """The optimizer's own class, for one that is not in torch.optim (Newton's method): its source."""
-    if spec.source == "torch.optim":
+    if spec.source != "Loss Mountain (reference)":
         return []
     return [f"# {spec.label}: not part of torch.optim, so its code comes with the script",
             *inspect.getsource(spec.cls).rstrip().splitlines(), "", ""]

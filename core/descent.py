@@ -21,7 +21,9 @@ and may call it several times a step: each call is counted, and where it evaluat
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
@@ -137,7 +139,10 @@ class _Track:
     def __init__(self, spec, surface, start, lr, steps, overrides, schedule):
         self.spec = spec
         self.param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-        self.optimizer = spec.make([self.param], lr, overrides, loss_fn=surface)
+        # an optimizer that draws random numbers draws its own stream, as a solo run seeded 0 would
+        self.rng = torch.Generator().manual_seed(0).get_state() if spec.random else None
+        with self.own_random():
+            self.optimizer = spec.make([self.param], lr, overrides, loss_fn=surface)
         self.scheduler = make_scheduler(schedule, self.optimizer, spec.lr_of(lr), steps)
         self.positions = [self.param.detach().clone()]
         self.losses: list[torch.Tensor] = []
@@ -155,15 +160,36 @@ class _Track:
                 record.pop()
         del self.evaluated[sum(self.evaluations):]  # a step's evaluations go with it
 
+    @contextlib.contextmanager
+    def own_random(self):
+        """torch's generator set to this run's own stream while it steps (nothing, if it draws none)."""
+        if self.rng is None:
+            yield
+            return
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.rng)
+            yield
+            self.rng = torch.get_rng_state()
+
+    def own_backward(self, surface: Surface, zero_grad: bool) -> None:
+        """The loop's zero_grad, loss and backward for an optimizer that reads a Hessian-vector product:
+        backward keeps the graph (create_graph=True), so it gets a pass of its own."""
+        if zero_grad:
+            self.optimizer.zero_grad()
+        with warnings.catch_warnings():  # the grad's graph is dropped after the step (see step())
+            warnings.filterwarnings("ignore", "Using backward\\(\\) with create_graph=True")
+            surface(self.param).backward(create_graph=True)
+
     def closure_for(self, surface: Surface, zero_grad: bool, clip_norm: float | None):
         """The closure an L-BFGS-style step calls: the training loop's four lines, counted."""
         def closure() -> torch.Tensor:
-            if zero_grad:
-                self.optimizer.zero_grad()
-            loss = surface(self.param)
-            loss.backward()
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
+            with torch.enable_grad():  # a step runs under no_grad; its closure must still differentiate
+                if zero_grad:
+                    self.optimizer.zero_grad()
+                loss = surface(self.param)
+                loss.backward()
+                if clip_norm is not None:
+                    torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
             if self.evaluations[-1] == 0:
                 self.grads.append(self.param.grad.detach().clone())  # the gradient where the step began
             self.evaluations[-1] += 1
@@ -173,17 +199,22 @@ class _Track:
 
     def step(self, clip_norm: float | None, closure=None) -> bool:
         """Clip, record and take one step; returns False if the new position is not finite."""
-        self.lrs.append(self.optimizer.param_groups[0]["lr"])
+        group = self.optimizer.param_groups[0]
+        self.lrs.append(float(group.get(self.spec.lr_name, group.get("lr", math.nan))))
         if closure is None:
             if clip_norm is not None:
                 torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
             self.grads.append(self.param.grad.detach().clone())
             self.evaluations.append(1)
             self.evaluated.append(self.param.detach().clone())
-            self.optimizer.step()
+            with self.own_random():
+                self.optimizer.step()
         else:
             self.evaluations.append(0)
-            self.optimizer.step(closure)
+            with self.own_random():
+                self.optimizer.step(closure)
+        if self.spec.create_graph and self.param.grad is not None:
+            self.param.grad = self.param.grad.detach()  # the graph was for this step's Hessian only
         if self.scheduler is not None:
             self.scheduler.step()
         self.states.append(_state_of(self.optimizer.state[self.param]))
@@ -252,8 +283,8 @@ def descend_many(
         with torch.set_grad_enabled(not last):
             loss = surface(torch.stack([track.param for track in active]))
         finite = torch.isfinite(loss)
-        # a closure-stepping optimizer makes its own backward passes: it stays out of this one
-        backward = finite & torch.tensor([not track.spec.closure for track in active])
+        # a closure-stepping optimizer, or one whose backward keeps the graph, makes its own passes
+        backward = finite & torch.tensor([not (track.spec.closure or track.spec.create_graph) for track in active])
         if not last and bool(backward.any()):
             loss[backward].sum().backward()
         still_active = []
@@ -268,6 +299,9 @@ def descend_many(
             track.losses.append(loss[j].detach())
             if last:
                 continue
+            if track.spec.create_graph:
+                with track.own_random():  # a Hutchinson estimate draws its probe vectors here
+                    track.own_backward(surface, zero_grad)
             closure = track.closure_for(surface, zero_grad, clip_norm) if track.spec.closure else None
             if track.step(clip_norm, closure):
                 still_active.append(track)

@@ -62,7 +62,9 @@ class Newton(torch.optim.Optimizer):
         safe = torch.where(finite[:, None, None], hessians, torch.eye(2, dtype=p.dtype))
         smallest = torch.linalg.eigvalsh(safe)[:, 0]
         shift = torch.where(smallest < damping, damping - smallest, torch.zeros_like(smallest))
-        directions = torch.linalg.solve(safe + shift[:, None, None] * torch.eye(2, dtype=p.dtype), grads)
+        # solve_ex flags a system that rounding made singular (curvatures near overflow) instead of raising
+        directions, info = torch.linalg.solve_ex(safe + shift[:, None, None] * torch.eye(2, dtype=p.dtype), grads)
+        finite = finite & (info == 0)
         directions = torch.where(finite[:, None], directions, torch.full_like(directions, float("nan")))
         p.sub_(lr * directions.view_as(p))
         state = self.state[p]

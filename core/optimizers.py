@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from .errors import LossMountainError, lookup
+from .errors import LossMountainError
 from .newton import Newton
 
 
@@ -94,7 +94,8 @@ TUNABLE: dict[type[torch.optim.Optimizer], tuple[str, ...]] = {
 }
 
 # the families the picker groups optimizers by, in its order
-FAMILIES = ("gradient descent", "adaptive", "sign-based", "second-order", "reference")
+FAMILIES = ("gradient descent", "adaptive", "sign-based", "second-order", "learning-rate free", "schedule-free",
+            "layer-wise", "reference")
 
 
 # reading a signature is slow, and every app rerun asks: read once per optimizer name
@@ -129,30 +130,48 @@ class OptimizerSpec:
     elementwise: bool = True
     needs_loss_fn: bool = False
     fixed_lr: float | None = None
+    create_graph: bool = False
+    random: bool = False
+    library: str | None = None
+    lr_name: str = "lr"
 
     @property
     def source(self) -> str:
         """Where the class comes from, as the learner would import it."""
+        if self.library is not None:
+            return "pytorch-optimizer"
         return "torch.optim" if self.cls.__module__.startswith("torch.optim") else "Loss Mountain (reference)"
 
     @property
     def class_path(self) -> str:
+        if self.library is not None:
+            return f"pytorch_optimizer.{self.cls.__name__}"
         return f"torch.optim.{self.cls.__name__}" if self.source == "torch.optim" else self.cls.__name__
+
+    @property
+    def batches(self) -> bool:
+        """Whether one instance moves many balls (an (N, 2) tensor) in the plain loop, each as alone."""
+        return self.elementwise and not self.closure and not self.create_graph
 
     @property
     def sweeps_cheaply(self) -> bool:
         """Whether its balls at many learning rates cost about one ball: elementwise (one batch), or
         taking no learning rate (one run serves every rate)."""
-        return self.elementwise or self.fixed_lr is not None
+        return (self.elementwise and self.library is None) or self.fixed_lr is not None
 
     def hyperparameters(self) -> tuple[Hyperparameter, ...]:
-        return tuple(HYPERPARAMETERS[name] for name in TUNABLE[self.cls])
+        """The settings the app's widgets offer (a library optimizer's are changed from the CLI)."""
+        return () if self.library is not None else tuple(HYPERPARAMETERS[name] for name in TUNABLE[self.cls])
 
     def defaults(self) -> dict[str, Any]:
         """Every tunable hyperparameter: the class's default, unless this spec sets it."""
         return dict(_defaults(self))
 
     def _read_defaults(self) -> dict[str, Any]:
+        if self.library is not None:
+            from .library import signature_defaults  # core.library builds on this module
+
+            return signature_defaults(self.cls, self.lr_name)
         signature = inspect.signature(self.cls.__init__).parameters
         values = {name: self.kwargs.get(name, signature[name].default) for name in TUNABLE[self.cls]}
         # PyTorch writes some defaults as ints (momentum=0): show every number as a float
@@ -173,7 +192,7 @@ class OptimizerSpec:
         """A fresh optimizer over `params` with learning rate `lr` and these settings (`loss_fn`:
         the loss of the parameter, for an optimizer that needs it)."""
         extra = {"loss_fn": loss_fn} if self.needs_loss_fn else {}
-        return self.cls(params, lr=self.lr_of(lr), **self.settings(overrides), **extra)
+        return self.cls(params, **{self.lr_name: self.lr_of(lr)}, **self.settings(overrides), **extra)
 
 
 def _as_shown(hyperparameter: Hyperparameter, value: Any) -> Any:
@@ -215,6 +234,8 @@ def _check_one(h: Hyperparameter, value: Any) -> Any:
 
 def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Validate hyperparameter overrides for `spec`; returns them cleaned (floats, bools, tuples)."""
+    if spec.library is not None:
+        return _check_library(spec, overrides)
     allowed = TUNABLE[spec.cls]
     clean: dict[str, Any] = {}
     for name, value in overrides.items():
@@ -228,6 +249,27 @@ def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> 
         raise LossMountainError("nesterov needs momentum above 0 and dampening 0")
     if "step_sizes" in merged and not 0 <= merged["step_sizes"][0] <= merged["step_sizes"][1]:
         raise LossMountainError("Rprop's smallest step size must not exceed its largest")
+    return clean
+
+
+def _check_library(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A library optimizer's overrides: only its constructor's numbers, switches and pairs, each of the
+    default's kind and finite (the library checks its own ranges, and its refusal is passed on)."""
+    defaults = spec.defaults()
+    clean: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in defaults:
+            raise LossMountainError(f"{spec.label} has no hyperparameter {name!r} to set here; it has: "
+                                    f"{', '.join(defaults) or 'none'}")
+        default = defaults[name]
+        if isinstance(default, bool):
+            clean[name] = _check_one(Hyperparameter(name, "", "switch"), value)
+        elif isinstance(default, tuple):
+            clean[name] = _check_one(Hyperparameter(name, "", "pair", parts=(("", -1e12, 1e12),) * 2), value)
+        elif isinstance(default, int):
+            clean[name] = _check_one(Hyperparameter(name, "", "whole", (-1e12, 1e12)), value)
+        else:
+            clean[name] = _check_one(Hyperparameter(name, "", "number", (-1e12, 1e12)), value)
     return clean
 
 
@@ -276,13 +318,38 @@ _SPECS = (
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
 
 
+def library_optimizers() -> dict[str, OptimizerSpec]:
+    """pytorch-optimizer's offered optimizers by our name for each (core.library; imports the package)."""
+    from .library import library_specs  # core.library builds on this module
+
+    return library_specs(frozenset(OPTIMIZERS))
+
+
+def every_optimizer() -> dict[str, OptimizerSpec]:
+    """torch.optim's, Newton's method, and pytorch-optimizer's: everything a learner may pick."""
+    return OPTIMIZERS | library_optimizers()
+
+
 # the optimizers one instance of which can move many balls at once (the basin maps and swarms)
-ELEMENTWISE: tuple[str, ...] = tuple(name for name, spec in OPTIMIZERS.items() if spec.elementwise)
+ELEMENTWISE: tuple[str, ...] = tuple(name for name, spec in OPTIMIZERS.items() if spec.batches)
 # the optimizers any model's training loop can use as written (no closure, no loss function to build with)
 PLAIN_STEP: tuple[str, ...] = tuple(name for name, spec in OPTIMIZERS.items()
                                     if not spec.closure and not spec.needs_loss_fn)
 
 
 def get_optimizer(name: str) -> OptimizerSpec:
-    """Look an optimizer up by name; raises LossMountainError listing the valid names."""
-    return lookup(OPTIMIZERS, name, "optimizer")
+    """Look an optimizer up by name (torch.optim's first: the library loads only for its own names);
+    raises LossMountainError listing the valid names."""
+    if name in OPTIMIZERS:
+        return OPTIMIZERS[name]
+    if isinstance(name, str) and _library_name(name):
+        return library_optimizers()[name]
+    raise LossMountainError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}, or one of "
+                            "pytorch-optimizer's (`python -m core optimizers` lists every one)")
+
+
+def _library_name(name: str) -> bool:
+    from .library import PREFIX, listing  # the listing is a small JSON file: no import of the package
+
+    registry = {item["name"] for item in listing()["offered"]}
+    return name in registry and name not in OPTIMIZERS or name.startswith(PREFIX) and name[len(PREFIX):] in registry

@@ -374,10 +374,25 @@ def test_a_family_narrows_the_picker_and_keeps_the_chosen_balls(app):
     app.session_state["optimizer_family"] = "sign-based"
     app.run()
     options = app.multiselect(key="optimizers").options
-    assert options == ["SGD", "Momentum", "Adam", "Rprop"]  # the chosen three stay, the family's one joins
+    # the chosen three stay; the family's join: torch.optim's Rprop, then pytorch-optimizer's
+    assert options[:4] == ["SGD", "Momentum", "Adam", "Rprop"] and "Lion" in options and "Adagrad" not in options
     app.session_state["optimizer_family"] = None
     app.run()
-    assert len(app.multiselect(key="optimizers").options) == 15
+    assert len(app.multiselect(key="optimizers").options) == 15 + 106
+
+
+def test_a_pytorch_optimizer_ball_rolls_in_the_explorer_and_its_code_loads_it(app):
+    app.multiselect(key="optimizers").set_value(["sgd", "lion", "adahessian"]).run()
+    assert not app.exception
+    # the balls in the picker's order: torch.optim's, then the library's by registry name
+    expected = descend_many(get_surface("himmelblau"), ["sgd", "adahessian", "lion"], 0.01, (0.0, 0.0), 150)
+    for path, run in zip(mountain_paths(app), expected):
+        np.testing.assert_array_equal(path, run.positions)
+    said = " ".join(m.value for m in app.markdown)
+    assert "**Lion**" in said and "**AdaHessian**" in said
+    open_tab(app, "🐍 Show me the code")
+    app.selectbox(key="code_optimizer").set_value("adahessian").run()
+    assert 'load_optimizer("adahessian")' in app.code[0].value and "create_graph=True" in app.code[0].value
 
 
 def test_with_many_balls_the_leaders_are_named_from_the_verdicts(app):

@@ -95,7 +95,9 @@ def test_json_carries_the_outcome_from_the_classifier_and_csv_does_not_change():
 
 @pytest.mark.parametrize("args, message", [
     (["descend", "--surface", "volcano", "--optimizer", "sgd"], "invalid choice: 'volcano' (choose from 'bowl'"),
-    (["descend", "--surface", "bowl", "--optimizer", "lion"], "invalid choice: 'lion' (choose from 'sgd'"),
+    (["descend", "--surface", "bowl", "--optimizer", "lionx"], "unknown optimizer 'lionx'; choose one of: sgd, "),
+    (["descend", "--surface", "bowl", "--optimizer", "lion", "--hp", "foo=1"], "Lion has no hyperparameter 'foo'"),
+    (["descend", "--surface", "bowl", "--optimizer", "lion", "--hp", "betas=a,b"], "--hp wants NAME=VALUE"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "fast"], "invalid float value: 'fast'"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "-0.1"], "learning rate must be a positive number"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--lr", "nan"], "learning rate must be a positive number"),
@@ -105,7 +107,7 @@ def test_json_carries_the_outcome_from_the_classifier_and_csv_does_not_change():
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--start", "1"], "expected 2 arguments"),
     (["descend", "--surface", "bowl", "--optimizer", "sgd", "--format", "xml"], "invalid choice: 'xml'"),
     (["descend", "--optimizer", "sgd"], "one of the arguments --surface --expr is required"),
-    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'optimizers', 'descend', 'code', 'sweep', 'basins', 'swarm')"),
+    (["climb"], "invalid choice: 'climb' (choose from 'surfaces', 'optimizers', 'descend', 'code', 'sweep', 'basins', 'swarm', 'race')"),
     ([], "the following arguments are required: command"),
 ])
 def test_mistakes_are_one_line_and_exit_2(args, message, capsys):
@@ -156,7 +158,11 @@ def test_optimizers_lists_every_one_name_first_then_family_and_source():
     result = cli("optimizers")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == list(OPTIMIZERS)
+    # torch.optim's and Newton first, then every one pytorch-optimizer's registry offers, by its name there
+    listed = [line.split()[0] for line in lines]
+    assert listed[:len(OPTIMIZERS)] == list(OPTIMIZERS) and len(listed) == len(OPTIMIZERS) + 106
+    lion = lines[listed.index("lion")].split()
+    assert lion[1:3] == ["sign-based", "pytorch_optimizer.Lion"] and "po-adadelta" in listed
     assert lines[list(OPTIMIZERS).index("lbfgs")].split()[1:3] == ["second-order", "torch.optim.LBFGS"]
     assert lines[list(OPTIMIZERS).index("rprop")].split()[1:3] == ["sign-based", "torch.optim.Rprop"]
     assert lines[list(OPTIMIZERS).index("newton")].split()[1:3] == ["reference", "Newton"]
