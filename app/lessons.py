@@ -122,7 +122,8 @@ def step_panel(runs: tuple[Run, ...], k: int) -> None:
         cells = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)
         st.markdown(f"<table class='lm-step-numbers'>{cells}</table>", unsafe_allow_html=True)
         went_up = numbers.new_loss > numbers.loss
-        st.caption(UPDATE_RULES[run.optimizer] + (
+        rule = UPDATE_RULES.get(run.optimizer, f"its rule: `{spec.class_path}`'s step (pytorch-optimizer's code)")
+        st.caption(rule + (
             f"  \n**The loss went up** (from {number(numbers.loss)} to {number(numbers.new_loss)}): "
             "this step carried the ball uphill." if went_up else ""))
 

@@ -446,3 +446,12 @@ def test_paper_versus_pytorch_shows_both_rules_and_where_they_part(app):
     assert "Momentum in PyTorch" in names and "Momentum as the paper writes it" in names
     app.selectbox(key="paper_optimizer").set_value("adamw").run()
     assert len(app.get("latex")) == 2 and "they part" in " ".join(m.value for m in app.markdown)
+
+
+def test_step_by_step_shows_a_library_optimizers_state(app):
+    app.multiselect(key="optimizers").set_value(["lion"]).run()
+    app.toggle(key="step_mode").set_value(True).run()
+    labelled(app.button, "Step ▶").click().run()
+    assert not app.exception
+    tables = " ".join(m.value for m in app.markdown if "lm-step-numbers" in m.value)
+    assert "exp_avg" in tables and any("pytorch_optimizer.Lion" in c.value for c in app.caption)
