@@ -13,7 +13,6 @@ import numpy as np
 from .basin_figures import ending
 from .basins import Ends, basins
 from .grid import DEFAULT_RESOLUTION
-from .optimizers import OPTIMIZERS
 from .race import DEFAULT_BALLS, DEFAULT_TUNING_BALLS, TUNING_RATES, Race, fair_race
 from .surfaces import Surface
 from .status import STATUSES
@@ -29,20 +28,22 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
     output.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default: csv)")
     output.add_argument("--device", default="cpu", metavar="DEVICE",
                         help="where the tensors live: cpu (default), cuda, cuda:1, mps")
+    # the flags a sweep and a race share: which optimizers, and what "reached" means
+    many = argparse.ArgumentParser(add_help=False)
+    many.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
+                      help="any of `python -m core optimizers` (default: sgd momentum adam)")
+    many.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="F",
+                      help="reached = the loss within this fraction of the way from the start's loss to the "
+                           f"minimum (a sweep: at some step; a race: at the end) (default: {DEFAULT_TOLERANCE:g})")
     sweep = commands.add_parser(
-        "sweep", parents=[scene, output], help="every optimizer at many learning rates: final loss and status",
+        "sweep", parents=[scene, output, many], help="every optimizer at many learning rates: final loss and status",
         description="Run each optimizer from one start at many learning rates (a log grid); print one row "
                     "per optimizer and rate: final loss, steps to the tolerance, the step it converged from, the "
                     "diverged step and its status (the classifier every run uses).")
-    sweep.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
-                       help="any of `python -m core optimizers` (default: sgd momentum adam)")
     sweep.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 10.0), metavar=("LOW", "HIGH"),
                        help="the learning rates' range (default: 1e-4 10)")
     sweep.add_argument("--rates", type=int, default=DEFAULT_RATES, metavar="N",
                        help=f"how many learning rates (default: {DEFAULT_RATES})")
-    sweep.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="F",
-                       help="reached = loss within this fraction of the way from the start's loss to the "
-                            f"minimum (default: {DEFAULT_TOLERANCE:g})")
     grid = commands.add_parser(
         "basins", parents=[scene, optimizer, output], help="which valley a ball from each start of a grid ends in",
         description="Start a ball at every point of a grid over the surface and print where each one ends.")
@@ -55,12 +56,10 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
                        help=f"how many balls (default: {DEFAULT_SWARM})")
     crowd.add_argument("--seed", type=int, default=0, metavar="S", help="which random starts (default: 0)")
     race = commands.add_parser(
-        "race", parents=[scene, output], help="a fair race: each optimizer tuned on the same budget, then raced",
+        "race", parents=[scene, output, many], help="a fair race: each optimizer tuned on the same budget, then raced",
         description="Tune each optimizer's learning rate on the same grid of rates and seeded tuning starts, race "
                     "them all from the same seeded starts, and print the ranking: the share of balls that end at "
                     "a global minimum, the median steps and loss evaluations to get there, the median final loss.")
-    race.add_argument("--optimizers", nargs="+", default=["sgd", "momentum", "adam"], metavar="NAME",
-                      help="any of `python -m core optimizers` (default: sgd momentum adam)")
     race.add_argument("--balls", type=int, default=DEFAULT_BALLS, metavar="N",
                       help=f"race balls per optimizer (default: {DEFAULT_BALLS})")
     race.add_argument("--tuning-balls", type=int, default=DEFAULT_TUNING_BALLS, metavar="N",
@@ -69,9 +68,6 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
                       help="the race's starts (default: 0); the tuning starts use S + 1")
     race.add_argument("--rates", type=float, nargs="+", default=list(TUNING_RATES), metavar="LR",
                       help="the tuning budget: the rates every optimizer tries (default: 16, 1e-4 to 10)")
-    race.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="F",
-                      help="reached = the loss ends within this fraction of the way from the start's loss to "
-                           f"the minimum (default: {DEFAULT_TOLERANCE:g})")
 
 
 def _csv(out: TextIO, header: tuple[str, ...], rows) -> None:

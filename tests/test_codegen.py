@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import pytest
 
 from core import SURFACES, descend, get_surface
 from core.codegen import training_script
+from scripts_run import run_scripts
 
 # (surface, optimizer, lr, steps, zero_grad, options): every surface once, plus each feature
 CASES = [
@@ -30,31 +30,11 @@ CASES = [
     ("himmelblau", "sgd", 0.1, 50, True, {}),  # diverges: the script stops where descend does
 ]
 
-# runs each generated script in one Python process (torch is imported once), stdout per script
-HARNESS = """
-import contextlib, io, json, runpy, sys
-outputs = []
-for path in sys.argv[1:]:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        runpy.run_path(path, run_name="__main__")
-    outputs.append(buffer.getvalue())
-print(json.dumps(outputs))
-"""
-
-
 @pytest.fixture(scope="module")
 def script_outputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scripts")
-    paths = []
-    for k, (name, optimizer, lr, steps, zero_grad, options) in enumerate(CASES):
-        surface = get_surface(name)
-        path = folder / f"case_{k}.py"
-        path.write_text(training_script(surface, optimizer, lr, surface.start, steps, zero_grad, **options))
-        paths.append(str(path))
-    result = subprocess.run([sys.executable, "-c", HARNESS, *paths], capture_output=True, text=True,
-                            timeout=300, check=True)
-    return json.loads(result.stdout)
+    scripts = [training_script(get_surface(name), optimizer, lr, get_surface(name).start, steps, zero_grad, **options)
+               for name, optimizer, lr, steps, zero_grad, options in CASES]
+    return run_scripts(tmp_path_factory.mktemp("scripts"), scripts)
 
 
 def test_every_surface_has_a_script_case():

@@ -1,11 +1,6 @@
 """pytorch-optimizer's optimizers: the offered list is what the package's registry gives today, and each
 offered optimizer's path through core equals its own plain loop with the same package, bit for bit."""
 
-import contextlib
-import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +13,7 @@ from core.codegen import training_script
 from core.library import listing
 from core.optimizers import OPTIMIZERS, get_optimizer, library_optimizers
 from scripts.library_optimizers import survey, table
+from scripts_run import run_scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = library_optimizers()
@@ -78,28 +74,9 @@ def test_every_offered_optimizer_in_one_shared_pass_equals_its_own_plain_loop():
         assert kept == STEPS + 1 or not np.isfinite(expected[kept]).all(), run.optimizer
 
 
-HARNESS = """
-import contextlib, io, json, runpy, sys
-outputs = []
-for path in sys.argv[1:]:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        runpy.run_path(path, run_name="__main__")
-    outputs.append(buffer.getvalue())
-print(json.dumps(outputs))
-"""
-
-
 def test_every_offered_optimizers_generated_script_prints_its_path(tmp_path):
-    paths = []
-    for name in SPECS:
-        path = tmp_path / f"{name}.py"
-        path.write_text(training_script(SURFACE, name, LR, START, 5))
-        paths.append(str(path))
-    done = subprocess.run([sys.executable, "-c", HARNESS, *paths], capture_output=True, text=True, cwd=ROOT,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    for name, printed in zip(SPECS, json.loads(done.stdout)):
+    printed_all = run_scripts(tmp_path, [training_script(SURFACE, name, LR, START, 5) for name in SPECS])
+    for name, printed in zip(SPECS, printed_all):
         rows = np.array([[float(v) for v in line.split(",")[1:3]] for line in printed.splitlines()[1:]])
         run = descend(SURFACE, name, LR, START, 5)
         np.testing.assert_array_equal(rows, run.positions, err_msg=name)
