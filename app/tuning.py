@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import OPTIMIZERS, get_optimizer
+from core import get_optimizer
 from core.optimizers import Hyperparameter
 from core.schedules import SCHEDULES
 

@@ -5,7 +5,6 @@ within ranges that cannot break them."""
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -14,67 +13,9 @@ from typing import Any
 import torch
 
 from .errors import LossMountainError
+from .hyperparameters import HYPERPARAMETERS, Hyperparameter, as_shown, check_one
 from .newton import Newton
 
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    """One setting a learner may change. kind: "number" (low..high), "whole" (an integer low..high),
-    "switch" (true/false), "pair" (two numbers, each within its own bounds, named by `parts`) or
-    "choice" (one of `choices`)."""
-
-    name: str
-    help: str
-    kind: str = "number"
-    bounds: tuple[float, float] = (0.0, 1.0)
-    parts: tuple[tuple[str, float, float], ...] = ()
-    choices: tuple[Any, ...] = ()
-
-
-def _number(name: str, low: float, high: float, help: str) -> Hyperparameter:
-    return Hyperparameter(name, help, "number", (low, high))
-
-
-def _pair(name: str, first: tuple[str, float, float], second: tuple[str, float, float], help: str) -> Hyperparameter:
-    return Hyperparameter(name, help, "pair", parts=(first, second))
-
-
-HYPERPARAMETERS: dict[str, Hyperparameter] = {h.name: h for h in (
-    _number("momentum", 0.0, 0.999, "How much of the last step carries into the next (0 = none)."),
-    _number("dampening", 0.0, 0.999, "Shrinks the new gradient's share of the momentum buffer."),
-    Hyperparameter("nesterov", "Take the gradient where momentum is about to carry you.", "switch"),
-    _number("weight_decay", 0.0, 1.0, "Adds a pull toward 0 to every gradient (L2 penalty; decoupled in AdamW)."),
-    _number("lr_decay", 0.0, 1.0, "Adagrad divides the learning rate by (1 + step·lr_decay)."),
-    _number("eps", 1e-12, 1.0, "Added to the denominator so a tiny gradient history cannot divide by 0."),
-    _number("alpha", 0.0, 0.9999, "RMSprop: how slowly its average of squared gradients forgets. "
-                                  "ASGD: the power of its learning-rate decay."),
-    Hyperparameter("centered", "Divide by the variance of the gradient instead of its raw second moment.", "switch"),
-    _pair("betas", ("β1", 0.0, 0.9999), ("β2", 0.0, 0.9999), "How slowly the first and second moments forget."),
-    Hyperparameter("amsgrad", "Never let the second-moment estimate shrink.", "switch"),
-    _number("rho", 0.0, 0.9999, "How slowly Adadelta's running averages of squared gradients and steps forget."),
-    _number("lambd", 0.0, 1.0, "ASGD's decay: the learning rate shrinks as lr / (1 + lambd·lr·step)^alpha."),
-    _number("t0", 0.0, 1e9, "ASGD starts averaging the weights after this many steps."),
-    _number("momentum_decay", 0.0, 1.0, "NAdam's momentum schedule: β1 (1 − 0.5·0.96^(step·momentum_decay))."),
-    Hyperparameter("decoupled_weight_decay", "Decay the weights directly (as AdamW) instead of through the "
-                                             "gradient.", "switch"),
-    _pair("etas", ("η−", 1e-6, 0.999), ("η+", 1.001, 10.0),
-          "Rprop shrinks a coordinate's step by η− when its slope changes sign, grows it by η+ when not."),
-    _pair("step_sizes", ("smallest", 0.0, 1000.0), ("largest", 1e-9, 1000.0),
-          "The smallest and largest step Rprop may take in each coordinate."),
-    Hyperparameter("max_iter", "L-BFGS iterations (and so loss evaluations, at least) in one optimizer.step().",
-                   "whole", (1, 100)),
-    Hyperparameter("history_size", "How many past steps L-BFGS remembers to estimate the curvature.",
-                   "whole", (1, 100)),
-    Hyperparameter("line_search_fn", "None: steps of lr along the L-BFGS direction. strong_wolfe: search "
-                                     "along it until the loss falls enough (more loss evaluations).",
-                   "choice", choices=(None, "strong_wolfe")),
-    _number("damping", 1e-6, 1000.0, "Where the Hessian is not positive definite (smallest curvature μ < damping), "
-                                     "Newton solves (H + λI) d = ∇f with λ = damping − μ."),
-)}
-# name: (lowest, highest) of each number, None for switches: the ranges in the shape older callers read
-RANGES: dict[str, tuple[float, float] | None] = {
-    name: None if h.kind == "switch" else h.bounds for name, h in HYPERPARAMETERS.items()
-    if h.kind in ("number", "switch")}
 
 # what a learner may change on each class, in the order the UI shows them
 TUNABLE: dict[type[torch.optim.Optimizer], tuple[str, ...]] = {
@@ -175,7 +116,7 @@ class OptimizerSpec:
         signature = inspect.signature(self.cls.__init__).parameters
         values = {name: self.kwargs.get(name, signature[name].default) for name in TUNABLE[self.cls]}
         # PyTorch writes some defaults as ints (momentum=0): show every number as a float
-        return {name: _as_shown(HYPERPARAMETERS[name], value) for name, value in values.items()}
+        return {name: as_shown(HYPERPARAMETERS[name], value) for name, value in values.items()}
 
     def settings(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The hyperparameters to build with: defaults, then checked `overrides`."""
@@ -195,43 +136,6 @@ class OptimizerSpec:
         return self.cls(params, **{self.lr_name: self.lr_of(lr)}, **self.settings(overrides), **extra)
 
 
-def _as_shown(hyperparameter: Hyperparameter, value: Any) -> Any:
-    if hyperparameter.kind == "number":
-        return float(value)
-    if hyperparameter.kind == "pair":
-        return tuple(float(v) for v in value)
-    return value
-
-
-def _check_number(name: str, number: Any, low: float, high: float) -> float:
-    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-        raise LossMountainError(f"{name} must be a number, got {number!r}")
-    if not low <= number <= high:
-        raise LossMountainError(f"{name} must be from {low:g} to {high:g}, got {number:g}")
-    return float(number)
-
-
-def _check_one(h: Hyperparameter, value: Any) -> Any:
-    if h.kind == "switch":
-        if not isinstance(value, bool):
-            raise LossMountainError(f"{h.name} must be true or false, got {value!r}")
-        return value
-    if h.kind == "choice":
-        if value not in h.choices:
-            raise LossMountainError(f"{h.name} must be one of {', '.join(map(str, h.choices))}, got {value!r}")
-        return value
-    if h.kind == "whole":
-        if isinstance(value, bool) or not isinstance(value, int) and not (isinstance(value, float)
-                                                                          and value.is_integer()):
-            raise LossMountainError(f"{h.name} must be a whole number, got {value!r}")
-        return int(_check_number(h.name, value, *h.bounds))
-    if h.kind == "pair":
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise LossMountainError(f"{h.name} must be two numbers, got {value!r}")
-        return tuple(_check_number(h.name, number, low, high) for number, (_, low, high) in zip(value, h.parts))
-    return _check_number(h.name, value, *h.bounds)
-
-
 def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Validate hyperparameter overrides for `spec`; returns them cleaned (floats, bools, tuples)."""
     if spec.library is not None:
@@ -242,7 +146,7 @@ def check_hyperparameters(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> 
         if name not in allowed:
             raise LossMountainError(
                 f"{spec.label} has no hyperparameter {name!r}; it has: {', '.join(allowed)}")
-        clean[name] = _check_one(HYPERPARAMETERS[name], value)
+        clean[name] = check_one(HYPERPARAMETERS[name], value)
     merged = spec.defaults() | clean
     # torch.optim.SGD refuses Nesterov without momentum, or with dampening
     if merged.get("nesterov") and (merged["momentum"] <= 0 or merged["dampening"] != 0):
@@ -263,13 +167,13 @@ def _check_library(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[st
                                     f"{', '.join(defaults) or 'none'}")
         default = defaults[name]
         if isinstance(default, bool):
-            clean[name] = _check_one(Hyperparameter(name, "", "switch"), value)
+            clean[name] = check_one(Hyperparameter(name, "", "switch"), value)
         elif isinstance(default, tuple):
-            clean[name] = _check_one(Hyperparameter(name, "", "pair", parts=(("", -1e12, 1e12),) * 2), value)
+            clean[name] = check_one(Hyperparameter(name, "", "pair", parts=(("", -1e12, 1e12),) * 2), value)
         elif isinstance(default, int):
-            clean[name] = _check_one(Hyperparameter(name, "", "whole", (-1e12, 1e12)), value)
+            clean[name] = check_one(Hyperparameter(name, "", "whole", (-1e12, 1e12)), value)
         else:
-            clean[name] = _check_one(Hyperparameter(name, "", "number", (-1e12, 1e12)), value)
+            clean[name] = check_one(Hyperparameter(name, "", "number", (-1e12, 1e12)), value)
     return clean
 
 
