@@ -4,6 +4,7 @@ within ranges that cannot break them."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -222,6 +223,7 @@ _SPECS = (
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for spec in _SPECS}
 
 
+@functools.cache
 def library_optimizers() -> dict[str, OptimizerSpec]:
     """pytorch-optimizer's offered optimizers by our name for each (core.library; imports the package)."""
     from .library import library_specs  # core.library builds on this module
@@ -229,6 +231,7 @@ def library_optimizers() -> dict[str, OptimizerSpec]:
     return library_specs(frozenset(OPTIMIZERS))
 
 
+@functools.cache  # asked on every app rerun: the same mapping each time (nobody edits it)
 def every_optimizer() -> dict[str, OptimizerSpec]:
     """torch.optim's, Newton's method, and pytorch-optimizer's: everything a learner may pick."""
     return OPTIMIZERS | library_optimizers()
@@ -246,14 +249,15 @@ def get_optimizer(name: str) -> OptimizerSpec:
     raises LossMountainError listing the valid names."""
     if name in OPTIMIZERS:
         return OPTIMIZERS[name]
-    if isinstance(name, str) and _library_name(name):
+    if isinstance(name, str) and name in _library_names():
         return library_optimizers()[name]
     raise LossMountainError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}, or one of "
                             "pytorch-optimizer's (`python -m core optimizers` lists every one)")
 
 
-def _library_name(name: str) -> bool:
-    from .library import PREFIX, listing  # the listing is a small JSON file: no import of the package
+@functools.cache
+def _library_names() -> frozenset[str]:
+    """Our names for pytorch-optimizer's offered optimizers, read from the listing (no import of the package)."""
+    from .library import names_here  # core.library builds on this module
 
-    registry = {item["name"] for item in listing()["offered"]}
-    return name in registry and name not in OPTIMIZERS or name.startswith(PREFIX) and name[len(PREFIX):] in registry
+    return frozenset(names_here(set(OPTIMIZERS)).values())
