@@ -7,7 +7,7 @@
    (An optimizer that takes no learning rate, Newton's method, has nothing to tune.)
 2. The race. At that rate, `balls` starts drawn with `seed` (not the tuning ones). A ball *reaches* a
    global minimum when its loss ends within `tolerance` of the way from its start's loss down to the
-   surface's minimum; its steps are the first step from which its loss is that close, and its loss
+   surface's minimum; its steps are the first step at which its loss is that close, and its loss
    evaluations are those made up to that step (L-BFGS evaluates several times a step).
 Entrants are ranked by the share that reach, then the median steps, then the median evaluations,
 then the median final loss (a ball that left the finite numbers counts as an infinite loss).
