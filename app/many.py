@@ -177,12 +177,13 @@ def _race_view(settings: Settings) -> None:
                 help="How many seeded starts each optimizer races from (the same starts for all).")
     b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
     state = st.session_state
-    chosen = [name for name in settings.optimizers if get_optimizer(name).sweeps_cheaply]
+    # one instance moves all the balls at a rate (core.race): not L-BFGS, nor an optimizer that couples
+    # a ball's coordinates or steps through a closure or a Hessian-vector product
+    chosen = [name for name in settings.optimizers if get_optimizer(name).batches]
     left_out = [get_optimizer(name).label for name in settings.optimizers if name not in chosen]
     if left_out:
-        st.caption(f"Left out: {', '.join(left_out)}. The race tunes 16 rates on 16 balls at once, a learning rate "
-                   "per ball, which only torch.optim's rules do here; these would need 320 runs one after another. "
-                   "`python -m core race --optimizers …` runs them.")
+        st.caption(f"Left out: {', '.join(left_out)}. Each of their balls needs an optimizer instance of its own, "
+                   "so a race is 320 runs one after another. `python -m core race --optimizers …` runs them.")
     if not chosen:
         return
     race = race_of(settings, tuple(chosen), int(state.race_balls), int(state.race_seed))

@@ -26,9 +26,17 @@ def _scalar_dtype() -> torch.dtype:
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
+# the torch.optim classes whose rule BallwiseOptimizer repeats, by the class itself: pytorch-optimizer
+# has classes of the same names (RAdam, AdaDelta, …) with other rules
+RULES: dict[type, str] = {cls: "_" + cls.__name__.lower() for cls in (
+    torch.optim.SGD, torch.optim.Adagrad, torch.optim.RMSprop, torch.optim.Adam, torch.optim.AdamW,
+    torch.optim.Adadelta, torch.optim.Adamax, torch.optim.ASGD, torch.optim.NAdam, torch.optim.RAdam,
+    torch.optim.Rprop)}
+
+
 def has_ballwise_rule(spec: OptimizerSpec) -> bool:
     """Whether BallwiseOptimizer repeats this optimizer's update with a learning rate per ball."""
-    return spec.elementwise and spec.fixed_lr is None and hasattr(BallwiseOptimizer, "_" + spec.cls.__name__.lower())
+    return spec.cls in RULES
 
 
 class BallwiseOptimizer:
@@ -42,7 +50,7 @@ class BallwiseOptimizer:
         self.kind = spec.cls.__name__
         self.settings = spec.settings(overrides)
         self.steps_taken = 0
-        self._update = getattr(self, "_" + self.kind.lower())  # looked up once, not every step
+        self._update = getattr(self, RULES[spec.cls])  # looked up once, not every step
         zeros = torch.zeros_like(like)
         # the state torch.optim keeps for each parameter, one row per ball
         self.buffer: torch.Tensor | None = None  # SGD / RMSprop momentum_buffer (SGD's starts empty)

@@ -48,9 +48,9 @@ class Run:
     zero_grad is off, clipped when clipping is on). lrs: (n,), that step's learning rate.
     state: optimizer.state after each step, one (n, ...) array per key (momentum_buffer,
     exp_avg, exp_avg_sq, step, ...; keys whose values are lists or change shape are left out).
-    evaluations: (n,) how many times each step evaluated the loss and its gradient (1, except for
-    an optimizer that steps with a closure); evaluated: (sum of evaluations, 2) where, in order
-    (row i of positions is where step i's first evaluation was). diverged_at: the first step whose position or loss
+    evaluations: (n,) how many times each step evaluated the loss and its gradient, and evaluated:
+    (sum of evaluations, 2) where, in order, for an optimizer that steps with a closure; None for
+    the others (one evaluation a step, at positions[i]). diverged_at: the first step whose position or loss
     was not finite (so positions has diverged_at rows), or None. off_position, off_loss: where
     that first non-finite step landed and the loss there (either may be non-finite), else None.
     """
@@ -149,8 +149,9 @@ class _Track:
         self.grads: list[torch.Tensor] = []
         self.lrs: list[float] = []
         self.states: list[dict[str, torch.Tensor]] = []
-        self.evaluations: list[int] = []
-        self.evaluated: list[torch.Tensor] = []
+        # only a closure's evaluations are kept: any other step evaluates once, where it starts
+        self.evaluations: list[int] | None = [] if spec.closure else None
+        self.evaluated: list[torch.Tensor] | None = [] if spec.closure else None
         self.diverged_at: int | None = None
         self.off: tuple[Point, float] | None = None
 
@@ -158,7 +159,8 @@ class _Track:
         for record in (self.grads, self.lrs, self.states, self.evaluations):
             if record:
                 record.pop()
-        del self.evaluated[sum(self.evaluations):]  # a step's evaluations go with it
+        if self.evaluated is not None:
+            del self.evaluated[sum(self.evaluations):]  # a step's evaluations go with it
 
     @contextlib.contextmanager
     def own_random(self):
@@ -197,22 +199,24 @@ class _Track:
             return loss
         return closure
 
-    def step(self, clip_norm: float | None, closure=None) -> bool:
-        """Clip, record and take one step; returns False if the new position is not finite."""
+    def step(self, surface: Surface, zero_grad: bool, clip_norm: float | None) -> bool:
+        """Clip, record and take one step in the optimizer's own way (after the shared backward, with
+        a backward of its own that keeps the graph, or through a closure); returns False if the new
+        position is not finite."""
         group = self.optimizer.param_groups[0]
         self.lrs.append(float(group.get(self.spec.lr_name, group.get("lr", math.nan))))
-        if closure is None:
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
-            self.grads.append(self.param.grad.detach().clone())
-            self.evaluations.append(1)
-            self.evaluated.append(self.param.detach().clone())
-            with self.own_random():
-                self.optimizer.step()
-        else:
+        if self.spec.closure:
             self.evaluations.append(0)
             with self.own_random():
-                self.optimizer.step(closure)
+                self.optimizer.step(self.closure_for(surface, zero_grad, clip_norm))
+        else:
+            with self.own_random():  # a Hutchinson estimate draws its probe vectors in the backward
+                if self.spec.create_graph:
+                    self.own_backward(surface, zero_grad)
+                if clip_norm is not None:
+                    torch.nn.utils.clip_grad_norm_([self.param], clip_norm)
+                self.grads.append(self.param.grad.detach().clone())
+                self.optimizer.step()
         if self.spec.create_graph and self.param.grad is not None:
             self.param.grad = self.param.grad.detach()  # the graph was for this step's Hessian only
         if self.scheduler is not None:
@@ -274,6 +278,7 @@ def descend_many(
     hyperparameters = hyperparameters or {}
     tracks = [_Track(spec, surface, start, lr, steps, hyperparameters.get(spec.name), schedule) for spec in specs]
     active = list(tracks)
+    own_pass = [spec.closure or spec.create_graph for spec in specs]
 
     for step in range(steps + 1):
         last = step == steps
@@ -284,7 +289,8 @@ def descend_many(
             loss = surface(torch.stack([track.param for track in active]))
         finite = torch.isfinite(loss)
         # a closure-stepping optimizer, or one whose backward keeps the graph, makes its own passes
-        backward = finite & torch.tensor([not (track.spec.closure or track.spec.create_graph) for track in active])
+        backward = finite if not any(own_pass) else finite & ~torch.tensor(
+            [track.spec.closure or track.spec.create_graph for track in active])
         if not last and bool(backward.any()):
             loss[backward].sum().backward()
         still_active = []
@@ -299,11 +305,7 @@ def descend_many(
             track.losses.append(loss[j].detach())
             if last:
                 continue
-            if track.spec.create_graph:
-                with track.own_random():  # a Hutchinson estimate draws its probe vectors here
-                    track.own_backward(surface, zero_grad)
-            closure = track.closure_for(surface, zero_grad, clip_norm) if track.spec.closure else None
-            if track.step(clip_norm, closure):
+            if track.step(surface, zero_grad, clip_norm):
                 still_active.append(track)
             else:
                 track.diverged_at = step + 1
@@ -330,8 +332,9 @@ def descend_many(
             clip_norm=None if clip_norm is None else float(clip_norm),
             off_position=None if track.off is None else track.off[0],
             off_loss=None if track.off is None else track.off[1],
-            evaluations=_frozen_counts(track.evaluations),
-            evaluated=_frozen(torch.stack(track.evaluated)) if track.evaluated else _frozen(torch.zeros(0, 2)),
+            evaluations=None if track.evaluations is None else _frozen_counts(track.evaluations),
+            evaluated=None if track.evaluated is None else
+            _frozen(torch.stack(track.evaluated)) if track.evaluated else _frozen(torch.zeros(0, 2)),
         )
         for track in tracks
     )

@@ -97,9 +97,11 @@ class OptimizerSpec:
 
     @property
     def sweeps_cheaply(self) -> bool:
-        """Whether its balls at many learning rates cost about one ball: elementwise (one batch), or
-        taking no learning rate (one run serves every rate)."""
-        return (self.elementwise and self.library is None) or self.fixed_lr is not None
+        """Whether its balls at many learning rates cost about one ball: a rule with a learning rate per
+        ball (core.ballwise: one batch), or no learning rate at all (one run serves every rate)."""
+        from .ballwise import has_ballwise_rule  # core.ballwise builds on this module
+
+        return has_ballwise_rule(self) or self.fixed_lr is not None
 
     def hyperparameters(self) -> tuple[Hyperparameter, ...]:
         """The settings the app's widgets offer (a library optimizer's are changed from the CLI)."""
@@ -166,15 +168,9 @@ def _check_library(spec: OptimizerSpec, overrides: Mapping[str, Any]) -> dict[st
         if name not in defaults:
             raise LossMountainError(f"{spec.label} has no hyperparameter {name!r} to set here; it has: "
                                     f"{', '.join(defaults) or 'none'}")
-        default = defaults[name]
-        if isinstance(default, bool):
-            clean[name] = check_one(Hyperparameter(name, "", "switch"), value)
-        elif isinstance(default, tuple):
-            clean[name] = check_one(Hyperparameter(name, "", "pair", parts=(("", -1e12, 1e12),) * 2), value)
-        elif isinstance(default, int):
-            clean[name] = check_one(Hyperparameter(name, "", "whole", (-1e12, 1e12)), value)
-        else:
-            clean[name] = check_one(Hyperparameter(name, "", "number", (-1e12, 1e12)), value)
+        # the default's own kind (library defaults are exactly bool, int, float or a pair: core.library)
+        kind = {bool: "switch", tuple: "pair", int: "whole"}.get(type(defaults[name]), "number")
+        clean[name] = check_one(Hyperparameter(name, "", kind, (-1e12, 1e12), parts=(("", -1e12, 1e12),) * 2), value)
     return clean
 
 

@@ -106,10 +106,20 @@ def _roll(surface: Surface, name: str, lrs: np.ndarray, starts: np.ndarray, step
                 mover.step(param.detach(), param.grad, column)
 
         return roll_balls(surface, param, steps, True, None, update)
-    if spec.elementwise and spec.fixed_lr is not None:  # Newton: every ball in one instance, at its own rate
-        run = descend_batch(surface, name, float(lrs[0]), starts, steps)
-        return Rolled(run.positions, run.losses, run.diverged_at, run.off_positions, run.off_losses)
-    return roll_solo(surface, spec, lrs, starts, steps, True, None, "constant", None)
+    if not spec.batches:
+        return roll_solo(surface, spec, lrs, starts, steps, True, None, "constant", None)
+    # one instance for all the balls at one rate (Newton takes none: all of them in one)
+    rates = np.array([spec.lr_of(lr) for lr in lrs])
+    n = len(starts)
+    rolled = Rolled(np.full((steps + 1, n, 2), np.nan), np.full((steps + 1, n), np.nan), np.full(n, -1),
+                    np.full((n, 2), np.nan), np.full(n, np.nan))
+    for rate in np.unique(rates):
+        mine = rates == rate
+        run = descend_batch(surface, name, float(rate), starts[mine], steps)
+        rolled.positions[:, mine], rolled.losses[:, mine] = run.positions, run.losses
+        rolled.diverged_at[mine], rolled.off_positions[mine], rolled.off_losses[mine] = (
+            run.diverged_at, run.off_positions, run.off_losses)
+    return rolled
 
 
 def _outcome(surface: Surface, rolled: Rolled, tolerance: float) -> _Outcome:

@@ -44,7 +44,7 @@ def roll_solo(
                                 hyperparameters=overrides, schedule=schedule, clip_norm=clip_norm)
         run = done[key]
         kept = len(run.positions)
-        evaluations[:len(run.evaluations), i] = run.evaluations
+        evaluations[:len(run.grads), i] = 1 if run.evaluations is None else run.evaluations
         if path:
             positions[:kept, i], losses[:kept, i] = run.positions, run.losses
             if kept_grads is not None:

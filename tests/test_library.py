@@ -109,3 +109,14 @@ def test_names_settings_and_refusals():
         lion.settings({"betas": 0.9})
     assert {SPECS[n].family for n in ("adahessian", "sophiah")} == {"second-order"}
     assert SPECS["adahessian"].create_graph and SPECS["alig"].closure and SPECS["adahessian"].random
+
+
+def test_a_namesake_of_a_torch_optimizer_sweeps_by_its_own_rule_not_torchs():
+    from core.ballwise import has_ballwise_rule
+    from core.sweep import lr_sweep
+
+    spec = get_optimizer("po-radam")  # pytorch-optimizer's RAdam: another class, another rule
+    assert not has_ballwise_rule(spec) and has_ballwise_rule(get_optimizer("radam"))
+    sweep = lr_sweep(SURFACE, ["po-radam"], START, 6, np.array([1e-3, 1e-1]), paths=True)
+    for lr in (1e-3, 1e-1):
+        np.testing.assert_array_equal(sweep.run("po-radam", lr).positions, descend(SURFACE, "po-radam", lr, START, 6).positions)

@@ -37,7 +37,8 @@ def _by_hand(surface, name, lr, starts, steps, tolerance):
 
 def test_every_number_is_what_solo_runs_give():
     surface = get_surface("himmelblau")
-    race = fair_race(surface, ["sgd", "adam", "newton"], **SETTINGS)
+    # a per-ball rule (sgd, adam), one instance per rate (pytorch-optimizer's lion), no rate at all (newton)
+    race = fair_race(surface, ["sgd", "adam", "newton", "lion"], **SETTINGS)
     tuning, racing = _starts(surface, 4, 4), _starts(surface, 6, 3)  # tuning draws with the next seed
     for entrant in race.entrants:
         if entrant.optimizer == "newton":
@@ -59,7 +60,7 @@ def test_every_number_is_what_solo_runs_give():
         assert entrant.median_evaluations == entrant.median_steps  # one loss evaluation a step
         assert entrant.final_loss == float(np.median([f[2] for f in found]))
     ranked = [(-e.reached, np.inf if e.median_steps is None else e.median_steps) for e in race.entrants]
-    assert ranked == sorted(ranked) and [e.rank for e in race.entrants] == [1, 2, 3]
+    assert ranked == sorted(ranked) and [e.rank for e in race.entrants] == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("surface_name", ["rastrigin", "himmelblau"])
