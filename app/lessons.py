@@ -147,13 +147,20 @@ def paper_tab(settings: Settings) -> None:
     found = paper_comparison(settings, optimizer, schedule)
     st.plotly_chart(paper_figure(surface, found), key="paper_chart", config=PLOT_CONFIG)
     where = f"with the {SCHEDULES[schedule].label.lower()} schedule" if schedule != "constant" else "at a constant rate"
-    scale = max(1.0, float(np.abs(found.pytorch).max()))
-    if found.largest <= 1e-9 * scale:
-        said = (f"Here, {where}, they are the same path: the two balls are never more than "
-                f"{number(found.largest)} apart (rounding).")
+    if found.relative <= 1e-9:  # rounding: the two rules are the same arithmetic in another order
+        agree = "exactly" if found.relative == 0 else f"to {min(15, int(-np.log10(found.relative)))} digits"
+        said = f"Here, {where}, they are the same path: the balls agree {agree} at every step."
     else:
         said = (f"Here, {where}, they part: the balls are {number(found.largest)} apart at step {found.largest_at} "
-                f"and {number(found.final)} apart at the end.")
+                f"and {number(found.final)} apart at the last step both took.")
+    # a ball that flew off: said, since the distances above only cover the steps both balls took
+    ends = {who: len(path) - 1 for who, path in (("PyTorch's", found.pytorch), ("the paper's", found.paper))
+            if len(path) <= settings.steps}
+    if len(ends) == 2 and len(set(ends.values())) == 1:
+        said += f" Both balls leave the finite numbers after step {next(iter(ends.values()))}."
+    elif ends:
+        gone = "; ".join(f"{who} ball leaves the finite numbers after step {k}" for who, k in ends.items())
+        said += f" {gone[0].upper()}{gone[1:]}."
     st.markdown(f"{said} They differ {rule.differs}.")
     st.caption(f"Both from ({number(settings.start[0])}, {number(settings.start[1])}) at lr {number(settings.lr)} "
                f"for {settings.steps} steps with {get_optimizer(optimizer).label}'s settings; the paper's rule is a "

@@ -75,7 +75,8 @@ RULES: dict[str, Rule] = {rule.optimizer: rule for rule in (
 class Comparison:
     """PyTorch's path and the paper's from the same start (each (steps + 1, 2), cut where it left the
     finite numbers), the largest distance between the two balls over the steps both took and the step
-    it came at, and their distance at the end."""
+    it came at, and their distance at the last step both took. relative: the largest distance as a
+    share of the balls' own distance from the origin (at least 1) that step: rounding shows as ~1e-16."""
 
     rule: Rule
     pytorch: np.ndarray
@@ -83,6 +84,7 @@ class Comparison:
     largest: float
     largest_at: int
     final: float
+    relative: float
 
 
 def _loss_and_grad(surface: Surface, theta: torch.Tensor) -> tuple[float, torch.Tensor]:
@@ -126,7 +128,11 @@ def paper_path(surface: Surface, optimizer: str, lr: float, start: Sequence[floa
         if not bool(torch.isfinite(theta).all()):
             break
         path.append(theta.clone())
-    return torch.stack(path).numpy()
+    path = torch.stack(path)
+    # cut where the loss stops being a number, as core.descend cuts a run
+    with torch.no_grad():
+        finite = torch.isfinite(surface(path))
+    return path[:int(finite.logical_not().nonzero()[0]) if not bool(finite.all()) else len(path)].numpy()
 
 
 def compare(surface: Surface, optimizer: str, lr: float, start: Sequence[float], steps: int,
@@ -140,4 +146,5 @@ def compare(surface: Surface, optimizer: str, lr: float, start: Sequence[float],
         raise LossMountainError("neither ball has a position to compare")
     gaps = np.hypot(*(pytorch[:both] - paper[:both]).T)
     at = int(np.argmax(gaps))
-    return Comparison(rule, pytorch, paper, float(gaps[at]), at, float(gaps[-1]))
+    scale = np.maximum(np.hypot(*pytorch[:both].T), 1.0)
+    return Comparison(rule, pytorch, paper, float(gaps[at]), at, float(gaps[-1]), float(np.max(gaps / scale)))

@@ -455,3 +455,15 @@ def test_step_by_step_shows_a_library_optimizers_state(app):
     assert not app.exception
     tables = " ".join(m.value for m in app.markdown if "lm-step-numbers" in m.value)
     assert "exp_avg" in tables and any("pytorch_optimizer.Lion" in c.value for c in app.caption)
+
+
+def test_paper_versus_pytorch_says_when_both_balls_fly_off(app):
+    app.session_state["surface"] = "bowl"
+    app.session_state["lr"] = 10.0
+    app.session_state["start_x"], app.session_state["start_y"] = 1.0, 1.0
+    app.run()
+    open_tab(app, "📜 Paper vs PyTorch")
+    said = " ".join(m.value for m in app.markdown if m.value.startswith("Here,"))
+    run = descend_many(get_surface("bowl"), ["momentum"], 10.0, (1.0, 1.0), app.session_state["steps"])[0]
+    assert "they are the same path: the balls agree to" in said
+    assert f"Both balls leave the finite numbers after step {run.diverged_at - 1}." in said

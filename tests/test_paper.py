@@ -83,3 +83,12 @@ def test_every_rule_is_written_out_and_unknown_ones_refused():
     # the PyTorch side is core.descend's run
     np.testing.assert_array_equal(compare(BOWL, "adam", 0.1, START, 5).pytorch,
                                   descend(BOWL, "adam", 0.1, START, 5).positions)
+
+
+def test_a_ball_that_flies_off_is_cut_where_descend_cuts_it():
+    # momentum at lr 3 on the bowl overflows: the paper's path stops at the same row as PyTorch's run
+    found = compare(BOWL, "momentum", 3.0, START, 3000)
+    run = descend(BOWL, "momentum", 3.0, START, 3000)
+    assert run.diverged_at is not None and len(found.paper) == len(found.pytorch) == run.diverged_at
+    # near overflow the two agree to rounding: the distance is huge, its share of the balls' own is not
+    assert found.largest > 1e100 and found.relative < 1e-12
