@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench bench-quick load screenshot clean
+.PHONY: run test test-fast bench bench-quick load screenshot clean
 
 # stamp files: reinstall only when the pinned requirements change
 $(VENV)/.app: requirements.txt
@@ -18,8 +18,14 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 run: $(VENV)/.app
 	$(PY) -m streamlit run app/main.py
 
-test: $(VENV)/.dev
-	$(PY) -m pytest
+# two processes each: the computation tests are CPU-bound; the browser tests mostly wait on the page,
+# one module per process (its server and browser stay together)
+test: test-fast
+	$(PY) -m pytest -m browser -n 2 --dist loadfile
+
+# everything but the browser tests
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not browser" -n 2
 
 # speed against straightforward baselines, printed as tables (see docs/PERFORMANCE.md)
 bench: $(VENV)/.dev

@@ -177,11 +177,6 @@ def _hyperparameter_fields() -> dict[str, Field]:
     return fields
 
 
-def batched_names() -> list[str]:
-    """Every optimizer a basins map or a swarm can run (one instance moving every ball)."""
-    return [name for name, spec in every_optimizer().items() if spec.batches]
-
-
 def _page_fields() -> dict[str, Field]:
     # imported here: the pages import app.controls, which this module also needs first
     from app.data_page import MODE_LABELS
@@ -192,8 +187,8 @@ def _page_fields() -> dict[str, Field]:
 
     return {
         "many_mode": choice(MODES), "sweep_low": rate(), "sweep_high": rate(), "sweep_count": choice(SWEEP_COUNTS),
-        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(batched_names()),
-        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(batched_names()),
+        "sweep_tolerance": choice(TOLERANCES), "basin_optimizer": choice(list(every_optimizer())),
+        "basin_resolution": choice(BASIN_RESOLUTIONS), "basin_jumps": flag(), "swarm_optimizer": choice(list(every_optimizer())),
         "swarm_size": number(10, MAX_SWARM, whole=True, step=10), "swarm_seed": number(0, 10_000, whole=True),
         "race_balls": choice(RACE_BALLS), "race_seed": number(0, 10_000, whole=True),
         "data_model": choice(MODELS), "data_optimizer": choice(PLAIN_STEP), "data_lr": rate(),

@@ -3,6 +3,7 @@ sidebar's scene, each computed as one batch of balls (core.sweep, core.basins, c
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -10,9 +11,11 @@ import streamlit as st
 
 from core import LossMountainError, get_optimizer
 from core.basin_figures import percent
-from core.basins import DIVERGED, STILL_ROLLING
+from core.basins import DIVERGED, MIN_RESOLUTION, STILL_ROLLING
+from core.budget import SOLO_BUDGET_S, Cost, seconds
 from core.figures import PLOTLY_CONFIG
 from core.optimizers import ELEMENTWISE
+from core.race import DEFAULT_TUNING_BALLS, TUNING_RATES
 from core.race_figures import race_bars, race_tuning
 from core.sweep import Sweep
 from core.sweep_verdicts import sweep_sentence
@@ -20,7 +23,8 @@ from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
-from app.many_scene import basins_of, basins_payload, race_of, swarm_of, swarm_payload, sweep_of, sweep_payload
+from app.many_scene import (basins_of, basins_payload, race_of, solo_cost, swarm_of, swarm_payload, sweep_of,
+                            sweep_payload)
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
 from app.scene import ladder_on_demand, stability_limit
@@ -30,10 +34,11 @@ MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attra
          "race": "🏁 Fair race"}
 RACE_BALLS = (16, 32, 64, 128, 256)
 VIEW_KEY = "many_view"
-SWEEP_COUNTS = (64, 128, 256)
+SWEEP_COUNTS = (8, 16, 32, 64, 128, 256)
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
 BASIN_RESOLUTIONS = (101, 151, 201)
 MAX_SWARM = 1000
+MIN_SWARM = 10
 # one basins map may roll at most this many ball-steps (about a second on a 2-core CPU)
 MAX_BASIN_WORK = 20_000_000
 DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
@@ -86,12 +91,25 @@ def _sweep_view(settings: Settings) -> None:
         st.warning("Choose a range of learning rates wider than one value.", icon="↔️")
         return
     count, tolerance = int(state.sweep_count), float(state.sweep_tolerance)
-    left_out = [get_optimizer(name).label for name in settings.optimizers if not get_optimizer(name).sweeps_cheaply]
-    settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if get_optimizer(n).sweeps_cheaply))
-    if left_out:
-        st.caption(f"Left out of the sweep: {', '.join(left_out)}. A sweep rolls every rate at once, a learning "
-                   "rate per ball, which only torch.optim's rules do here; these would need an optimizer instance "
-                   "per rate, one run after another. `python -m core sweep --optimizers …` runs them.")
+    solo = [name for name in settings.optimizers if not get_optimizer(name).sweeps_cheaply]
+    # each rate of these is a solo run: timed at the range's ends and middle
+    probes = (low, math.sqrt(low * high), high)
+    taken, refused = _within_budget([solo_cost(settings, name, count, probes, settings.start) for name in solo])
+    if taken:
+        st.caption(f"{_labels(taken)}: one optimizer instance per rate ({count} runs one after another, about "
+                   f"{seconds(sum(cost.seconds for cost in taken))} of CPU), as they have no rule for a learning "
+                   "rate per ball; the others roll every rate at once.")
+    # the most rates at which every one of them fits
+    fewer = max((n for n in SWEEP_COUNTS if n * sum(c.per_run for c in taken + refused) <= SOLO_BUDGET_S),
+                default=None)
+    for cost in refused:
+        st.warning(f"Left out: {_labels([cost])}. It needs an optimizer instance per rate, about "
+                   f"{seconds(cost.per_run)} of CPU a run here, so {count} rates would take about "
+                   f"{seconds(cost.seconds)}, and a view spends at most {seconds(cost.budget)} on such runs. "
+                   + (f"Choose {fewer} rates (How many rates)" if fewer else "Choose fewer steps in the sidebar")
+                   + f"{_cheaper(cost.optimizer)}, or run `python -m core sweep --optimizers {cost.optimizer} …`.",
+                   icon="⏱️")
+    settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if n not in {c.optimizer for c in refused}))
     if not settings.optimizers:
         return
     mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
@@ -106,14 +124,40 @@ def _sweep_view(settings: Settings) -> None:
                "your start.")
 
 
+def _within_budget(costs: list[Cost]) -> tuple[list[Cost], list[Cost]]:
+    """The costs that fit the view's budget together, in order, and those that do not."""
+    taken, refused, spent = [], [], 0.0
+    for cost in costs:
+        if spent + cost.seconds <= SOLO_BUDGET_S:
+            taken.append(cost)
+            spent += cost.seconds
+        else:
+            refused.append(cost)
+    return taken, refused
+
+
+def _labels(costs: list[Cost]) -> str:
+    return ", ".join(get_optimizer(cost.optimizer).label for cost in costs)
+
+
+def _cheaper(optimizer: str) -> str:
+    """What else makes this optimizer's runs cheaper, where it has such a setting."""
+    defaults = get_optimizer(optimizer).defaults()
+    return ", a smaller max_iter (each step may evaluate the loss that many times)" if "max_iter" in defaults else ""
+
+
+def _centre(settings: Settings) -> tuple[float, float]:
+    (x0, x1), (y0, y1) = mountain_of(settings).bounds
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
 def _at_rate(spec, lr: float) -> str:
     """ "at lr 0.01", or, for an optimizer that takes no learning rate, that it takes none."""
     return f"at lr **{number(lr)}**" if spec.fixed_lr is None else "(it takes no learning rate)"
 
 
 def _optimizer_choice(settings: Settings, key: str) -> str:
-    # one optimizer instance moves every ball here: the elementwise ones (not L-BFGS)
-    choices = [name for name in settings.optimizers if get_optimizer(name).batches] or list(ELEMENTWISE)
+    choices = list(settings.optimizers) or list(ELEMENTWISE)
     if st.session_state.get(key) not in choices:
         st.session_state[key] = choices[0]
     return st.selectbox("Optimizer", choices, key=key, format_func=lambda name: get_optimizer(name).label)
@@ -127,7 +171,9 @@ def _basins_view(settings: Settings) -> None:
                 format_func=lambda n: f"{n} × {n} = {n * n:,}")
     c.toggle("Dot the starts that end in a farther valley", key="basin_jumps")
     state = st.session_state
-    resolution = int(state.basin_resolution)
+    resolution = _solo_size(settings, optimizer, int(state.basin_resolution), "basins")
+    if resolution is None:
+        return
     work = resolution * resolution * settings.steps
     if work > MAX_BASIN_WORK:
         st.warning(f"{resolution * resolution:,} starts × {settings.steps:,} steps is {work / 1e6:.0f} million ball-steps; "
@@ -150,6 +196,31 @@ def _basins_view(settings: Settings) -> None:
            else ". ") + "Change the learning rate or add momentum and compare the shares.")
 
 
+def _solo_size(settings: Settings, optimizer: str, size: int, view: str) -> int | None:
+    """The basins map's side or the swarm's balls that fit the budget when `optimizer` moves one ball per
+    instance (measured from one run from the mountain's centre), saying so; None (and why) if too few fit."""
+    spec = get_optimizer(optimizer)
+    if spec.batches:
+        return size
+    wanted = size * size if view == "basins" else size
+    cost = solo_cost(settings, optimizer, wanted, (settings.lr,), _centre(settings))
+    fits = math.isqrt(cost.affordable) if view == "basins" else cost.affordable
+    least = MIN_RESOLUTION if view == "basins" else MIN_SWARM
+    shown = (lambda n: f"{n} × {n} starts") if view == "basins" else (lambda n: f"{n} balls")
+    why = (f"{spec.label} moves one ball per optimizer instance (it is not elementwise), about "
+           f"{seconds(cost.per_run)} of CPU a ball here, and a view spends at most {seconds(cost.budget)} on such runs")
+    if fits >= size:
+        st.caption(f"{why}: these {shown(size)} take about {seconds(cost.seconds)}.")
+        return size
+    if fits >= least:
+        st.caption(f"{why}, so this {'map' if view == 'basins' else 'swarm'} has {shown(fits)} (you chose {size if view == 'swarm' else f'{size} × {size}'}).")
+        return fits
+    st.warning(f"{why}: even {shown(least)} would take about {seconds(cost.per_run * (least * least if view == 'basins' else least))}. "
+               f"Choose fewer steps in the sidebar (now {settings.steps}){_cheaper(optimizer)}, or another optimizer.",
+               icon="⏱️")
+    return None
+
+
 def _swarm_view(settings: Settings) -> None:
     a, b, c = st.columns([1, 2, 1], vertical_alignment="bottom")
     with a:
@@ -157,7 +228,9 @@ def _swarm_view(settings: Settings) -> None:
     b.slider("Balls", 10, MAX_SWARM, key="swarm_size", step=10)
     c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
     state = st.session_state
-    size, seed = int(state.swarm_size), int(state.swarm_seed)
+    size, seed = _solo_size(settings, optimizer, int(state.swarm_size), "swarm"), int(state.swarm_seed)
+    if size is None:
+        return
     mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY,
                   rate_key="lr")
     result = swarm_of(settings, optimizer, size, seed)
@@ -177,16 +250,27 @@ def _race_view(settings: Settings) -> None:
                 help="How many seeded starts each optimizer races from (the same starts for all).")
     b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
     state = st.session_state
-    # one instance moves all the balls at a rate (core.race): not L-BFGS, nor an optimizer that couples
-    # a ball's coordinates or steps through a closure or a Hessian-vector product
-    chosen = [name for name in settings.optimizers if get_optimizer(name).batches]
-    left_out = [get_optimizer(name).label for name in settings.optimizers if name not in chosen]
-    if left_out:
-        st.caption(f"Left out: {', '.join(left_out)}. Each of their balls needs an optimizer instance of its own, "
-                   "so a race is 320 runs one after another. `python -m core race --optimizers …` runs them.")
+    # one instance moves all the balls at a rate (core.race) except for those that are not elementwise:
+    # each of their balls is a solo run, timed here (the race's plain loop, across its rates) and budgeted
+    balls = int(state.race_balls)
+    wanted = len(TUNING_RATES) * DEFAULT_TUNING_BALLS + balls
+    plain = replace(settings, zero_grad=True, hyperparameters=(), schedule="constant", clip_norm=None)
+    probes = TUNING_RATES[::len(TUNING_RATES) // 3]
+    taken, refused = _within_budget([solo_cost(plain, name, wanted, probes, _centre(settings))
+                                     for name in settings.optimizers if not get_optimizer(name).batches])
+    if taken:
+        st.caption(f"{_labels(taken)}: one optimizer instance per ball ({wanted} runs each, one after another, "
+                   f"about {seconds(sum(cost.seconds for cost in taken))} of CPU).")
+    for cost in refused:
+        st.warning(f"Left out: {_labels([cost])}. Each of its balls needs an optimizer instance of its own, about "
+                   f"{seconds(cost.per_run)} of CPU a run here, so its {wanted} runs would take about "
+                   f"{seconds(cost.seconds)}, and a view spends at most {seconds(cost.budget)} on such runs. "
+                   f"Choose fewer steps in the sidebar, or run `python -m core race --optimizers {cost.optimizer} …` "
+                   "(the CLI has no such limit).", icon="⏱️")
+    chosen = [name for name in settings.optimizers if name not in {cost.optimizer for cost in refused}]
     if not chosen:
         return
-    race = race_of(settings, tuple(chosen), int(state.race_balls), int(state.race_seed))
+    race = race_of(settings, tuple(chosen), balls, int(state.race_seed))
     ranked, tuned = st.columns([2, 3])
     ranked.plotly_chart(race_bars(race), config=PLOTLY_CONFIG, key="race_chart")
     tuned.plotly_chart(race_tuning(race), config=PLOTLY_CONFIG, key="race_tuning")

@@ -7,11 +7,14 @@ Every cache is bounded, so a long class does not grow the server.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import streamlit as st
 
+from core import LossMountainError, get_optimizer
 from core.basin_figures import basin_figure
+from core.budget import Cost, seconds, time_one_run
 from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.race import Race, fair_race
@@ -26,10 +29,41 @@ from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_r
 from app.settings import HASHED_BY_REPR, Settings
 
 
+# CPU seconds after which a many-ball view stops (its estimate was wrong): the class's other sessions wait meanwhile
+DEADLINE_S = 20.0
+
+
 def _progress(text: str):
-    """A progress bar and the callback core calls with the fraction done."""
+    """A progress bar and the callback core calls with the fraction done, which stops the work (a
+    LossMountainError) once it has taken DEADLINE_S of this thread's CPU."""
     bar = st.progress(0.0, text=text)
-    return bar, lambda done: bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
+    began = time.thread_time()
+
+    def progress(done: float) -> None:
+        if time.thread_time() - began > DEADLINE_S:
+            bar.empty()
+            raise LossMountainError(f"this view stopped after {seconds(DEADLINE_S)} of CPU time, the most one view "
+                                    "may take while others share the server: choose fewer balls, rates or steps")
+        bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
+
+    return bar, progress
+
+
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+def _seconds_per_run(settings: Settings, optimizer: str) -> float:
+    with st.spinner(f"Timing one {get_optimizer(optimizer).label} run to size the view…"):
+        options = settings.options()
+        return time_one_run(mountain_of(settings), optimizer, settings.lr, settings.start, settings.steps,
+                            settings.zero_grad, hyperparameters=options["hyperparameters"].get(optimizer),
+                            schedule=options["schedule"], clip_norm=options["clip_norm"])
+
+
+def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float, ...],
+              start: tuple[float, float]) -> Cost:
+    """What `wanted` solo runs of `optimizer` cost with the scene's settings: the mean of a timed run at
+    each of `lrs` (a view's runs span them) from `start`; cached, so a view keeps its size."""
+    probes = [replace(settings, lr=float(lr), start=(float(start[0]), float(start[1])), optimizers=()) for lr in lrs]
+    return Cost(optimizer, sum(_seconds_per_run(probe, optimizer) for probe in probes) / len(probes), wanted)
 
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)

@@ -145,6 +145,11 @@ def _roll_together(surface, specs, start, steps, zero_grad, hyperparameters, cli
     return roll_balls(surface, param, steps, zero_grad, clip_norm, update, progress, grads=paths)
 
 
+def _share(progress: Progress | None, k: int, parts: int) -> Progress | None:
+    """The progress of part k of `parts` equal parts, as a fraction of the whole."""
+    return None if progress is None else lambda done: progress((k + done) / parts)
+
+
 # each Rolled field and its balls' axis
 _BALL_AXES = (("positions", 1), ("losses", 1), ("diverged_at", 0), ("off_positions", 0), ("off_losses", 0),
               ("grads", 1))
@@ -229,13 +234,16 @@ def lr_sweep(
     if not (classified or paths):
         raise LossMountainError("a sweep that names no statuses must keep its paths (paths=True)")
     together = [spec for spec in specs if has_ballwise_rule(spec)]
+    solo = [spec for spec in specs if not has_ballwise_rule(spec)]
+    parts = len(solo) + bool(together)  # progress: the batch, then each solo optimizer, as equal shares
     rolled = _roll_together(surface, together, start, steps, zero_grad, hyperparameters, clip_norm, table,
-                            chosen, progress, paths) if together else None
+                            chosen, _share(progress, 0, parts), paths) if together else None
     # one without a rule for a learning rate per ball runs each rate as its own solo run (core.solo; one
     # run serves every rate of an optimizer that takes none)
     alone = {spec.name: roll_solo(surface, spec, rates, np.array([start] * count), steps, zero_grad,
-                                  hyperparameters.get(spec.name), schedule, clip_norm, grads=paths)
-             for spec in specs if not has_ballwise_rule(spec)}
+                                  hyperparameters.get(spec.name), schedule, clip_norm,
+                                  _share(progress, k + bool(together), parts), grads=paths)
+             for k, spec in enumerate(solo)}
     rolled = _in_order(specs, rolled, alone, count)
     shape = (len(specs), count)
     statuses = converged_at = None

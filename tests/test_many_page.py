@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core import OPTIMIZERS, descend, get_surface
+from core.basin_figures import percent
 from core.basins import basins
 from core.figures import framed
 from core.sweep import lr_grid, lr_sweep
@@ -82,7 +83,7 @@ def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app)
     assert "Pick at least one optimizer" in app.info[0].value
     app.session_state["many_mode"] = "basins"
     app.run()
-    # every optimizer one instance of which moves all the balls: all but L-BFGS
+    # with none in the sidebar, torch.optim's that move every ball in one instance: all but L-BFGS
     options = app.selectbox(key="basin_optimizer").options
     assert not app.exception and len(options) == len(OPTIMIZERS) - 1 and "L-BFGS" not in options
 
@@ -127,10 +128,91 @@ def test_the_fair_race_ranks_the_sidebars_optimizers_as_core_does(app):
     assert list(table["optimizer"]) == [OPTIMIZERS[e.optimizer].label for e in race.entrants]
     assert list(table["#"]) == [1, 2, 3]
     captions = " ".join(c.value for c in app.caption)
-    assert "Left out: L-BFGS" in captions and "seed 0" in captions and "seed 1" in captions
+    assert "seed 0" in captions and "seed 1" in captions
+    # L-BFGS's 16 x 16 tuning and 16 race balls, solo runs, would take minutes: left out, saying so and how long
+    (left_out,) = [w.value for w in app.warning]
+    assert left_out.startswith("Left out: L-BFGS.") and "272 runs would take about" in left_out
+    assert "python -m core race --optimizers lbfgs" in left_out
     bars_chart, tuning_chart = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     bars = bars_chart["data"][0]
     assert bars["type"] == "bar" and bars["y"] == [f"{e.rank}. {OPTIMIZERS[e.optimizer].label}" for e in race.entrants]
     # a tuning line for each optimizer that takes a learning rate (not Newton), its chosen rate ringed
     lines = [t for t in tuning_chart["data"] if t.get("mode") == "lines+markers"]
     assert sorted(t["name"] for t in lines) == ["Adam", "SGD"]
+
+
+def _priced(monkeypatch, per_run):
+    """Solo runs priced at `per_run` seconds each (the app times two short runs; a test fixes the price)."""
+    import app.many
+    from core.budget import Cost
+
+    monkeypatch.setattr(app.many, "solo_cost", lambda settings, name, wanted, lrs, start: Cost(name, per_run, wanted))
+
+
+def test_an_optimizer_that_is_not_elementwise_gets_the_basins_map_its_budget_affords(app, monkeypatch):
+    _priced(monkeypatch, 0.05)  # 6 s buys 120 balls: an 10 x 10 map
+    app.session_state["optimizers"] = ["sgd", "lamb"]
+    app.session_state["many_mode"] = "basins"
+    app.session_state["basin_optimizer"] = "lamb"
+    app.run()
+    assert not app.exception
+    captions = " ".join(c.value for c in app.caption)
+    assert "Lamb moves one ball per optimizer instance" in captions
+    assert "so this map has 10 × 10 starts (you chose 101 × 101)" in captions
+    heatmap = view_payload(app)["figures"]["feature"]["data"][0]
+    expected = basins(get_surface("himmelblau"), "lamb", 0.01, 150, 10)
+    assert decode(heatmap["z"]).size == 100
+    # the shares said are those of core's own 10 x 10 map (each ball a solo run)
+    known = sum(expected.ends.known)
+    reached = float(np.mean((expected.ends.labels >= 0) & (expected.ends.labels < known)))
+    assert f"With **Lamb** at lr **0.01** for 150 steps: **{percent(reached)}** of the starts end" in _texts(app)
+
+
+def test_a_swarm_of_solo_runs_is_cut_to_its_budget_and_said_so(app, monkeypatch):
+    _priced(monkeypatch, 0.1)  # 6 s buys 60 balls
+    app.session_state["optimizers"] = ["lamb"]
+    app.session_state["many_mode"] = "swarm"
+    app.run()
+    assert not app.exception
+    assert "so this swarm has 60 balls (you chose 300)" in " ".join(c.value for c in app.caption)
+    assert len(view_payload(app)["swarm"]["colors"]) == 60 and "Of 60 **Lamb** balls" in _texts(app)
+
+
+def test_where_even_the_smallest_view_is_too_dear_it_is_refused_naming_what_to_lower(app, monkeypatch):
+    _priced(monkeypatch, 2.0)
+    app.session_state["optimizers"] = ["lbfgs"]
+    app.session_state["many_mode"] = "basins"
+    app.run()
+    (warning,) = [w.value for w in app.warning]
+    assert not app.exception and "even 10 × 10 starts would take about 3 min" in warning
+    assert "fewer steps in the sidebar (now 150), a smaller max_iter" in warning
+    app.session_state["many_mode"] = "swarm"
+    app.run()
+    (warning,) = [w.value for w in app.warning]
+    assert "even 10 balls would take about 20 s" in warning
+
+
+def test_the_sweep_runs_solo_optimizers_within_the_budget_and_names_the_rates_that_would_fit(app, monkeypatch):
+    _priced(monkeypatch, 0.05)  # 64 rates: 3.2 s, in; a second such optimizer would pass the 6 s: both fit at 32
+    app.session_state["optimizers"] = ["sgd", "lamb", "lion"]
+    app.run()
+    assert not app.exception
+    assert "Lamb: one optimizer instance per rate (64 runs one after another, about 3.2 s of CPU)" in " ".join(
+        c.value for c in app.caption)
+    (warning,) = [w.value for w in app.warning]
+    assert warning.startswith("Left out: Lion.") and "Choose 32 rates (How many rates)" in warning
+    # Lamb's sentence is core's, from its 64 solo runs
+    sweep = lr_sweep(get_surface("himmelblau"), ["sgd", "lamb"], (0.0, 0.0), 150, lr_grid(1e-4, 10.0, 64))
+    said = next(line for line in _texts(app).split("\n") if "**Lamb**" in line)
+    assert sweep_sentence(sweep, 1, None).split(";")[0].split(".")[0] in said
+
+
+def test_a_view_that_overruns_its_cpu_deadline_stops_with_a_message(app, monkeypatch):
+    from app import many_scene
+
+    monkeypatch.setattr(many_scene, "DEADLINE_S", 0.0)
+    app.session_state["many_mode"] = "swarm"
+    app.session_state["swarm_seed"] = 7  # not a cached swarm
+    app.run()
+    assert not app.exception
+    assert "this view stopped after 0 s of CPU time" in app.error[0].value

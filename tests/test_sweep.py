@@ -167,3 +167,12 @@ def test_newtons_sweep_sentence_says_it_takes_no_learning_rate():
     said = sweep_sentence(sweep, 1)
     assert said.startswith("It takes no learning rate, so every rate is the same run") and "converges" in said
     assert "Fastest" not in said  # no rate is faster than another
+
+
+def test_progress_runs_once_from_0_to_1_over_the_batch_and_the_solo_optimizers():
+    # SGD rolls every rate in one batch; L-BFGS and Lamb each run a solo run per rate: three equal shares
+    seen = []
+    lr_sweep(get_surface("bowl"), ["sgd", "lbfgs", "lamb"], (1.0, 1.0), 5, lr_grid(1e-3, 1e-1, 4),
+             progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and seen[0] == 0
+    assert max(s for s in seen if s <= 2 / 3 + 1e-12) == pytest.approx(2 / 3)

@@ -1,0 +1,75 @@
+"""What a many-ball view can afford of optimizers that move one ball per instance.
+
+The elementwise optimizers move every ball of a view in one instance; L-BFGS and the pytorch-optimizer
+classes that are not elementwise run one solo run per ball (core.solo), and what that costs depends on
+the optimizer, the mountain and the steps (L-BFGS may evaluate the loss 20 times a step). So the cost
+is measured, not guessed: two short solo runs are timed on this thread's CPU clock, and a view is
+sized (or refused) from that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .descent import descend
+from .surfaces import Surface
+
+# CPU seconds a view may spend on solo runs: a class shares one server, so a view stays near this
+SOLO_BUDGET_S = 6.0
+# the steps of the longer timed run
+PROBE_STEPS = 25
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One optimizer's solo runs in a view: `wanted` runs at `per_run` CPU seconds each (measured);
+    `affordable` is how many fit in `budget` seconds."""
+
+    optimizer: str
+    per_run: float
+    wanted: int
+    budget: float = SOLO_BUDGET_S
+
+    @property
+    def seconds(self) -> float:
+        return self.per_run * self.wanted
+
+    @property
+    def affordable(self) -> int:
+        return int(self.budget / max(self.per_run, 1e-9) + 1e-9)  # 6 / 0.1 is 59.99…: 60 fit
+
+    @property
+    def fits(self) -> bool:
+        return self.wanted <= self.affordable
+
+
+def time_one_run(
+    surface: Surface, optimizer: str, lr: float, start: Sequence[float], steps: int, zero_grad: bool = True, *,
+    hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant", clip_norm: float | None = None,
+) -> float:
+    """The CPU seconds one solo run of `steps` steps takes on this thread (other sessions' threads do not
+    count), from two short runs timed (a run's fixed cost and its cost a step), so the probe stays short
+    whatever the steps; a ball's later steps cost no more than its first (one that settles or leaves, less)."""
+    def timed(n: int) -> float:
+        began = time.thread_time()
+        descend(surface, optimizer, lr, start, n, zero_grad, hyperparameters=hyperparameters, schedule=schedule,
+                clip_norm=clip_norm)
+        return time.thread_time() - began
+
+    timed(1)  # once untimed: the first run of an optimizer pays once-only costs (importing its package)
+    few, more = min(steps, PROBE_STEPS // 5), min(steps, PROBE_STEPS)
+    if more == few:  # a run no longer than the short probe: time the run itself
+        return timed(steps)
+    short, long = timed(few), timed(more)
+    per_step = max(long - short, 0.0) / (more - few)
+    return max(short - per_step * few, 0.0) + per_step * steps
+
+
+def seconds(value: float) -> str:
+    """A duration for a sentence: "0.04 s", "2.5 s", "12 s", "3 min"."""
+    if value < 10:
+        return f"{value:.2g} s" if value < 1 else f"{value:.1f} s"
+    return f"{value:.0f} s" if value < 120 else f"{value / 60:.0f} min"

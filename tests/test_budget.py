@@ -1,0 +1,38 @@
+"""core.budget: a view's solo runs priced from two short timed runs, and what a budget affords."""
+
+import pytest
+
+from core import budget, get_surface
+from core.budget import Cost, seconds, time_one_run
+
+
+def test_what_a_budget_affords():
+    cost = Cost("lbfgs", per_run=0.1, wanted=300, budget=6.0)
+    assert cost.affordable == 60  # 6 / 0.1 is 59.999… in floats: still 60 whole runs
+    assert cost.seconds == pytest.approx(30.0) and not cost.fits
+    assert Cost("lamb", 0.02, 300, 6.0).fits and Cost("lamb", 0.02, 301, 6.0).affordable == 300
+
+
+def test_a_run_is_priced_from_its_fixed_cost_and_its_cost_a_step(monkeypatch):
+    # a clock that a run of n steps advances by 0.3 s + 0.01 s a step: the estimate is exact for any steps
+    clock = [0.0]
+
+    def fake_descend(surface, optimizer, lr, start, steps, zero_grad, **options):
+        clock[0] += 0.3 + 0.01 * steps
+
+    monkeypatch.setattr(budget, "descend", fake_descend)
+    monkeypatch.setattr(budget.time, "thread_time", lambda: clock[0])
+    surface = get_surface("bowl")
+    assert time_one_run(surface, "lbfgs", 0.1, (1.0, 1.0), 2000) == pytest.approx(0.3 + 0.01 * 2000)
+    assert time_one_run(surface, "lbfgs", 0.1, (1.0, 1.0), 3) == pytest.approx(0.33)  # shorter than the probe
+    # only a 1-step warm-up and 5 + 25 steps were run for the long one
+    assert clock[0] == pytest.approx(0.31 + 0.35 + 0.55 + 0.31 + 0.33)
+
+
+def test_a_real_probe_runs_the_optimizer_and_costs_something():
+    assert time_one_run(get_surface("himmelblau"), "lamb", 0.01, (0.0, 0.0), 100) > 0
+
+
+@pytest.mark.parametrize("value, said", [(0.0432, "0.043 s"), (2.46, "2.5 s"), (48.2, "48 s"), (200, "3 min")])
+def test_durations_read_as_people_say_them(value, said):
+    assert seconds(value) == said
