@@ -23,8 +23,8 @@ MAX_APP_STEPS = 2000
 DEFAULT_SURFACE = "himmelblau"
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam")
 DEFAULT_STEPS = 150
-START_DECIMALS = 2
-START_STEP = 10.0**-START_DECIMALS
+# the start sliders' decimals: two, more on a narrow range (so it still has about a hundred stops)
+START_DECIMALS, MOST_START_DECIMALS = 2, 8
 DEFAULT_FORMULA = "sin(x)*cos(y) + 0.05*(x^2 + y^2)"
 MOUNTAIN_CHOICES = (*SURFACES, SURFACE_NAME)
 BOUND_KEYS = ("bound_x0", "bound_x1", "bound_y0", "bound_y1")
@@ -33,6 +33,17 @@ BOUND_KEYS = ("bound_x0", "bound_x1", "bound_y0", "bound_y1")
 def nearest_lr(lr: float) -> float:
     """The learning-rate option closest to `lr` on a log scale."""
     return min(LR_OPTIONS, key=lambda option: abs(math.log(option / lr)))
+
+
+def start_decimals(low: float, high: float) -> int:
+    """The decimals of a start slider over [low, high]: at least a hundred stops across it."""
+    return min(max(START_DECIMALS, math.ceil(-math.log10(high - low)) + 2), MOST_START_DECIMALS)
+
+
+def placed(value: float, low: float, high: float) -> float:
+    """`value` as the start slider over [low, high] holds it: rounded to its decimals and inside it
+    (rounding 0.0014 to two decimals would leave a range of 0.001 … 0.002)."""
+    return min(max(round(value, start_decimals(low, high)), low), high)
 
 
 def current_surface() -> Surface:
@@ -95,8 +106,7 @@ def classic_mistake_preset() -> None:
 def move_start(x: float, y: float) -> None:
     """Put the start at (x, y), clamped to the surface and rounded to the sliders' step."""
     (x0, x1), (y0, y1) = current_surface().bounds
-    st.session_state.start_x = round(min(max(x, x0), x1), START_DECIMALS)
-    st.session_state.start_y = round(min(max(y, y0), y1), START_DECIMALS)
+    st.session_state.start_x, st.session_state.start_y = placed(x, x0, x1), placed(y, y0, y1)
 
 
 def _check_formula() -> str | None:
@@ -113,6 +123,7 @@ def _check_formula() -> str | None:
         (x0, x1), (y0, y1) = bounds
         if not (x0 <= state.start_x <= x1 and y0 <= state.start_y <= y1):
             state.start_x, state.start_y = surface.start
+        state.start_x, state.start_y = placed(state.start_x, x0, x1), placed(state.start_y, y0, y1)
     return None
 
 
@@ -204,8 +215,9 @@ def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
         LR_LABEL, LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
         help="The stride: how far each step moves along the slope.",
     )
-    x_column.slider("Start x", x0, x1, key="start_x", step=START_STEP, format="%.2f")
-    y_column.slider("Start y", y0, y1, key="start_y", step=START_STEP, format="%.2f")
+    for column, label, key, low, high in ((x_column, "Start x", "start_x", x0, x1), (y_column, "Start y", "start_y", y0, y1)):
+        decimals = start_decimals(low, high)
+        column.slider(label, low, high, key=key, step=10.0**-decimals, format=f"%.{decimals}f")
     switch_column.toggle(
         "Forget zero_grad()", key="forget_zero_grad",
         help="Skip optimizer.zero_grad() in the loop, so p.grad keeps adding up, "

@@ -22,7 +22,8 @@ from core.fog import MAX_WALK
 from core.seeded import MAX_SEED
 from core.schedules import SCHEDULES
 
-from app.controls import BOUND_KEYS, LR_OPTIONS, MAX_APP_STEPS, MOUNTAIN_CHOICES, control_defaults, nearest_lr
+from app.controls import (BOUND_KEYS, LR_OPTIONS, MAX_APP_STEPS, MOUNTAIN_CHOICES, control_defaults, nearest_lr,
+                          placed)
 from app.mountains import mountain
 from app.tuning import EPS_OPTIONS, SCHEDULE_DEFAULTS, hyperparameter_key
 
@@ -296,7 +297,7 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
     if not (x0 <= x <= x1 and y0 <= y <= y1):
         notices.append(f"the start ({x:g}, {y:g}) is off this mountain; starting at its usual start")
         x, y = surface.start
-    values["start_x"], values["start_y"] = round(x, 2), round(y, 2)
+    values["start_x"], values["start_y"] = placed(x, x0, x1), placed(y, y0, y1)
     for name, spec in OPTIMIZERS.items():
         overrides = {setting: values[hyperparameter_key(name, setting)] for setting in TUNABLE[spec.cls]
                      if hyperparameter_key(name, setting) in values}

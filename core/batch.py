@@ -23,7 +23,7 @@ from .optimizers import get_optimizer
 from .schedules import make_scheduler
 from .surfaces import Surface
 
-MAX_BALLS = 100_000
+MAX_BALLS = 160_000  # a 400 × 400 basins map (core.basins.MAX_RESOLUTION)
 # every ball's whole path is kept: (steps + 1) x balls x 2 float64s, at most ~400 MB
 MAX_BALL_STEPS = 25_000_000
 

@@ -14,6 +14,7 @@ from .surfaces import Point, Surface
 
 DEFAULT_BOUNDS: tuple[Point, Point] = ((-5.0, 5.0), (-5.0, 5.0))
 LARGEST_BOUND = 1e6
+NARROWEST = 1e-6
 SEARCH_RESOLUTION = 201
 SURFACE_NAME = "custom"
 
@@ -30,6 +31,10 @@ def check_bounds(bounds) -> tuple[Point, Point]:
         if not low < high:
             raise LossMountainError(f"the {name} range must go from a smaller to a larger number, "
                                     f"got {low:g} to {high:g}")
+        # narrower, and a start's digits (or float64 itself) could not tell its points apart
+        if high - low < NARROWEST * max(1.0, abs(low), abs(high)):
+            raise LossMountainError(f"the {name} range must be at least {NARROWEST:g} wide "
+                                    f"(times its largest bound, if that is over 1), got {low:g} to {high:g}")
     return (x0, x1), (y0, y1)
 
 

@@ -22,6 +22,8 @@ MODELS = {"line": ("slope", "intercept"), "quadratic": ("a", "b", "c")}
 MODES = ("zero_grad", "forget", "accumulate")
 MAX_POINTS = 10_000
 MAX_UPLOAD_BYTES = 1_000_000
+# predictions a grid of coefficients holds at once in mse (4 million float64: 32 MB)
+MSE_SLAB = 4_000_000
 MAX_FIT_STEPS = 2000
 
 
@@ -52,15 +54,19 @@ def read_csv(content: bytes) -> Data:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LossMountainError("the file is not text: save it as CSV (comma-separated) in UTF-8") from None
-    rows = [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-            if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [(number, row) for number, row in enumerate(reader, start=1) if any(cell.strip() for cell in row)]
+    except csv.Error as error:  # a field over the csv module's limit, a NUL byte, a stray quote…
+        raise LossMountainError(f"line {reader.line_num} of the file cannot be read as CSV ({error})") from None
     if rows and not _numbers(rows[0][1]):
         rows = rows[1:]  # a header
     points = []
     for number, row in rows:
         values = _numbers(row)
         if values is None or len(values) != 2:
-            raise LossMountainError(f"row {number} should hold two numbers x, y; it holds {row[:4]!r}")
+            shown = [cell if len(cell) <= 40 else cell[:40] + "…" for cell in row[:4]]
+            raise LossMountainError(f"row {number} should hold two numbers x, y; it holds {shown!r}")
         points.append(values)
     if not 3 <= len(points) <= MAX_POINTS:
         raise LossMountainError(f"the file has {len(points)} points; use 3 to {MAX_POINTS}")
@@ -86,9 +92,15 @@ def features(x: torch.Tensor, model: str, centre: float) -> torch.Tensor:
 
 
 def mse(coefficients: torch.Tensor, inputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean squared error for coefficients (..., k) over points inputs (n, k), y (n,)."""
-    predictions = coefficients @ inputs.T
-    return ((predictions - y) ** 2).mean(dim=-1)
+    """Mean squared error for coefficients (..., k) over points inputs (n, k), y (n,). A grid of
+    coefficients is taken a slab at a time, so no more than MSE_SLAB predictions are held at once
+    (81 × 81 coefficients over 10,000 points would be 525 MB an array); each row's mean is the same."""
+    rows = coefficients.reshape(-1, coefficients.shape[-1])
+    per_slab = max(1, MSE_SLAB // max(len(y), 1))
+    if coefficients.dim() == 1 or len(rows) <= per_slab:
+        return ((coefficients @ inputs.T - y) ** 2).mean(dim=-1)
+    slabs = [((slab @ inputs.T - y) ** 2).mean(dim=-1) for slab in rows.split(per_slab)]
+    return torch.cat(slabs).reshape(coefficients.shape[:-1])
 
 
 @dataclass(frozen=True, eq=False)

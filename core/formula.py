@@ -112,7 +112,12 @@ class _Compiler:
     def fail(self, what: str, node: ast.AST | None = None, hint: str = "") -> LossMountainError:
         return _fail(what, node, self.columns, hint)
 
-    def compile(self, node: ast.AST, depth: int = 0) -> tuple[Evaluator, str]:
+    def compile(self, node: ast.AST, depth: int = 0, in_tensors: bool = False) -> tuple[Evaluator, str]:
+        """The node's evaluator and its PyTorch code. in_tensors: the node is part of a calculation
+        without x or y, whose numbers the code writes as float64 tensors, as the evaluator has them
+        (torch.sin(1.0) is a TypeError, and 9.0 ** 9.0 ** 9.0 an OverflowError in Python's floats)."""
+        if not in_tensors and not isinstance(node, (ast.Constant, ast.Name)) and not _uses_variables(node):
+            in_tensors = True
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise self.fail(f"the formula is too long: at most {MAX_NODES} numbers, names and operations")
@@ -122,26 +127,28 @@ class _Compiler:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.fail(f"a {type(node.value).__name__} value", node, "only numbers, x and y are allowed")
             value = float(node.value) if abs(node.value) < 1e308 else math.inf
-            return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), repr(value)
+            return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), _number(
+                "math.inf" if value == math.inf else repr(value), in_tensors)
         if isinstance(node, ast.Name):
             if node.id in VARIABLES:
                 index = VARIABLES.index(node.id)
                 return (lambda x, y: (x, y)[index]), node.id
             if node.id in CONSTANTS:
                 value = CONSTANTS[node.id]
-                return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), f"math.{node.id}"
+                return (lambda x, y: torch.tensor(value, dtype=x.dtype, device=x.device)), _number(
+                    f"math.{node.id}", in_tensors)
             if node.id in FUNCTIONS:
                 raise self.fail(f"`{node.id}` without brackets", node, f"it is a function: write {node.id}(…)")
             raise self.fail(f"unknown name `{node.id}`", node, "use x and y (and the constants pi and e)")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            inner, code = self.compile(node.operand, depth + 1)
+            inner, code = self.compile(node.operand, depth + 1, in_tensors)
             if isinstance(node.op, ast.UAdd):
                 return inner, f"(+{code})"
             return (lambda x, y: torch.neg(inner(x, y))), f"(-{code})"
         if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
             symbol, operation = OPERATORS[type(node.op)]
-            left, left_code = self.compile(node.left, depth + 1)
-            right, right_code = self.compile(node.right, depth + 1)
+            left, left_code = self.compile(node.left, depth + 1, in_tensors)
+            right, right_code = self.compile(node.right, depth + 1, in_tensors)
             return (lambda x, y: operation(left(x, y), right(x, y))), f"({left_code} {symbol} {right_code})"
         if isinstance(node, ast.BinOp):
             symbol = _OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)
@@ -149,10 +156,10 @@ class _Compiler:
             at = _At(node.left.end_col_offset + self.gap_after(node.left.end_col_offset))
             raise self.fail(f"the operator {symbol}", at, "use + - * / and ^ (or **) for powers")
         if isinstance(node, ast.Call):
-            return self._call(node, depth)
+            return self._call(node, depth, in_tensors)
         raise self.fail(_describe(node), node, "a formula may only use numbers, x, y, + - * / ^ and functions like sin(x)")
 
-    def _call(self, node: ast.Call, depth: int) -> tuple[Evaluator, str]:
+    def _call(self, node: ast.Call, depth: int, in_tensors: bool) -> tuple[Evaluator, str]:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
             raise self.fail(f"unknown function `{name}`", node, f"use one of {', '.join(FUNCTIONS)}")
@@ -162,10 +169,20 @@ class _Compiler:
         if len(node.args) != arity:
             raise self.fail(f"{node.func.id}() with {len(node.args)} argument{'s' if len(node.args) != 1 else ''}",
                             node, f"it takes {arity}")
-        args = [self.compile(arg, depth + 1) for arg in node.args]
+        # a function's argument is a tensor even where it is a bare number (min(x, 0): torch.minimum(x, 0.0)
+        # is a TypeError)
+        args = [self.compile(arg, depth + 1, in_tensors or not _uses_variables(arg)) for arg in node.args]
         evaluators = [evaluate for evaluate, _ in args]
         code = f"{code_name}({', '.join(code for _, code in args)})"
         return (lambda x, y: function(*(evaluate(x, y) for evaluate in evaluators))), code
+
+
+def _uses_variables(node: ast.AST) -> bool:
+    return any(isinstance(inner, ast.Name) and inner.id in VARIABLES for inner in ast.walk(node))
+
+
+def _number(code: str, in_tensors: bool) -> str:
+    return f"torch.tensor({code}, dtype=torch.float64)" if in_tensors else code
 
 
 def parse_formula(text: str) -> Formula:
@@ -195,4 +212,8 @@ def parse_formula(text: str) -> Formula:
         raise LossMountainError("the formula could not be read; use numbers, x, y and + - * / ^") from None
     indent = len(source) - len(source.lstrip())
     evaluate, code = _Compiler(source.strip(), columns[indent:]).compile(tree.body)
+    if not _uses_variables(tree.body):
+        # as Formula.__call__ spreads it: a value at every point, and a graph for backward() (slope 0)
+        bare = isinstance(tree.body, (ast.Constant, ast.Name))  # a lone number: not yet a tensor
+        code = f"{_number(code, True) if bare else code} + 0.0 * (x + y)"
     return Formula(text=text.strip(), code=code, evaluate=evaluate)

@@ -21,7 +21,7 @@ from .errors import LossMountainError
 from .optimizers import get_optimizer
 from .schedules import get_schedule, make_scheduler
 from .solo import roll_solo
-from .status import classify
+from .status import CONVERGED, STATUSES, classify
 from .surfaces import Point, Surface
 
 DEFAULT_RATES = 64
@@ -112,12 +112,16 @@ class Sweep:
         return found.codes, found.converged_at
 
     def best_lr(self, optimizer: str) -> float | None:
-        """The learning rate that reached the tolerance in the fewest steps (None if none did)."""
-        reached = self.reached_at[self.optimizers.index(optimizer)]
-        if (reached < 0).all():
+        """The learning rate that reached the tolerance in the fewest steps and ends converged there
+        (a ball that passes within the tolerance and then flies off is not "just right"); None if none
+        did. A sweep that named no statuses counts every ball that reached."""
+        k = self.optimizers.index(optimizer)
+        good = self.reached_at[k] >= 0
+        if self.statuses is not None:
+            good &= self.statuses[k] == STATUSES.index(CONVERGED)
+        if not good.any():
             return None
-        steps = np.where(reached >= 0, reached, np.iinfo(reached.dtype).max)
-        return float(self.lrs[int(np.argmin(steps))])
+        return float(self.lrs[int(np.argmin(np.where(good, self.reached_at[k], np.iinfo(np.int64).max)))])
 
 
 def _frozen(values: np.ndarray) -> np.ndarray:

@@ -48,6 +48,14 @@ def test_basins_json_names_each_start_and_the_far_valley_share():
     assert sum(c["share"] for c in printed["classes"]) == pytest.approx(1.0)
 
 
+def test_basins_runs_over_its_whole_documented_range_of_resolutions():
+    # 317 and up once failed: "starts must be 1 to 100000 pairs" (400 x 400 is 160,000 starts)
+    result = cli("basins", "--surface", "bowl", "--optimizer", "sgd", "--lr", "0.1", "--resolution", "400",
+                 "--steps", "3")
+    assert result.returncode == 0, result.stderr
+    assert len(_rows(result.stdout)) == 400 * 400
+
+
 def test_swarm_prints_each_balls_start_and_end():
     result = cli("swarm", "--surface", "camel", "--optimizer", "adam", "--lr", "0.02", "--balls", "6",
                  "--steps", "50", "--seed", "3")

@@ -25,7 +25,7 @@ def test_a_swarm_with_a_huge_step_flies_off():
     assert (overflowed.diverged_at > 150).all() and (overflowed.ends.labels == DIVERGED).all()
 
 
-@pytest.mark.parametrize("count, seed, message", [(0, 0, "1 to 100,000 balls"), (10, -1, "seed"),
+@pytest.mark.parametrize("count, seed, message", [(0, 0, "1 to 160,000 balls"), (10, -1, "seed"),
                                                   (True, 0, "balls")])
 def test_bad_swarms_are_refused(count, seed, message):
     with pytest.raises(LossMountainError, match=message):

@@ -1,0 +1,108 @@
+"""Issue 14's links and inputs that broke the app when tried as an attacker would: each now gives
+the page's own message or a working view, never the generic error page."""
+
+import pytest
+
+from tests.test_link import open_link
+
+
+@pytest.mark.parametrize("bounds", [
+    {"bound_x0": "0.001", "bound_x1": "0.002"},  # the start's two decimals fell below the range
+    {"bound_x0": "-0.002", "bound_x1": "-0.001"},  # … or above it
+    {"bound_y0": "3.141", "bound_y1": "3.1415", "bound_x0": "0.5", "bound_x1": "0.50004"},
+])
+def test_a_narrow_range_keeps_the_start_inside_at_the_sliders_own_precision(bounds):
+    app = open_link({"surface": "custom", "formula": "x^2", **bounds})
+    assert not app.exception, [e.value for e in app.exception]
+    x, y = app.slider(key="start_x"), app.slider(key="start_y")
+    for slider in (x, y):
+        assert slider.min <= slider.value <= slider.max
+        # at least a hundred stops across the range
+        assert (slider.max - slider.min) / slider.step >= 99
+    # a move of the start by the slider's own step stays inside, and the page answers
+    x.set_value(x.max).run()
+    assert not app.exception and app.slider(key="start_x").value == x.max
+
+
+def test_a_range_too_narrow_to_hold_a_start_is_refused_by_name():
+    app = open_link({"surface": "custom", "formula": "x^2", "bound_x0": "1", "bound_x1": "1.0000000001"})
+    assert not app.exception
+    notice = " ".join(w.value for w in app.warning)
+    assert "the x range must be at least 1e-06 wide" in notice
+
+
+def test_a_csv_with_a_field_over_the_csv_modules_limit_is_the_pages_own_message():
+    from core import LossMountainError
+    from core.data_fit import read_csv
+
+    content = b"x,y\n1,2\n2,3\n3," + b"4" * 131_073 + b"\n"
+    with pytest.raises(LossMountainError, match="line 4 of the file cannot be read as CSV"):
+        read_csv(content)
+
+
+def test_a_bad_rows_message_quotes_at_most_forty_characters_a_cell():
+    from core import LossMountainError
+    from core.data_fit import read_csv
+
+    with pytest.raises(LossMountainError) as caught:
+        read_csv(b"1,2\n2,3\n" + b"a" * 5000 + b",1\n")
+    assert len(str(caught.value)) < 200 and "a" * 40 + "…" in str(caught.value)
+
+
+def test_the_fits_loss_grid_over_ten_thousand_points_is_unchanged_and_taken_a_slab_at_a_time(monkeypatch):
+    import numpy as np
+    import torch
+
+    from core import data_fit
+    from core.data_fit import features, mse
+
+    rng = np.random.default_rng(0)
+    x, y = torch.tensor(rng.uniform(-3, 3, 10_000)), torch.tensor(rng.normal(size=10_000))
+    inputs = features(x, "quadratic", 0.0)
+    grid = torch.tensor(rng.normal(size=(81, 81, 3)))
+    whole = ((grid @ inputs.T - y) ** 2).mean(dim=-1)  # the one-array way: 525 MB a temporary
+    shapes = []
+    real_cat = torch.cat
+    monkeypatch.setattr(data_fit.torch, "cat", lambda parts: shapes.append([p.shape for p in parts]) or real_cat(parts))
+    slabbed = mse(grid, inputs, y)
+    assert torch.equal(slabbed, whole)
+    # 400 coefficient rows (32 MB of predictions) at a time, not 6,561
+    assert shapes and max(s[0] for s in shapes[0]) == 400
+
+
+@pytest.mark.parametrize("count", [64, 256])
+def test_the_sweep_from_the_issues_link_says_its_sentence_and_names_no_diverging_rate_fastest(count):
+    from app.link import read_link
+    from tests.pages import open_page
+
+    link = {"surface": "custom", "formula": "50*x^y", "bound_x0": "0.1", "bound_x1": "5", "bound_y0": "0.1",
+            "bound_y1": "5", "optimizers": "sgd", "steps": "500", "many_mode": "sweep", "sweep_low": "1e-05",
+            "sweep_high": "0.0001", "sweep_count": str(count)}
+    values, notices = read_link(link)
+    assert not notices
+    app = open_page("app.many", "many_page")
+    for key, value in values.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("**SGD**" in m.value for m in app.markdown)
+
+
+def test_the_fastest_rate_is_one_that_ends_converged():
+    from dataclasses import replace
+
+    import numpy as np
+
+    from core import get_surface
+    from core.status import DIVERGED, STATUSES
+    from core.sweep import lr_sweep
+
+    sweep = lr_sweep(get_surface("bowl"), ["sgd"], (1.0, 1.0), 200, [0.05, 0.1, 0.2, 0.4])
+    assert sweep.best_lr("sgd") == 0.4  # the biggest stride below the limit is fastest here
+    # were the 0.4 ball to fly off after passing within the tolerance, it is not the fastest to converge
+    statuses = sweep.statuses.copy()
+    statuses[0, 3] = STATUSES.index(DIVERGED)
+    assert replace(sweep, statuses=statuses).best_lr("sgd") == 0.2
+    statuses[0, :] = STATUSES.index(DIVERGED)
+    assert replace(sweep, statuses=statuses).best_lr("sgd") is None
+    assert np.all(sweep.reached_at[0] >= 0)
