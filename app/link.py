@@ -21,6 +21,7 @@ from core.optimizers import HYPERPARAMETERS, PLAIN_STEP, TUNABLE, check_hyperpar
 from core.fog import MAX_WALK
 from core.seeded import MAX_SEED
 from core.schedules import SCHEDULES
+from core.wording import quoted
 
 from app.controls import (BOUND_KEYS, LR_OPTIONS, MAX_APP_STEPS, MOUNTAIN_CHOICES, control_defaults, nearest_lr,
                           placed)
@@ -143,7 +144,9 @@ def names(options) -> Field:
         chosen = [name.strip() for name in raw.split(",") if name.strip()]
         unknown = [name for name in chosen if name not in options]
         if unknown:
-            raise ValueError(f"names {unknown[0][:MAX_SHOWN]!r}, not one of {', '.join(options)}")
+            listed = ", ".join(options) if len(options) <= 20 else "them (`python -m core optimizers` lists every one)"
+            # the name as typed, in a code span: a link's text never becomes the page's own words or links
+            raise ValueError(f"names {_quoted(unknown[0])}, not one of {listed}")
         return [name for name in options if name in chosen]  # the sidebar's order, no repeats
 
     return Field(parse, _text)
@@ -249,9 +252,7 @@ def _defaults() -> dict[str, Any]:
 
 
 def _quoted(raw: str) -> str:
-    shown = raw if len(raw) <= MAX_SHOWN else raw[:MAX_SHOWN] + "…"
-    # a code span shows the text as typed: no markdown, no markup
-    return "`" + shown.replace("`", "'").replace("\n", " ") + "`"
+    return quoted(raw, MAX_SHOWN)
 
 
 def read_link(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .cli_many import MANY_COMMANDS, add_many_commands, run_many
+from .csv_safe import safe_row
 from .codegen import training_script
 from .descent import MAX_STEPS, Run, descend
 from .errors import LossMountainError
@@ -166,8 +167,8 @@ def write_csv(run: Run, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in _rows(run):
-        writer.writerow([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:-1]),
-                         "" if row["evaluations"] is None else row["evaluations"]])
+        writer.writerow(safe_row([row["step"], *(_cell(row[key]) for key in CSV_HEADER[1:-1]),
+                                  "" if row["evaluations"] is None else row["evaluations"]]))
 
 
 def run_record(run: Run, result: Verdict | None = None) -> dict:

@@ -11,6 +11,7 @@ from typing import TextIO
 import numpy as np
 
 from .basin_figures import ending
+from .csv_safe import safe_row
 from .basins import Ends, basins
 from .grid import DEFAULT_RESOLUTION
 from .race import DEFAULT_BALLS, DEFAULT_TUNING_BALLS, TUNING_RATES, Race, fair_race
@@ -73,7 +74,7 @@ def add_many_commands(commands, scene: argparse.ArgumentParser, optimizer: argpa
 def _csv(out: TextIO, header: tuple[str, ...], rows) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
 
 
 def _number(value: float) -> float | None:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .errors import LossMountainError
+from .wording import quoted
 from .optimizers import get_optimizer
 
 MODELS = {"line": ("slope", "intercept"), "quadratic": ("a", "b", "c")}
@@ -65,8 +66,8 @@ def read_csv(content: bytes) -> Data:
     for number, row in rows:
         values = _numbers(row)
         if values is None or len(values) != 2:
-            shown = [cell if len(cell) <= 40 else cell[:40] + "…" for cell in row[:4]]
-            raise LossMountainError(f"row {number} should hold two numbers x, y; it holds {shown!r}")
+            shown = ", ".join(quoted(cell) for cell in row[:4]) + (", …" if len(row) > 4 else "")
+            raise LossMountainError(f"row {number} should hold two numbers x, y; it holds {shown or 'nothing'}")
         points.append(values)
     if not 3 <= len(points) <= MAX_POINTS:
         raise LossMountainError(f"the file has {len(points)} points; use 3 to {MAX_POINTS}")

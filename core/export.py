@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from .cli import CSV_HEADER, run_record, write_csv
+from .csv_safe import safe_row
 from .descent import Run
 from .figures import PLOTLY_CONFIG
 from .verdict import Verdict
@@ -25,7 +26,7 @@ def runs_csv(runs: Sequence[Run]) -> str:
         one = io.StringIO()
         write_csv(run, one)
         for row in list(csv.reader(io.StringIO(one.getvalue())))[1:]:
-            writer.writerow((run.optimizer, *row))
+            writer.writerow(safe_row((run.optimizer, *row)))
     return out.getvalue()
 
 

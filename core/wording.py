@@ -56,3 +56,10 @@ def steps(count: int) -> str:
 def _snap(value: float, scale: float = 0.0) -> float:
     # −0.0 and a hair's breadth from zero are zero
     return 0.0 if abs(value) < max(5e-13, 1e-6 * scale) else value
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Someone's text for a sentence shown as Markdown: a code span, so it is shown as typed and never
+    becomes a link, an image or markup (its backticks and line breaks replaced), at most `limit` characters."""
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return "`" + shown.replace("`", "'").replace("\n", " ").replace("\r", " ") + "`"

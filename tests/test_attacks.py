@@ -46,7 +46,7 @@ def test_a_bad_rows_message_quotes_at_most_forty_characters_a_cell():
 
     with pytest.raises(LossMountainError) as caught:
         read_csv(b"1,2\n2,3\n" + b"a" * 5000 + b",1\n")
-    assert len(str(caught.value)) < 200 and "a" * 40 + "…" in str(caught.value)
+    assert len(str(caught.value)) < 200 and "`" + "a" * 40 + "…`" in str(caught.value)
 
 
 def test_the_fits_loss_grid_over_ten_thousand_points_is_unchanged_and_taken_a_slab_at_a_time(monkeypatch):
@@ -106,3 +106,69 @@ def test_the_fastest_rate_is_one_that_ends_converged():
     statuses[0, :] = STATUSES.index(DIVERGED)
     assert replace(sweep, statuses=statuses).best_lr("sgd") is None
     assert np.all(sweep.reached_at[0] >= 0)
+
+
+EVIL = ["[x](https://evil.example) https://evil.example <img src=x onerror=alert(1)> javascript:alert(1)",
+        "![i](https://evil.example/i.png) <script>alert(1)</script> <a href='https://evil.example'>a</a>",
+        "`[x](https://evil.example)` ``` <b>bold</b> \\[x\\](javascript:alert(1)) www.evil.example"]
+
+
+@pytest.mark.parametrize("evil", EVIL)
+def test_no_part_of_a_links_notice_outside_a_code_span_comes_from_the_link(evil):
+    import re
+
+    from app.link import fields, read_link
+
+    for key in [*fields(), evil]:
+        for value in (evil, f"sgd,{evil}", f"1e309{evil}"):
+            _, notices = read_link({key: value})
+            for notice in notices:
+                # what is outside code spans is rendered as Markdown: none of the link's text may be there
+                outside = re.sub(r"`[^`]*`", "", notice)
+                for piece in ("http", "www.", "<", ">", "[", "](", "javascript", "evil"):
+                    assert piece not in outside, (key, notice)
+
+
+@pytest.mark.parametrize("evil", EVIL)
+def test_an_uploaded_files_cells_are_quoted_back_in_code_spans(evil):
+    import re
+
+    from core import LossMountainError
+    from core.data_fit import read_csv
+
+    text = f'1,2\n2,3\n"{evil.replace(chr(34), chr(39))}",1\n'
+    with pytest.raises(LossMountainError) as caught:
+        read_csv(text.encode())
+    outside = re.sub(r"`[^`]*`", "", str(caught.value))
+    assert not any(piece in outside for piece in ("http", "<", "[", "javascript", "evil")), str(caught.value)
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers():
+    from core.csv_safe import safe_row
+
+    row = ['=HYPERLINK("https://evil.example")', "+1+1", "-cmd", "@SUM(A1)", "\tx", "-1.5", "-inf", "1e-3", 2.5, "adam"]
+    assert safe_row(row) == ["'=HYPERLINK(\"https://evil.example\")", "'+1+1", "'-cmd", "'@SUM(A1)", "'\tx",
+                             "-1.5", "-inf", "1e-3", 2.5, "adam"]
+
+
+@pytest.mark.parametrize("text", ['x"""+y', "x\\+y", "x\n+y", "x'+y", 'x"+y', "x#+y"])
+def test_a_formula_cannot_carry_quotes_backslashes_or_newlines_into_the_script(text):
+    from core import LossMountainError
+    from core.formula import parse_formula
+
+    with pytest.raises(LossMountainError, match="cannot be used"):
+        parse_formula(text)
+
+
+def test_whatever_a_surfaces_title_holds_the_script_still_parses_and_keeps_it_in_its_docstring():
+    import ast
+    from dataclasses import replace
+
+    from core import get_surface
+    from core.codegen import training_script
+
+    surface = replace(get_surface("bowl"), title='bowl """\nimport os  # \\" \'\'\'')
+    script = training_script(surface, "sgd", 0.1, (1.0, 1.0), 3)
+    tree = ast.parse(script)  # still Python, and nothing of the title outside the docstrings
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import) and node.names[0].name == "os"]
+    assert "import os #" in ast.get_docstring(tree)  # on one line, its spaces collapsed
