@@ -8,7 +8,9 @@ PY := $(VENV)/bin/python
 # stamp files: reinstall only when the pinned requirements change
 $(VENV)/.app: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "Installing the pinned requirements into $(VENV): PyTorch (CPU), Streamlit, Plotly and the rest,"
+	@echo "about 1.7 GB on disk once installed; a few minutes the first time, pip's progress below."
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.app requirements-dev.txt

@@ -1,4 +1,4 @@
-"""The README's examples, run as written: every `$ python -m core …` line exits 0 and prints what
+"""The README's examples, run as written: every `$ .venv/bin/python -m core …` line exits 0 and prints what
 the README shows of its output, and every commented result of the Python example is what it says."""
 
 import re
@@ -30,7 +30,7 @@ def _commands() -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize("command, shown", _commands(), ids=lambda value: str(value)[:60])
 def test_each_command_runs_and_prints_what_the_readme_shows(command, shown):
     args = shlex.split(command)
-    assert args[:3] == ["python", "-m", "core"]
+    assert args[:3] == [".venv/bin/python", "-m", "core"]  # the environment `make run` builds
     result = subprocess.run([sys.executable, *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     printed = result.stdout.splitlines()
