@@ -30,7 +30,7 @@ from app.settings import HASHED_BY_REPR, Settings
 
 
 # CPU seconds after which a many-ball view stops (its estimate was wrong): the class's other sessions wait meanwhile
-DEADLINE_S = 20.0
+DEADLINE_S = 10.0
 
 
 def _progress(text: str):
