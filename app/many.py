@@ -23,8 +23,8 @@ from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
-from app.many_scene import (basins_of, basins_payload, race_of, solo_cost, swarm_of, swarm_payload, sweep_of,
-                            sweep_payload)
+from app.many_scene import (basins_of, basins_payload, batch_cost, race_of, solo_cost, swarm_of, swarm_payload,
+                            sweep_of, sweep_payload)
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
 from app.scene import ladder_on_demand, stability_limit
@@ -39,8 +39,6 @@ TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6)
 BASIN_RESOLUTIONS = (101, 151, 201)
 MAX_SWARM = 1000
 MIN_SWARM = 10
-# one basins map may roll at most this many ball-steps (about a second on a 2-core CPU)
-MAX_BASIN_WORK = 20_000_000
 DEFAULTS = {"many_mode": "sweep", "sweep_low": 1e-4, "sweep_high": 10.0, "sweep_count": 64, "sweep_tolerance": 1e-3,
             "basin_resolution": 101, "basin_jumps": True, "swarm_size": 300, "swarm_seed": 0,
             "race_balls": 64, "race_seed": 0}
@@ -171,15 +169,8 @@ def _basins_view(settings: Settings) -> None:
                 format_func=lambda n: f"{n} × {n} = {n * n:,}")
     c.toggle("Dot the starts that end in a farther valley", key="basin_jumps")
     state = st.session_state
-    resolution = _solo_size(settings, optimizer, int(state.basin_resolution), "basins")
+    resolution = _sized(settings, optimizer, int(state.basin_resolution), "basins")
     if resolution is None:
-        return
-    work = resolution * resolution * settings.steps
-    if work > MAX_BASIN_WORK:
-        st.warning(f"{resolution * resolution:,} starts × {settings.steps:,} steps is {work / 1e6:.0f} million ball-steps; "
-                   f"the limit is {MAX_BASIN_WORK / 1e6:.0f} million, so that every view answers within about a "
-                   f"second. Choose fewer starts a side, or at most {MAX_BASIN_WORK // (resolution * resolution):,} "
-                   "steps in the sidebar.", icon="✋")
         return
     mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps), _look()), _on_start_click,
                   key=VIEW_KEY, rate_key="lr")
@@ -196,28 +187,37 @@ def _basins_view(settings: Settings) -> None:
            else ". ") + "Change the learning rate or add momentum and compare the shares.")
 
 
-def _solo_size(settings: Settings, optimizer: str, size: int, view: str) -> int | None:
-    """The basins map's side or the swarm's balls that fit the budget when `optimizer` moves one ball per
-    instance (measured from one run from the mountain's centre), saying so; None (and why) if too few fit."""
+def _sized(settings: Settings, optimizer: str, size: int, view: str) -> int | None:
+    """The basins map's side or the swarm's balls that fit the view's budget, from a timed run (a batch,
+    or one solo run where `optimizer` moves one ball per instance), saying so where it is cut; None (and
+    why) where even the smallest does not fit."""
     spec = get_optimizer(optimizer)
-    if spec.batches:
-        return size
     wanted = size * size if view == "basins" else size
-    cost = solo_cost(settings, optimizer, wanted, (settings.lr,), _centre(settings))
+    solo = not spec.batches
+    cost = (solo_cost(settings, optimizer, wanted, (settings.lr,), _centre(settings)) if solo
+            else batch_cost(settings, optimizer, wanted))
     fits = math.isqrt(cost.affordable) if view == "basins" else cost.affordable
     least = MIN_RESOLUTION if view == "basins" else MIN_SWARM
     shown = (lambda n: f"{n} × {n} starts") if view == "basins" else (lambda n: f"{n} balls")
-    why = (f"{spec.label} moves one ball per optimizer instance (it is not elementwise), about "
-           f"{seconds(cost.per_run)} of CPU a ball here, and a view spends at most {seconds(cost.budget)} on such runs")
+    if solo:
+        why = (f"{spec.label} moves one ball per optimizer instance (it is not elementwise), about "
+               f"{seconds(cost.per_run)} of CPU a ball here")
+    else:
+        why = f"On this mountain a ball of {spec.label} costs about {seconds(cost.per_run)} of CPU over {settings.steps} steps"
+    why += f", and a view spends at most {seconds(cost.budget)}"
     if fits >= size:
-        st.caption(f"{why}: these {shown(size)} take about {seconds(cost.seconds)}.")
+        if solo:
+            st.caption(f"{why} on such runs: these {shown(size)} take about {seconds(cost.seconds)}.")
         return size
     if fits >= least:
-        st.caption(f"{why}, so this {'map' if view == 'basins' else 'swarm'} has {shown(fits)} (you chose {size if view == 'swarm' else f'{size} × {size}'}).")
+        st.caption(f"{why}, so this {'map' if view == 'basins' else 'swarm'} has {shown(fits)} "
+                   f"(you chose {size if view == 'swarm' else f'{size} × {size}'}); fewer steps in the sidebar "
+                   f"give it more.")
         return fits
-    st.warning(f"{why}: even {shown(least)} would take about {seconds(cost.per_run * (least * least if view == 'basins' else least))}. "
-               f"Choose fewer steps in the sidebar (now {settings.steps}){_cheaper(optimizer)}, or another optimizer.",
-               icon="⏱️")
+    st.warning(f"{why}: even {shown(least)} would take about "
+               f"{seconds(cost.per_run * (least * least if view == 'basins' else least))}. "
+               f"Choose fewer steps in the sidebar (now {settings.steps}){_cheaper(optimizer)}, or another "
+               f"{'optimizer' if solo else 'optimizer or a simpler formula'}.", icon="⏱️")
     return None
 
 
@@ -228,7 +228,7 @@ def _swarm_view(settings: Settings) -> None:
     b.slider("Balls", 10, MAX_SWARM, key="swarm_size", step=10)
     c.number_input("Seed", 0, 10_000, key="swarm_seed", help="Which random starts.")
     state = st.session_state
-    size, seed = _solo_size(settings, optimizer, int(state.swarm_size), "swarm"), int(state.swarm_seed)
+    size, seed = _sized(settings, optimizer, int(state.swarm_size), "swarm"), int(state.swarm_seed)
     if size is None:
         return
     mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY,

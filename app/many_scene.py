@@ -14,7 +14,7 @@ import streamlit as st
 
 from core import LossMountainError, get_optimizer
 from core.basin_figures import basin_figure
-from core.budget import Cost, seconds, time_one_run
+from core.budget import Cost, seconds, time_one_batched_ball, time_one_run
 from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.race import Race, fair_race
@@ -56,6 +56,21 @@ def _seconds_per_run(settings: Settings, optimizer: str) -> float:
         return time_one_run(mountain_of(settings), optimizer, settings.lr, settings.start, settings.steps,
                             settings.zero_grad, hyperparameters=options["hyperparameters"].get(optimizer),
                             schedule=options["schedule"], clip_norm=options["clip_norm"])
+
+
+@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+def _seconds_per_batched_ball(settings: Settings, optimizer: str) -> float:
+    options = settings.options()
+    return time_one_batched_ball(mountain_of(settings), optimizer, settings.lr, settings.steps, settings.zero_grad,
+                                 hyperparameters=options["hyperparameters"].get(optimizer),
+                                 schedule=options["schedule"], clip_norm=options["clip_norm"])
+
+
+def batch_cost(settings: Settings, optimizer: str, wanted: int) -> Cost:
+    """What `wanted` balls of `optimizer`, moved in one instance, cost with the scene's settings (a
+    timed batch; cached, so a view keeps its size)."""
+    return Cost(optimizer, _seconds_per_batched_ball(replace(settings, start=(0.0, 0.0), optimizers=()), optimizer),
+                wanted)
 
 
 def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float, ...],

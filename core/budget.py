@@ -1,9 +1,10 @@
-"""What a many-ball view can afford of optimizers that move one ball per instance.
+"""What a many-ball view can afford, measured before it runs.
 
-The elementwise optimizers move every ball of a view in one instance; L-BFGS and the pytorch-optimizer
-classes that are not elementwise run one solo run per ball (core.solo), and what that costs depends on
-the optimizer, the mountain and the steps (L-BFGS may evaluate the loss 20 times a step). So the cost
-is measured, not guessed: two short solo runs are timed on this thread's CPU clock, and a view is
+A ball's cost depends on the optimizer, the mountain and the steps: L-BFGS and the pytorch-optimizer
+classes that are not elementwise run one solo run per ball (core.solo; L-BFGS may evaluate the loss
+20 times a step), and a typed formula of nested powers costs twenty times Himmelblau's a ball-step.
+So the cost is measured, not guessed: two short runs are timed on this thread's CPU clock (solo runs,
+or a batch of PROBE_BALLS balls for the optimizers that move many in one instance), and a view is
 sized (or refused) from that.
 """
 
@@ -14,13 +15,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .batch import descend_batch
 from .descent import descend
 from .surfaces import Surface
+from .swarm import random_starts
 
 # CPU seconds a view may spend on solo runs: a class shares one server, so a view stays near this
 SOLO_BUDGET_S = 6.0
 # the steps of the longer timed run
 PROBE_STEPS = 25
+# the balls of a timed batch: enough that a step's fixed cost is shared as in a real view
+PROBE_BALLS = 1024
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,30 @@ def time_one_run(
     return max(short - per_step * few, 0.0) + per_step * steps
 
 
+def time_one_batched_ball(
+    surface: Surface, optimizer: str, lr: float, steps: int, zero_grad: bool = True, *,
+    hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant", clip_norm: float | None = None,
+) -> float:
+    """The CPU seconds one ball of a big batch (an optimizer that moves many balls in one instance)
+    takes over `steps` steps on this thread: PROBE_BALLS random starts timed over 5 and 25 steps."""
+    starts = random_starts(surface, PROBE_BALLS, seed=0)
+
+    def timed(n: int) -> float:
+        began = time.thread_time()
+        descend_batch(surface, optimizer, lr, starts, n, zero_grad, hyperparameters=hyperparameters,
+                      schedule=schedule, clip_norm=clip_norm, path=False)
+        return time.thread_time() - began
+
+    timed(1)  # once untimed: the first batch pays once-only costs
+    few, more = PROBE_STEPS // 5, PROBE_STEPS
+    per_step = max(timed(more) - timed(few), 0.0) / (more - few)
+    return per_step * steps / PROBE_BALLS
+
+
 def seconds(value: float) -> str:
-    """A duration for a sentence: "0.04 s", "2.5 s", "12 s", "3 min"."""
+    """A duration for a sentence: "1.6 ms", "0.43 s", "2.5 s", "12 s", "3 min"."""
+    if value < 0.1:
+        return f"{value * 1e3:.2g} ms"
     if value < 10:
         return f"{value:.2g} s" if value < 1 else f"{value:.1f} s"
     return f"{value:.0f} s" if value < 120 else f"{value / 60:.0f} min"

@@ -33,6 +33,17 @@ def test_a_real_probe_runs_the_optimizer_and_costs_something():
     assert time_one_run(get_surface("himmelblau"), "lamb", 0.01, (0.0, 0.0), 100) > 0
 
 
-@pytest.mark.parametrize("value, said", [(0.0432, "0.043 s"), (2.46, "2.5 s"), (48.2, "48 s"), (200, "3 min")])
+@pytest.mark.parametrize("value, said", [(0.0016, "1.6 ms"), (0.0432, "43 ms"), (0.43, "0.43 s"), (2.46, "2.5 s"),
+                                         (48.2, "48 s"), (200, "3 min")])
 def test_durations_read_as_people_say_them(value, said):
     assert seconds(value) == said
+
+
+def test_a_batched_ball_is_priced_from_a_timed_batch_and_a_heavy_formula_costs_more():
+    from core.budget import time_one_batched_ball
+    from core.custom import formula_surface
+
+    light = time_one_batched_ball(get_surface("himmelblau"), "sgd", 0.01, 100)
+    heavy = time_one_batched_ball(formula_surface("+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+"),
+                                                  ((0.1, 3.0), (0.1, 3.0))), "sgd", 0.01, 100)
+    assert 0 < light < heavy  # nested powers cost many times Himmelblau's four products a ball-step

@@ -88,16 +88,20 @@ def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app)
     assert not app.exception and len(options) == len(OPTIMIZERS) - 1 and "L-BFGS" not in options
 
 
-def test_a_basins_map_too_big_to_answer_quickly_is_refused_with_what_to_lower(app):
+def test_a_basins_map_too_dear_to_answer_quickly_is_cut_to_its_cost_saying_what_to_lower(app):
     app.session_state["many_mode"] = "basins"
     app.session_state["basin_resolution"] = 201
     app.session_state["steps"] = 2000
     app.run()
-    assert not app.exception
-    assert "the limit is 20 million" in app.warning[0].value and "at most 495 steps" in app.warning[0].value
-    app.session_state["steps"] = 495
+    assert not app.exception and not app.warning
+    captions = " ".join(c.value for c in app.caption)
+    assert "(you chose 201 × 201); fewer steps in the sidebar give it more" in captions
+    side = int(captions.split("so this map has ")[1].split(" × ")[0])
+    assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == side * side
+    app.session_state["steps"] = 20
     app.run()
-    assert not app.warning and view_payload(app)["feature_click"] == "start"
+    assert "you chose" not in " ".join(c.value for c in app.caption)
+    assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == 201 * 201
 
 
 def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_when_asked(app):
@@ -216,3 +220,26 @@ def test_a_view_that_overruns_its_cpu_deadline_stops_with_a_message(app, monkeyp
     app.run()
     assert not app.exception
     assert "this view stopped after 0 s of CPU time" in app.error[0].value
+
+
+NASTY_FORMULA = "+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+")
+
+
+def test_a_formula_of_nested_powers_gets_the_basins_map_its_cost_affords(app):
+    # the heavy link: 201 x 201 starts x 490 steps of a 300-character formula (about 75 s of CPU
+    # here at full size) is measured first and cut to what 6 s buys, saying so
+    app.session_state["surface"] = "custom"
+    app.session_state["formula"] = NASTY_FORMULA
+    for key, value in (("bound_x0", 0.1), ("bound_x1", 3.0), ("bound_y0", 0.1), ("bound_y1", 3.0)):
+        app.session_state[key] = value
+    app.session_state["good_custom"] = (NASTY_FORMULA, ((0.1, 3.0), (0.1, 3.0)))
+    app.session_state["steps"] = 490
+    app.session_state["many_mode"] = "basins"
+    app.session_state["basin_resolution"] = 201
+    app.run()
+    assert not app.exception
+    captions = " ".join(c.value for c in app.caption)
+    assert "On this mountain a ball of SGD costs about" in captions and "(you chose 201 × 201)" in captions
+    side = int(captions.split("so this map has ")[1].split(" × ")[0])
+    assert 10 <= side < 201
+    assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == side * side
