@@ -7,14 +7,13 @@ Every cache is bounded, so a long class does not grow the server.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import streamlit as st
 
-from core import LossMountainError, get_optimizer
+from core import get_optimizer
 from core.basin_figures import basin_figure
-from core.budget import Cost, seconds, time_one_batched_ball, time_one_run
+from core.budget import Cost, time_one_batched_ball, time_one_run
 from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.race import Race, fair_race
@@ -27,26 +26,7 @@ from app.mountain_view import view_json
 from app.mountains import mountain_of
 from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
 from app.settings import HASHED_BY_REPR, Settings
-
-
-# CPU seconds after which a many-ball view stops (its estimate was wrong): the class's other sessions wait meanwhile
-DEADLINE_S = 10.0
-
-
-def _progress(text: str):
-    """A progress bar and the callback core calls with the fraction done, which stops the work (a
-    LossMountainError) once it has taken DEADLINE_S of this thread's CPU."""
-    bar = st.progress(0.0, text=text)
-    began = time.thread_time()
-
-    def progress(done: float) -> None:
-        if time.thread_time() - began > DEADLINE_S:
-            bar.empty()
-            raise LossMountainError(f"this view stopped after {seconds(DEADLINE_S)} of CPU time, the most one view "
-                                    "may take while others share the server: choose fewer balls, rates or steps")
-        bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
-
-    return bar, progress
+from app.work import progress_bar
 
 
 @st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
@@ -83,7 +63,7 @@ def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float,
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
-    bar, progress = _progress(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
+    bar, progress = progress_bar(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
     result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
                       lr_grid(low, high, count), settings.zero_grad, tolerance=tolerance, progress=progress,
                       **settings.options())
@@ -93,7 +73,7 @@ def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: f
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
-    bar, progress = _progress(f"Rolling a ball from each of {resolution * resolution:,} starts…")
+    bar, progress = progress_bar(f"Rolling a ball from each of {resolution * resolution:,} starts…")
     options = settings.options()
     result = basins(mountain_of(settings), optimizer, settings.lr, settings.steps, resolution, settings.zero_grad,
                     hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
@@ -104,7 +84,7 @@ def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
-    bar, progress = _progress(f"Rolling {size} balls from random starts…")
+    bar, progress = progress_bar(f"Rolling {size} balls from random starts…")
     options = settings.options()
     result = swarm(mountain_of(settings), optimizer, settings.lr, settings.steps, size, seed, settings.zero_grad,
                    hyperparameters=options["hyperparameters"].get(optimizer), schedule=options["schedule"],
@@ -115,7 +95,7 @@ def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _race(surface_settings: Settings, optimizers: tuple[str, ...], balls: int, seed: int) -> Race:
-    bar, progress = _progress(f"Tuning and racing {len(optimizers)} optimizers, {balls} balls each…")
+    bar, progress = progress_bar(f"Tuning and racing {len(optimizers)} optimizers, {balls} balls each…")
     result = fair_race(mountain_of(surface_settings), optimizers, surface_settings.steps, balls, seed,
                        progress=progress)
     bar.empty()

@@ -14,6 +14,7 @@ from core.landscape_figures import landscape_figures
 
 from app.controls import LR_OPTIONS
 from app.mountain_view import mountain_view, view_json
+from app.work import progress_bar
 
 NETWORK_DEFAULTS = {"net_optimizer": "adam", "net_lr": 0.05, "net_steps": 300, "net_directions": "pca",
                     "net_resolution": 41, "net_seed": 0}
@@ -23,9 +24,9 @@ DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> Landscape:
-    bar = st.progress(0.0, text="Training the network and evaluating the loss on the grid…")
-    result = landscape(optimizer, lr, steps, directions, resolution, seed=seed,
-                       progress=lambda done: bar.progress(done, text=f"Evaluating the grid: {done:.0%}"))
+    bar, progress = progress_bar("Training the network and evaluating the loss on the grid…",
+                                 "training steps or grid points")
+    result = landscape(optimizer, lr, steps, directions, resolution, seed=seed, progress=progress)
     bar.empty()
     return result
 

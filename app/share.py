@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import Run
+from core import LossMountainError, Run
 from core.codegen import training_script
 from core.export import figure_html, runs_csv, runs_json
 from core.figures import map_figure, mountain_figure
@@ -16,6 +16,7 @@ from app.mountain_view import static_module
 from app.mountains import mountain_of
 from app.scene import scene_ghosts, scene_grid, scene_verdicts
 from app.settings import Settings
+from app.work import progress_bar
 
 _COPY_HTML = ('<div class="lm-share"><button type="button" class="lm-copy" title="Copy a link that opens '
               'exactly this view">🔗 Copy link to this view</button> <span class="lm-copied" role="status">'
@@ -86,10 +87,13 @@ def _gif_ui(column, settings: Settings, runs: Sequence[Run], name: str) -> None:
         return
     if column.button("Make an animated GIF", icon="🎞️", width="stretch",
                      help="The balls rolling on the map, for slides (about 2 seconds to draw)."):
-        bar = st.progress(0.0, text="Drawing the frames…")
+        bar, progress = progress_bar("Drawing the frames…", "steps")
         surface = mountain_of(settings)
-        data = rolling_gif(surface, runs, scene_grid(surface),
-                           progress=lambda done: bar.progress(done, text=f"Drawing the frames… {done:.0%}"))
+        try:
+            data = rolling_gif(surface, runs, scene_grid(surface), progress=progress)
+        except LossMountainError as error:
+            st.error(f"No GIF: {error}.", icon="🎞️")
+            return
         bar.empty()
         state.gif = (key, data)  # one GIF per session, so memory stays bounded
         st.rerun()

@@ -172,3 +172,19 @@ def test_whatever_a_surfaces_title_holds_the_script_still_parses_and_keeps_it_in
     tree = ast.parse(script)  # still Python, and nothing of the title outside the docstrings
     assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import) and node.names[0].name == "os"]
     assert "import os #" in ast.get_docstring(tree)  # on one line, its spaces collapsed
+
+
+def test_a_gif_that_overruns_the_cpu_deadline_is_refused_and_the_page_stays(monkeypatch):
+    from app import work
+    from tests.test_app import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    app.session_state["explorer_tab"] = "🔗 Share and download"
+    app.run()
+    monkeypatch.setattr(work, "DEADLINE_S", 0.0)
+    (make,) = [b for b in app.button if b.label == "Make an animated GIF"]
+    make.click().run()
+    assert not app.exception
+    assert any("No GIF: this view stopped after 0 ms of CPU time" in e.value for e in app.error)
+    assert app.markdown[0].value.startswith("### ")  # the rest of the page is still drawn

@@ -212,9 +212,9 @@ def test_the_sweep_runs_solo_optimizers_within_the_budget_and_names_the_rates_th
 
 
 def test_a_view_that_overruns_its_cpu_deadline_stops_with_a_message(app, monkeypatch):
-    from app import many_scene
+    from app import work
 
-    monkeypatch.setattr(many_scene, "DEADLINE_S", 0.0)
+    monkeypatch.setattr(work, "DEADLINE_S", 0.0)
     app.session_state["many_mode"] = "swarm"
     app.session_state["swarm_seed"] = 7  # not a cached swarm
     app.run()

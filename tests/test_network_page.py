@@ -35,3 +35,14 @@ def test_changing_the_directions_and_grid_redraws(page):
     surface = figures(page)["mountain"]["data"][0]
     np.testing.assert_allclose(decode(surface["customdata"]).reshape(21, 21), expected.losses, rtol=1e-6)
     assert any("almost perpendicular" in info.value for info in page.info)
+
+
+def test_training_that_overruns_the_cpu_deadline_stops_with_the_pages_own_message(page, monkeypatch):
+    from app import work
+
+    monkeypatch.setattr(work, "DEADLINE_S", 0.0)
+    page.session_state["net_seed"] = 5  # not a cached landscape
+    page.run()
+    assert not page.exception
+    assert "this view stopped after 0 ms of CPU time" in page.error[0].value
+    assert "choose fewer training steps or grid points" in page.error[0].value
