@@ -23,8 +23,8 @@ from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
-from app.many_scene import (basins_of, basins_payload, batch_cost, race_of, solo_cost, swarm_of, swarm_payload,
-                            sweep_of, sweep_payload)
+from app.costs import batch_cost, solo_cost
+from app.many_scene import basins_of, basins_payload, race_of, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
 from app.scene import ladder_on_demand, stability_limit
@@ -250,23 +250,27 @@ def _race_view(settings: Settings) -> None:
                 help="How many seeded starts each optimizer races from (the same starts for all).")
     b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
     state = st.session_state
-    # one instance moves all the balls at a rate (core.race) except for those that are not elementwise:
-    # each of their balls is a solo run, timed here (the race's plain loop, across its rates) and budgeted
+    # every entrant's balls are timed first (the race's plain loop) and budgeted together: a batch for those
+    # one instance moves at a rate (core.race), solo runs across the rates for those that are not elementwise
     balls = int(state.race_balls)
     wanted = len(TUNING_RATES) * DEFAULT_TUNING_BALLS + balls
     plain = replace(settings, zero_grad=True, hyperparameters=(), schedule="constant", clip_norm=None)
     probes = TUNING_RATES[::len(TUNING_RATES) // 3]
-    taken, refused = _within_budget([solo_cost(plain, name, wanted, probes, _centre(settings))
-                                     for name in settings.optimizers if not get_optimizer(name).batches])
-    if taken:
-        st.caption(f"{_labels(taken)}: one optimizer instance per ball ({wanted} runs each, one after another, "
-                   f"about {seconds(sum(cost.seconds for cost in taken))} of CPU).")
+    taken, refused = _within_budget([
+        batch_cost(plain, name, wanted) if get_optimizer(name).batches
+        else solo_cost(plain, name, wanted, probes, _centre(settings)) for name in settings.optimizers])
+    solo = [cost for cost in taken if not get_optimizer(cost.optimizer).batches]
+    if solo:
+        st.caption(f"{_labels(solo)}: one optimizer instance per ball ({wanted} runs each, one after another, "
+                   f"about {seconds(sum(cost.seconds for cost in solo))} of CPU).")
     for cost in refused:
-        st.warning(f"Left out: {_labels([cost])}. Each of its balls needs an optimizer instance of its own, about "
-                   f"{seconds(cost.per_run)} of CPU a run here, so its {wanted} runs would take about "
-                   f"{seconds(cost.seconds)}, and a view spends at most {seconds(cost.budget)} on such runs. "
-                   f"Choose fewer steps in the sidebar, or run `python -m core race --optimizers {cost.optimizer} …` "
-                   "(the CLI has no such limit).", icon="⏱️")
+        how = ("Each of its balls needs an optimizer instance of its own" if not get_optimizer(cost.optimizer).batches
+               else "On this mountain each of its balls is dear")
+        st.warning(f"Left out: {_labels([cost])}. {how}, about {seconds(cost.per_run)} of CPU a ball here, so its "
+                   f"{wanted} balls would take about {seconds(cost.seconds)}, and a view spends at most "
+                   f"{seconds(cost.budget)} on the race. Choose fewer steps in the sidebar or fewer optimizers, or "
+                   f"run `python -m core race --optimizers {cost.optimizer} …` (the CLI has no such limit).",
+                   icon="⏱️")
     chosen = [name for name in settings.optimizers if name not in {cost.optimizer for cost in refused}]
     if not chosen:
         return

@@ -11,9 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core import get_optimizer
 from core.basin_figures import basin_figure
-from core.budget import Cost, time_one_batched_ball, time_one_run
 from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.race import Race, fair_race
@@ -27,38 +25,6 @@ from app.mountains import mountain_of
 from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
 from app.settings import HASHED_BY_REPR, Settings
 from app.work import progress_bar
-
-
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
-def _seconds_per_run(settings: Settings, optimizer: str) -> float:
-    with st.spinner(f"Timing one {get_optimizer(optimizer).label} run to size the view…"):
-        options = settings.options()
-        return time_one_run(mountain_of(settings), optimizer, settings.lr, settings.start, settings.steps,
-                            settings.zero_grad, hyperparameters=options["hyperparameters"].get(optimizer),
-                            schedule=options["schedule"], clip_norm=options["clip_norm"])
-
-
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
-def _seconds_per_batched_ball(settings: Settings, optimizer: str) -> float:
-    options = settings.options()
-    return time_one_batched_ball(mountain_of(settings), optimizer, settings.lr, settings.steps, settings.zero_grad,
-                                 hyperparameters=options["hyperparameters"].get(optimizer),
-                                 schedule=options["schedule"], clip_norm=options["clip_norm"])
-
-
-def batch_cost(settings: Settings, optimizer: str, wanted: int) -> Cost:
-    """What `wanted` balls of `optimizer`, moved in one instance, cost with the scene's settings (a
-    timed batch; cached, so a view keeps its size)."""
-    return Cost(optimizer, _seconds_per_batched_ball(replace(settings, start=(0.0, 0.0), optimizers=()), optimizer),
-                wanted)
-
-
-def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float, ...],
-              start: tuple[float, float]) -> Cost:
-    """What `wanted` solo runs of `optimizer` cost with the scene's settings: the mean of a timed run at
-    each of `lrs` (a view's runs span them) from `start`; cached, so a view keeps its size."""
-    probes = [replace(settings, lr=float(lr), start=(float(start[0]), float(start[1])), optimizers=()) for lr in lrs]
-    return Cost(optimizer, sum(_seconds_per_run(probe, optimizer) for probe in probes) / len(probes), wanted)
 
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)

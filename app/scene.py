@@ -26,6 +26,7 @@ from core.verdict import Verdict, verdicts
 from core.grid import Grid, surface_grid
 
 from app.controls import LR_LABEL
+from app.costs import ladder_affordable
 from app.mountain_view import view_json
 from app.mountains import mountain, mountain_of
 from app.settings import HASHED_BY_REPR, Settings
@@ -46,10 +47,13 @@ def _ladder(settings: Settings) -> Sweep:
 
 
 def on_the_ladder(settings: Settings) -> bool:
-    """Whether the scene's runs are read from its ladder: it has runs, its rate is a rung, and every
-    optimizer's 121 rates cost about one run (not L-BFGS: one instance per ball, up to a second a run)."""
+    """Whether the scene's runs are read from its ladder: it has runs, its rate is a rung, every
+    optimizer's 121 rates cost about one run (not L-BFGS: one instance per ball, up to a second a run),
+    and the ladder fits a view's budget (a heavy typed formula's may not: its runs are then rolled
+    alone, without the learning-rate preview)."""
     return (bool(settings.optimizers) and settings.lr in LR_LADDER
-            and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers))
+            and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
+            and ladder_affordable(settings))
 
 
 def scene_ladder(settings: Settings) -> Sweep:
@@ -145,7 +149,8 @@ def ladder_offer(settings: Settings) -> dict | None:
 
 def ladder_on_demand(settings: Settings) -> dict | None:
     """The scene's ladder as mountain_view's on_demand part: made only once the browser asks."""
-    cheap = settings.optimizers and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
+    cheap = (settings.optimizers and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
+             and ladder_affordable(settings))
     return {ladder_key(settings): lambda: ladder_json(settings)} if cheap else None
 
 

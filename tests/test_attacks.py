@@ -188,3 +188,48 @@ def test_a_gif_that_overruns_the_cpu_deadline_is_refused_and_the_page_stays(monk
     assert not app.exception
     assert any("No GIF: this view stopped after 0 ms of CPU time" in e.value for e in app.error)
     assert app.markdown[0].value.startswith("### ")  # the rest of the page is still drawn
+
+
+NASTY = "+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+")  # twenty times Himmelblau's cost a ball-step
+ON_IT = {"surface": "custom", "formula": NASTY, "bound_x0": "0.1", "bound_x1": "3", "bound_y0": "0.1",
+         "bound_y1": "3", "steps": "2000"}
+HEAVY_LINKS = [
+    ("app.many", "many_page", {**ON_IT, "many_mode": "basins", "basin_resolution": "201", "optimizers": "sgd"}),
+    ("app.many", "many_page", {**ON_IT, "many_mode": "swarm", "swarm_size": "1000", "optimizers": "sgd"}),
+    ("app.many", "many_page", {**ON_IT, "many_mode": "sweep", "sweep_count": "256",
+                               "optimizers": "sgd,momentum,adam,nadam,radam"}),
+    ("app.many", "many_page", {**ON_IT, "many_mode": "race", "race_balls": "256",
+                               "optimizers": "sgd,momentum,adam,nadam,radam,rprop,newton"}),
+    ("app.explorer", "explorer_page", {**ON_IT, "optimizers": "sgd,momentum,adam,nadam,radam,rprop,newton,adamax"}),
+    ("app.network", "network_page", {"net_steps": "2000", "net_resolution": "81", "net_seed": "77"}),
+]
+
+
+@pytest.mark.parametrize("module, function, link", HEAVY_LINKS,
+                         ids=[f"{f}-{link.get('many_mode', '')}" for _, f, link in HEAVY_LINKS])
+def test_the_heaviest_links_finish_or_are_cut_within_the_deadline(module, function, link):
+    import time
+
+    from app.link import read_link
+    from app.work import DEADLINE_S
+    from tests.pages import open_page
+
+    values, notices = read_link(link)
+    assert not notices
+    app = open_page(module, function)
+    for key, value in values.items():
+        app.session_state[key] = value
+    began = time.process_time()
+    app.run(timeout=300)
+    assert not app.exception, [e.value for e in app.exception]
+    # measured first, so cut to the budget (not stopped half way), with the probes on top
+    assert time.process_time() - began < 2 * DEADLINE_S
+    assert not any("this view stopped after" in e.value for e in app.error)
+    if function == "explorer_page":  # its 121-rate ladder would pass the budget: the runs alone, no preview
+        assert view_payload(app).get("ladder") is None
+
+
+def view_payload(app):
+    from tests.pages import view_payload as payload
+
+    return payload(app)
