@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from core import SURFACES, LossMountainError, descend, get_surface
 from core.codegen import training_script
-from core.formula import FUNCTIONS
+from tests.test_formula import formulas
 from scripts_run import run_scripts
 
 # (surface, optimizer, lr, steps, zero_grad, options): every surface once, plus each feature
@@ -96,23 +96,11 @@ def test_a_typed_formula_script_reproduces_descend(tmp_path):
     np.testing.assert_allclose(table[:, 3], run.losses, rtol=1e-12, atol=1e-12)
 
 
-def _formulas():
-    """Formulas the parser accepts, with the parts that once broke the script: calls of constants
-    (sin(1), sqrt(2), min(x, 0)), a constant formula, numbers past float64 (1e309) and towers of powers."""
-    leaves = st.sampled_from(["x", "y", "pi", "e", "0", "1", "2", "0.5", "3.25", "1e309", "1e-320"])
-
-    def extend(inner):
-        binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^"]), inner).map(
-            lambda t: f"({t[0]} {t[1]} {t[2]})")
-        call = st.tuples(st.sampled_from(sorted(FUNCTIONS)), inner, inner).map(
-            lambda t: f"{t[0]}({t[1]}, {t[2]})" if FUNCTIONS[t[0]][0] == 2 else f"{t[0]}({t[1]})")
-        return binary | call | inner.map(lambda s: f"-{s}")
-
-    return st.recursive(leaves, extend, max_leaves=8)
-
-
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=st.lists(_formulas(), min_size=30, max_size=30))
+# with the parts that once broke the script: calls of constants (sin(1), sqrt(2), min(x, 0)), a constant
+# formula, numbers past float64 (1e309) and towers of powers
+@given(texts=st.lists(formulas(("x", "y", "pi", "e", "0", "1", "2", "0.5", "3.25", "1e309", "1e-320"), 8),
+                      min_size=30, max_size=30))
 def test_the_script_reproduces_descend_for_every_formula_the_parser_accepts(tmp_path, texts):
     from core.custom import formula_surface
 

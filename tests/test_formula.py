@@ -133,8 +133,9 @@ def test_fuzzed_unicode_never_escapes_the_project_error(text):
         pass
 
 
-def _expressions():
-    leaves = st.sampled_from(["x", "y", "pi", "e", "0.5", "2", "3.25"])
+def formulas(leaves=("x", "y", "pi", "e", "0.5", "2", "3.25"), max_leaves: int = 12):
+    """Formulas the parser accepts: leaves joined by + - * / ^, the functions and unary minus."""
+    leaves = st.sampled_from(list(leaves))
 
     def extend(inner):
         binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^"]), inner).map(
@@ -143,11 +144,11 @@ def _expressions():
             lambda t: f"{t[0]}({t[1]}, {t[2]})" if FUNCTIONS[t[0]][0] == 2 else f"{t[0]}({t[1]})")
         return binary | call | inner.map(lambda s: f"-{s}")
 
-    return st.recursive(leaves, extend, max_leaves=12)
+    return st.recursive(leaves, extend, max_leaves=max_leaves)
 
 
 @settings(max_examples=500, deadline=None)
-@given(_expressions())
+@given(formulas())
 def test_generated_valid_formulas_parse_and_differentiate(text):
     formula = parse_formula(text)
     p = torch.tensor((0.7, 1.3), dtype=torch.float64, requires_grad=True)
