@@ -48,13 +48,18 @@ def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float,
     return Cost(optimizer, sum(_seconds_per_run(probe, optimizer) for probe in probes) / len(probes), wanted)
 
 
+def ladder_seconds(settings: Settings) -> float:
+    """About how long the scene's ladder would take: a typed formula's, timed (0 for a named mountain)."""
+    if settings.surface != SURFACE_NAME:
+        return 0.0
+    # the formula's cost, not the rate's: timed once at one rate for every rate and start
+    probe = replace(settings, lr=1e-3, start=(0.0, 0.0), optimizers=())
+    balls = len(LR_LADDER) * len(settings.optimizers) * (1 if settings.zero_grad else 2)
+    return _seconds_per_batched_ball(probe, "sgd") * balls
+
+
 def ladder_affordable(settings: Settings) -> bool:
     """Whether the scene's ladder (every optimizer at the slider's 121 rates, and the ghosts' too when
     zero_grad() is forgotten) fits a view's budget. Only a typed formula is timed: the named mountains
     cost a few microseconds a ball-step at most, so their ladders always fit."""
-    if settings.surface != SURFACE_NAME:
-        return True
-    # the formula's cost, not the rate's: timed once at one rate for every rate and start
-    probe = replace(settings, lr=1e-3, start=(0.0, 0.0), optimizers=())
-    balls = len(LR_LADDER) * len(settings.optimizers) * (1 if settings.zero_grad else 2)
-    return _seconds_per_batched_ball(probe, "sgd") * balls <= SOLO_BUDGET_S
+    return ladder_seconds(settings) <= SOLO_BUDGET_S

@@ -168,7 +168,8 @@ def terrain_3d(surface: Surface, grid: Grid, look: Look = STANDARD) -> dict:
         type="surface", x=grid.xs, y=grid.ys, z=grid.height.astype(np.float32), colorscale=look.colorscale,
         showscale=False, hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>loss = "
         + ("%{customdata:.4g}" if log_drawn else "%{z:.4g}") + "<extra></extra>",
-        contours=dict(z=dict(show=True, usecolormap=True, project_z=False, width=1)),
+        # contour lines round holes (NaN where the formula is undefined) take the browser minutes to trace
+        contours=dict(z=dict(show=bool(np.isfinite(grid.height).all()), usecolormap=True, project_z=False, width=1)),
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
         name=surface.title, meta=dict(role="terrain", asset=terrain_key(surface, look, "mountain")),
     )

@@ -286,3 +286,16 @@ def test_lbfgs_paths_carry_a_dot_at_every_loss_evaluation():
     # where its line search tried far off, the dot sits at the map's edge, as paths do
     np.testing.assert_array_equal(np.column_stack([dots["x"], dots["y"]]), framed(runs[0].evaluated, surface))
     assert len(dots["x"]) == runs[0].loss_evaluations > 4  # only L-BFGS evaluates more than once a step
+
+
+def test_a_surface_with_holes_has_no_contour_lines_on_the_3d_mountain():
+    # Plotly traced them for over three minutes on sqrt(sin(20x) sin(20y)) (a checkerboard of holes),
+    # freezing the page; the map's contours stay
+    from core.custom import formula_surface
+    from core.figures import terrain_3d
+    from core.grid import surface_grid
+
+    holed = formula_surface("sqrt(sin(20*x)*sin(20*y))", ((0.1, 3), (0.1, 3)))
+    assert terrain_3d(holed, surface_grid(holed))["contours"]["z"]["show"] is False
+    smooth = get_surface("himmelblau")
+    assert terrain_3d(smooth, surface_grid(smooth))["contours"]["z"]["show"] is True
