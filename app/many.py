@@ -100,12 +100,14 @@ def _sweep_view(settings: Settings) -> None:
     # the most rates at which every one of them fits
     fewer = max((n for n in SWEEP_COUNTS if n * sum(c.per_run for c in taken + refused) <= SOLO_BUDGET_S),
                 default=None)
-    for cost in refused:
-        st.warning(f"Left out: {_labels([cost])}. It needs an optimizer instance per rate, about "
-                   f"{seconds(cost.per_run)} of CPU a run here, so {count} rates would take about "
-                   f"{seconds(cost.seconds)}, and a view spends at most {seconds(cost.budget)} on such runs. "
+    if refused:
+        st.warning(f"Left out: {_labels(refused)}. They need an optimizer instance per rate, about "
+                   f"{_per_ball(refused)} of CPU a run here, so {count} rates would add about "
+                   f"{seconds(sum(cost.seconds for cost in refused))}, and a view spends at most "
+                   f"{seconds(SOLO_BUDGET_S)} on such runs. "
                    + (f"Choose {fewer} rates (How many rates)" if fewer else "Choose fewer steps in the sidebar")
-                   + f"{_cheaper(cost.optimizer)}, or run `python -m core sweep --optimizers {cost.optimizer} …`.",
+                   + "".join(dict.fromkeys(_cheaper(cost.optimizer) for cost in refused))
+                   + f", or run `python -m core sweep --optimizers {' '.join(c.optimizer for c in refused)} …`.",
                    icon="⏱️")
     settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if n not in {c.optimizer for c in refused}))
     if not settings.optimizers:
@@ -132,6 +134,12 @@ def _within_budget(costs: list[Cost]) -> tuple[list[Cost], list[Cost]]:
         else:
             refused.append(cost)
     return taken, refused
+
+
+def _per_ball(costs: list[Cost]) -> str:
+    """Their measured cost a ball (or run), one figure or the range."""
+    low, high = min(cost.per_run for cost in costs), max(cost.per_run for cost in costs)
+    return seconds(low) if seconds(low) == seconds(high) else f"{seconds(low)} to {seconds(high)}"
 
 
 def _labels(costs: list[Cost]) -> str:
@@ -263,14 +271,14 @@ def _race_view(settings: Settings) -> None:
     if solo:
         st.caption(f"{_labels(solo)}: one optimizer instance per ball ({wanted} runs each, one after another, "
                    f"about {seconds(sum(cost.seconds for cost in solo))} of CPU).")
-    for cost in refused:
-        how = ("Each of its balls needs an optimizer instance of its own" if not get_optimizer(cost.optimizer).batches
-               else "On this mountain each of its balls is dear")
-        st.warning(f"Left out: {_labels([cost])}. {how}, about {seconds(cost.per_run)} of CPU a ball here, so its "
-                   f"{wanted} balls would take about {seconds(cost.seconds)}, and a view spends at most "
-                   f"{seconds(cost.budget)} on the race. Choose fewer steps in the sidebar or fewer optimizers, or "
-                   f"run `python -m core race --optimizers {cost.optimizer} …` (the CLI has no such limit).",
-                   icon="⏱️")
+    if refused:
+        kept = sum(cost.seconds for cost in taken)
+        st.warning(f"Left out: {_labels(refused)}. Timed first, their balls would add about "
+                   f"{seconds(sum(cost.seconds for cost in refused))} of CPU to the race's "
+                   f"{seconds(kept)} ({wanted} balls each, about {_per_ball(refused)} a ball here), and a view "
+                   f"spends at most {seconds(SOLO_BUDGET_S)}. Choose fewer steps in the sidebar or fewer optimizers, "
+                   f"or run `python -m core race --optimizers {' '.join(c.optimizer for c in refused)} …` (the CLI "
+                   "has no such limit).", icon="⏱️")
     chosen = [name for name in settings.optimizers if name not in {cost.optimizer for cost in refused}]
     if not chosen:
         return

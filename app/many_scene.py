@@ -61,7 +61,8 @@ def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
 
 @st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _race(surface_settings: Settings, optimizers: tuple[str, ...], balls: int, seed: int) -> Race:
-    bar, progress = progress_bar(f"Tuning and racing {len(optimizers)} optimizers, {balls} balls each…")
+    bar, progress = progress_bar(f"Tuning and racing {len(optimizers)} optimizer{'s' if len(optimizers) != 1 else ''}, "
+                                 f"{balls} balls each…")
     result = fair_race(mountain_of(surface_settings), optimizers, surface_settings.steps, balls, seed,
                        progress=progress)
     bar.empty()

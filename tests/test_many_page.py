@@ -135,7 +135,7 @@ def test_the_fair_race_ranks_the_sidebars_optimizers_as_core_does(app):
     assert "seed 0" in captions and "seed 1" in captions
     # L-BFGS's 16 x 16 tuning and 16 race balls, solo runs, would take minutes: left out, saying so and how long
     (left_out,) = [w.value for w in app.warning]
-    assert left_out.startswith("Left out: L-BFGS.") and "272 balls would take about" in left_out
+    assert left_out.startswith("Left out: L-BFGS.") and "272 balls each" in left_out and "would add about" in left_out
     assert "python -m core race --optimizers lbfgs" in left_out
     bars_chart, tuning_chart = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     bars = bars_chart["data"][0]
