@@ -53,9 +53,11 @@ def test_a_learner_walks_every_chapter_by_clicking_and_comes_out_at_the_explorer
         assert page.evaluate("() => document.querySelector('.lm-map')._fullLayout.xaxis.range") == [-5, 5]
 
         _click(page, page.get_by_role("button", name="Next: 3. Your stride ▶"))
-        colors = page.evaluate("() => document.querySelector('.lm-map')._fullData"
-                               ".filter((t) => t.meta && t.meta.role === 'path').map((t) => t.line.color)")
-        assert colors == list(STRIDE_COLORS)
+        paths = ("() => document.querySelector('.lm-map')._fullData"
+                 ".filter((t) => t.meta && t.meta.role === 'path').map((t) => t.line.color)")
+        # the new revision can land a frame before the map is drawn with it (on a busy machine)
+        page.wait_for_function(f"() => ({paths})().length > 0", timeout=30_000)
+        assert page.evaluate(paths) == list(STRIDE_COLORS)
         assert page.get_by_text("red, lr 0.02: too big.").is_visible()
 
         _click(page, page.locator("[data-testid=stButtonGroup] button", has_text="4. The magic button"))
