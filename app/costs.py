@@ -8,7 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core import get_optimizer
-from core.budget import SOLO_BUDGET_S, Cost, time_one_batched_ball, time_one_run
+from core.budget import VIEW_BUDGET_S, Cost, time_one_batched_ball, time_one_run
 from core.custom import SURFACE_NAME
 from core.sweep import LR_LADDER
 
@@ -62,4 +62,4 @@ def ladder_affordable(settings: Settings) -> bool:
     """Whether the scene's ladder (every optimizer at the slider's 121 rates, and the ghosts' too when
     zero_grad() is forgotten) fits a view's budget. Only a typed formula is timed: the named mountains
     cost a few microseconds a ball-step at most, so their ladders always fit."""
-    return ladder_seconds(settings) <= SOLO_BUDGET_S
+    return ladder_seconds(settings) <= VIEW_BUDGET_S

@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from core import LossMountainError, get_optimizer
-from core.budget import SOLO_BUDGET_S, seconds
+from core.budget import VIEW_BUDGET_S, seconds
 from core.custom import SURFACE_NAME
 from core.sweep import LR_LADDER
 from core.status import LABELS
@@ -15,7 +15,7 @@ from core.verdict import DOES
 from core.wording import number, steps as count_steps
 
 from app.controls import controls_init, move_start, nearest_lr, on_surface_change, page_under_controls
-from app.costs import ladder_affordable, ladder_seconds
+from app.costs import ladder_seconds
 from app.fog_chapters import walk_page
 from app.lessons import code_tab, curvature_tab, lr_picture, paper_tab, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
@@ -179,10 +179,11 @@ def _scene(settings: Settings, header) -> None:
         # the ladder travels only to a browser that reaches for the view's learning-rate preview
         mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick,
                       on_demand=ladder_on_demand(settings), rate_key="lr")
-        if settings.optimizers and not ladder_affordable(settings):
+        dear = ladder_seconds(settings) if settings.optimizers else 0.0
+        if dear > VIEW_BUDGET_S:
             st.caption(f"No learning-rate preview for this formula: its paths at the slider's {len(LR_LADDER)} "
-                       f"rates would take about {seconds(ladder_seconds(settings))} of CPU (a view spends at most "
-                       f"{seconds(SOLO_BUDGET_S)}), so each move of the slider rolls the balls anew. Fewer "
+                       f"rates would take about {seconds(dear)} of CPU (a view spends at most "
+                       f"{seconds(VIEW_BUDGET_S)}), so each move of the slider rolls the balls anew. Fewer "
                        "optimizers or steps bring it back.")
     else:
         view, panel = st.columns([3, 1])

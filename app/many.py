@@ -12,7 +12,7 @@ import streamlit as st
 from core import LossMountainError, get_optimizer
 from core.basin_figures import percent
 from core.basins import DIVERGED, MIN_RESOLUTION, STILL_ROLLING
-from core.budget import SOLO_BUDGET_S, Cost, seconds
+from core.budget import VIEW_BUDGET_S, Cost, seconds
 from core.figures import PLOTLY_CONFIG
 from core.optimizers import ELEMENTWISE
 from core.race import DEFAULT_TUNING_BALLS, TUNING_RATES
@@ -97,14 +97,14 @@ def _sweep_view(settings: Settings) -> None:
         st.caption(f"{_labels(taken)}: one optimizer instance per rate ({count} runs one after another, about "
                    f"{seconds(sum(cost.seconds for cost in taken))} of CPU), as they have no rule for a learning "
                    "rate per ball; the others roll every rate at once.")
-    # the most rates at which every one of them fits
-    fewer = max((n for n in SWEEP_COUNTS if n * sum(c.per_run for c in taken + refused) <= SOLO_BUDGET_S),
-                default=None)
     if refused:
+        # the most rates at which every one of them fits
+        fewer = max((n for n in SWEEP_COUNTS if n * sum(c.per_run for c in taken + refused) <= VIEW_BUDGET_S),
+                    default=None)
         st.warning(f"Left out: {_labels(refused)}. They need an optimizer instance per rate, about "
                    f"{_per_ball(refused)} of CPU a run here, so {count} rates would add about "
                    f"{seconds(sum(cost.seconds for cost in refused))}, and a view spends at most "
-                   f"{seconds(SOLO_BUDGET_S)} on such runs. "
+                   f"{seconds(VIEW_BUDGET_S)} on such runs. "
                    + (f"Choose {fewer} rates (How many rates)" if fewer else "Choose fewer steps in the sidebar")
                    + "".join(dict.fromkeys(_cheaper(cost.optimizer) for cost in refused))
                    + f", or run `python -m core sweep --optimizers {' '.join(c.optimizer for c in refused)} …`.",
@@ -128,7 +128,7 @@ def _within_budget(costs: list[Cost]) -> tuple[list[Cost], list[Cost]]:
     """The costs that fit the view's budget together, in order, and those that do not."""
     taken, refused, spent = [], [], 0.0
     for cost in costs:
-        if spent + cost.seconds <= SOLO_BUDGET_S:
+        if spent + cost.seconds <= VIEW_BUDGET_S:
             taken.append(cost)
             spent += cost.seconds
         else:
@@ -262,8 +262,9 @@ def _race_view(settings: Settings) -> None:
     # one instance moves at a rate (core.race), solo runs across the rates for those that are not elementwise
     balls = int(state.race_balls)
     wanted = len(TUNING_RATES) * DEFAULT_TUNING_BALLS + balls
-    plain = replace(settings, zero_grad=True, hyperparameters=(), schedule="constant", clip_norm=None)
+    # the race's own plain loop at its own rates: the scene's learning rate plays no part (nor its moves)
     probes = TUNING_RATES[::len(TUNING_RATES) // 3]
+    plain = replace(settings, lr=probes[1], zero_grad=True, hyperparameters=(), schedule="constant", clip_norm=None)
     taken, refused = _within_budget([
         batch_cost(plain, name, wanted) if get_optimizer(name).batches
         else solo_cost(plain, name, wanted, probes, _centre(settings)) for name in settings.optimizers])
@@ -276,7 +277,7 @@ def _race_view(settings: Settings) -> None:
         st.warning(f"Left out: {_labels(refused)}. Timed first, their balls would add about "
                    f"{seconds(sum(cost.seconds for cost in refused))} of CPU to the race's "
                    f"{seconds(kept)} ({wanted} balls each, about {_per_ball(refused)} a ball here), and a view "
-                   f"spends at most {seconds(SOLO_BUDGET_S)}. Choose fewer steps in the sidebar or fewer optimizers, "
+                   f"spends at most {seconds(VIEW_BUDGET_S)}. Choose fewer steps in the sidebar or fewer optimizers, "
                    f"or run `python -m core race --optimizers {' '.join(c.optimizer for c in refused)} …` (the CLI "
                    "has no such limit).", icon="⏱️")
     chosen = [name for name in settings.optimizers if name not in {cost.optimizer for cost in refused}]

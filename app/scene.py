@@ -51,8 +51,13 @@ def on_the_ladder(settings: Settings) -> bool:
     optimizer's 121 rates cost about one run (not L-BFGS: one instance per ball, up to a second a run),
     and the ladder fits a view's budget (a heavy typed formula's may not: its runs are then rolled
     alone, without the learning-rate preview)."""
-    return (bool(settings.optimizers) and settings.lr in LR_LADDER
-            and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
+    return settings.lr in LR_LADDER and _has_a_ladder(settings)
+
+
+def _has_a_ladder(settings: Settings) -> bool:
+    """Whether the scene's 121 rates can be rolled at all: it has runs, every optimizer's rates cost
+    about one run, and the whole fits a view's budget."""
+    return (bool(settings.optimizers) and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
             and ladder_affordable(settings))
 
 
@@ -149,9 +154,7 @@ def ladder_offer(settings: Settings) -> dict | None:
 
 def ladder_on_demand(settings: Settings) -> dict | None:
     """The scene's ladder as mountain_view's on_demand part: made only once the browser asks."""
-    cheap = (settings.optimizers and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
-             and ladder_affordable(settings))
-    return {ladder_key(settings): lambda: ladder_json(settings)} if cheap else None
+    return {ladder_key(settings): lambda: ladder_json(settings)} if _has_a_ladder(settings) else None
 
 
 def ladder_key(settings: Settings) -> str:

@@ -20,8 +20,8 @@ from .descent import descend
 from .surfaces import Surface
 from .swarm import random_starts
 
-# CPU seconds a view may spend on solo runs: a class shares one server, so a view stays near this
-SOLO_BUDGET_S = 6.0
+# CPU seconds a view may spend on its balls: a class shares one server, so a view stays near this
+VIEW_BUDGET_S = 6.0
 # the steps of the longer timed run
 PROBE_STEPS = 25
 # the balls of a timed batch: enough that a step's fixed cost is shared as in a real view
@@ -30,13 +30,13 @@ PROBE_BALLS = 1024
 
 @dataclass(frozen=True)
 class Cost:
-    """One optimizer's solo runs in a view: `wanted` runs at `per_run` CPU seconds each (measured);
-    `affordable` is how many fit in `budget` seconds."""
+    """One optimizer's balls in a view: `wanted` balls (solo runs, or balls of a batch) at `per_run` CPU
+    seconds each (measured); `affordable` is how many fit in `budget` seconds."""
 
     optimizer: str
     per_run: float
     wanted: int
-    budget: float = SOLO_BUDGET_S
+    budget: float = VIEW_BUDGET_S
 
     @property
     def seconds(self) -> float:
@@ -45,10 +45,6 @@ class Cost:
     @property
     def affordable(self) -> int:
         return int(self.budget / max(self.per_run, 1e-9) + 1e-9)  # 6 / 0.1 is 59.99…: 60 fit
-
-    @property
-    def fits(self) -> bool:
-        return self.wanted <= self.affordable
 
 
 def time_one_run(
