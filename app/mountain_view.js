@@ -1584,7 +1584,9 @@ class MountainView {
     clearTimeout(this.dragTimer);
     this.dragTimer = setTimeout(() => {
       if (this.startDrag === drag && drag.sent) {
+        // unanswered, so not shown: the point may go out again (a rerun swallowed its trigger)
         drag.sent = null;
+        drag.sentPoint = null;
         this.sendDraggedStart();
       }
     }, DRAG_ANSWER_MS);

@@ -93,3 +93,24 @@ def test_dragging_the_start_step_by_step_shows_the_step_named_and_does_not_roll(
         assert isinstance(focus, int)
         assert root["step"] == str(focus) and root["playing"] == "false"
         assert page.locator(".lm-step").inner_text() == f"step {focus} / {focus}"
+
+
+def test_a_dragged_start_whose_ask_was_swallowed_is_asked_again_and_drawn():
+    # a rerun may swallow a trigger (another rerun interrupts it): the last position let go must
+    # still be asked for again and drawn, not given up because it had been sent once
+    with app_page("/") as page:
+        x0, y0 = page.evaluate(PIXEL, [0.0, 0.0])
+        x1, y1 = page.evaluate(PIXEL, [1.5, 1.0])
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.evaluate("""() => { const view = document.querySelector('.lm-root').view;
+            const real = view.sendTrigger;
+            view.sendTrigger = () => { view.sendTrigger = real; }; }""")
+        page.mouse.move(x1, y1)
+        page.mouse.up()
+        page.wait_for_function("() => document.querySelector('.lm-root').dataset.dragging === 'false'")
+        page.wait_for_function(f"() => {{ const t = ({MAP_START})(); return Math.abs(t[0] - 1.5) < 0.01"
+                               " && Math.abs(t[1] - 1) < 0.01; }", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('.lm-start-drag').hidden")
+        values = slider_values(page)
+        assert (float(values["Start x"]), float(values["Start y"])) == (1.5, 1.0)
