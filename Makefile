@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-fast bench bench-quick load screenshot clean
+.PHONY: run hall test test-fast bench bench-quick load screenshot clean
 
 # stamp files: reinstall only when the pinned requirements change
 $(VENV)/.app: requirements.txt
@@ -19,6 +19,13 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 
 run: $(VENV)/.app
 	$(PY) -m streamlit run app/main.py
+
+# a lecture hall: REPLICAS app processes behind Debian's nginx (apt-get install nginx) at HALL_PORT,
+# each browser kept on one replica, a crashed replica restarted and its pages moved to another
+REPLICAS ?= 3
+HALL_PORT ?= 8500
+hall: $(VENV)/.app
+	$(PY) -m scripts.hall --replicas $(REPLICAS) --port $(HALL_PORT)
 
 # two processes each: the computation tests are CPU-bound; the browser tests mostly wait on the page,
 # one module per process (its server and browser stay together)

@@ -65,8 +65,8 @@ def control_defaults() -> dict[str, object]:
     (x0, x1), (y0, y1) = DEFAULT_BOUNDS
     return {
         "surface": DEFAULT_SURFACE, "optimizers": list(DEFAULT_OPTIMIZERS),
-        "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False, "step_future": False,
-        "contrast": False,
+        "steps": DEFAULT_STEPS, "forget_zero_grad": False, "step_mode": False, "step": 0,
+        "step_future": False, "contrast": False,
         "lr": nearest_lr(surface.lr), "start_x": surface.start[0], "start_y": surface.start[1],
         "formula": DEFAULT_FORMULA, "good_custom": (DEFAULT_FORMULA, DEFAULT_BOUNDS),
         **dict(zip(BOUND_KEYS, (x0, x1, y0, y1))),

@@ -71,11 +71,14 @@ def step_controls(settings: Settings) -> int:
     """Reset / Step buttons above the view; returns the step on show."""
     state = st.session_state
     if state.get("step_scene") != _scene_key(settings):
-        state.step_scene, state.step_index = _scene_key(settings), 0
-    k = state.step_index
+        # a session's first scene keeps the step its link names (a page back from a replica that
+        # died); a new scene starts at step 0
+        first = "step_scene" not in state
+        state.step_scene, state.step = _scene_key(settings), min(state.get("step", 0), settings.steps) if first else 0
+    k = state.step
 
     def move(to: int) -> None:
-        state.step_index = min(max(to, 0), settings.steps)
+        state.step = min(max(to, 0), settings.steps)
 
     reset, step, ten, where, ahead = st.columns([1, 1, 1, 2.2, 1.6], vertical_alignment="center")
     reset.button("⏮ Reset", on_click=move, args=(0,), width="stretch", disabled=k == 0)

@@ -221,7 +221,7 @@ def fields() -> dict[str, Field]:
         "optimizers": names(list(every_optimizer())), "lr": rate(),
         "start_x": number(-1e6, 1e6), "start_y": number(-1e6, 1e6),
         "steps": number(1, MAX_APP_STEPS, whole=True), "forget_zero_grad": flag(), "step_mode": flag(),
-        "step_future": flag(), "contrast": flag(), "presenter": flag(),
+        "step": number(0, MAX_APP_STEPS, whole=True), "step_future": flag(), "contrast": flag(), "presenter": flag(),
         "schedule": choice(SCHEDULES), "clip": flag(), "clip_norm": number(0.001, 1000.0),
         **_hyperparameter_fields(), **_page_fields(),
     }
@@ -313,6 +313,8 @@ def _check_scene(values: dict[str, Any], notices: list[str]) -> None:
             notices.append(f"{spec.label}'s settings do not work together ({error}); using its defaults")
             for key in [key for key in values if key.startswith(f"hp:{name}:")]:
                 del values[key]
+    if not values.get("step_mode"):
+        values.pop("step", None)  # a step means something only step by step
     _check_walk(values, notices)
     if values.get("sweep_low", 0) >= values.get("sweep_high", math.inf):
         notices.append("the sweep's lowest learning rate must be below its highest; using the default range")
@@ -359,5 +361,7 @@ def write_link(state: Mapping[str, Any]) -> dict[str, str]:
     if state.get("surface") != SURFACE_NAME:
         for key in ("formula", *BOUND_KEYS):
             params.pop(key, None)
+    if not state.get("step_mode"):
+        params.pop("step", None)
     return params
 

@@ -20,7 +20,7 @@ from app.network import network_page  # noqa: E402
 from app.fog_chapters import walk_page  # noqa: E402
 from app.presenter import presenter_frame, presenter_switch  # noqa: E402
 
-KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode",
+KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode", "step",
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer", "presenter"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
@@ -65,6 +65,17 @@ if state.link_notices:
     state.link_notices = []
 presenter_frame()
 page.run()
+
+
+# Streamlit's page asks a server it reconnects to for a run only when the page has a fragment that
+# reruns itself: this one (hourly, drawing nothing) makes a page whose replica died ask at once, and
+# the new session reads the scene from the page's link
+@st.fragment(run_every="1h")
+def ask_for_a_run_on_reconnect() -> None:
+    pass
+
+
+ask_for_a_run_on_reconnect()
 with st.sidebar:
     presenter_switch()
     copy_link_button()

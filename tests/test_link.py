@@ -11,7 +11,7 @@ from tests.test_app import ROOT
 # a scene unlike a fresh session in every control the link carries
 CHANGED = {
     "surface": "rosenbrock", "optimizers": ["momentum", "adam", "adamw"], "lr": 0.0032, "start_x": -1.5,
-    "start_y": 2.25, "steps": 420, "forget_zero_grad": True, "step_mode": True, "step_future": True,
+    "start_y": 2.25, "steps": 420, "forget_zero_grad": True, "step_mode": True, "step": 7, "step_future": True,
     "contrast": True, "schedule": "onecycle", "clip": True, "clip_norm": 2.5, "hp:momentum:momentum": 0.75, "hp:momentum:dampening": 0.1,
     "hp:adam:betas:0": 0.8, "hp:adam:betas:1": 0.95, "hp:adam:amsgrad": True, "hp:adam:eps": 1e-06,
     "hp:adamw:weight_decay": 0.05, "many_mode": "basins", "sweep_low": 0.001, "sweep_high": 1.0,
@@ -68,6 +68,24 @@ def test_a_link_holds_only_the_scene_and_what_differs_from_a_fresh_session():
     link = write_link({**defaults(), "schedule": "cosine"})
     assert set(link) == {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "schedule"}
     assert link["optimizers"] == "sgd,momentum,adam" and link["lr"] == "0.01"
+
+
+def test_the_step_on_show_travels_step_by_step_so_a_reconnected_page_shows_it_again():
+    from tests.test_app import labelled, payload
+
+    app = open_link({"surface": "himmelblau", "optimizers": "sgd,adam", "lr": "0.01", "start_x": "0.5",
+                     "start_y": "-1", "steps": "150", "step_mode": "1", "step": "5"})
+    assert not app.exception and not app.warning
+    assert payload(app)["step"] == 5 and app.query_params["step"] == "5"
+    labelled(app.button, "Step ▶").click().run()
+    assert payload(app)["step"] == 6 and app.query_params["step"] == "6"
+    # a new scene starts at step 0 again
+    app.slider(key="start_x").set_value(1.0).run()
+    assert payload(app)["step"] == 0 and "step" not in app.query_params
+    # past the last step: the last; without step by step a step means nothing and is left out
+    assert payload(open_link({"steps": "20", "step_mode": "1", "step": "90"}))["step"] == 20
+    plain = open_link({"steps": "20", "step": "9"})
+    assert not plain.warning and "step" not in plain.query_params and payload(plain)["step"] is None
 
 
 HOSTILE = [
