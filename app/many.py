@@ -29,6 +29,7 @@ from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
 from app.scene import ladder_on_demand, stability_limit
 from app.settings import Settings
+from app.work import finished_or_last_good
 
 MODES = {"sweep": "📈 Learning-rate sweep", "basins": "🗺️ Basins of attraction", "swarm": "🐝 Swarm",
          "race": "🏁 Fair race"}
@@ -112,8 +113,10 @@ def _sweep_view(settings: Settings) -> None:
     settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if n not in {c.optimizer for c in refused}))
     if not settings.optimizers:
         return
-    mountain_view(sweep_payload(settings, low, high, count, tolerance, _look()), _on_start_click, key=VIEW_KEY,
-                  on_lr_click=_on_rate_click, on_demand=ladder_on_demand(settings), rate_key="lr")
+    payload, (settings, low, high, count, tolerance, _) = finished_or_last_good(
+        "sweep", sweep_payload, (settings, low, high, count, tolerance, _look()))
+    mountain_view(payload, _on_start_click, key=VIEW_KEY, on_lr_click=_on_rate_click,
+                  on_demand=ladder_on_demand(settings), rate_key="lr")
     st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
                 unsafe_allow_html=True)
     st.caption("The ribbon names what each ball did, as every run's verdict does: **converged** (it ends at "
@@ -180,8 +183,9 @@ def _basins_view(settings: Settings) -> None:
     resolution = _sized(settings, optimizer, int(state.basin_resolution), "basins")
     if resolution is None:
         return
-    mountain_view(basins_payload(settings, optimizer, resolution, bool(state.basin_jumps), _look()), _on_start_click,
-                  key=VIEW_KEY, rate_key="lr")
+    payload, (settings, optimizer, resolution, _, _) = finished_or_last_good(
+        "basins", basins_payload, (settings, optimizer, resolution, bool(state.basin_jumps), _look()))
+    mountain_view(payload, _on_start_click, key=VIEW_KEY, rate_key="lr")
     result = basins_of(settings, optimizer, resolution)
     spec = get_optimizer(optimizer)
     known = sum(result.ends.known)
@@ -239,8 +243,9 @@ def _swarm_view(settings: Settings) -> None:
     size, seed = _sized(settings, optimizer, int(state.swarm_size), "swarm"), int(state.swarm_seed)
     if size is None:
         return
-    mountain_view(swarm_payload(settings, optimizer, size, seed, _look()), _on_start_click, key=VIEW_KEY,
-                  rate_key="lr")
+    payload, (settings, optimizer, size, seed, _) = finished_or_last_good(
+        "swarm", swarm_payload, (settings, optimizer, size, seed, _look()))
+    mountain_view(payload, _on_start_click, key=VIEW_KEY, rate_key="lr")
     result = swarm_of(settings, optimizer, size, seed)
     labels = result.ends.labels
     known = sum(result.ends.known)
@@ -283,7 +288,7 @@ def _race_view(settings: Settings) -> None:
     chosen = [name for name in settings.optimizers if name not in {cost.optimizer for cost in refused}]
     if not chosen:
         return
-    race = race_of(settings, tuple(chosen), balls, int(state.race_seed))
+    race, _ = finished_or_last_good("race", race_of, (settings, tuple(chosen), balls, int(state.race_seed)))
     ranked, tuned = st.columns([2, 3])
     ranked.plotly_chart(race_bars(race), config=PLOTLY_CONFIG, key="race_chart")
     tuned.plotly_chart(race_tuning(race), config=PLOTLY_CONFIG, key="race_tuning")

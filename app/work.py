@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from core import LossMountainError
 from core.budget import seconds
 
 DEADLINE_S = 10.0
+T = TypeVar("T")
 
 
 def progress_bar(text: str, what: str = "balls, rates or steps") -> tuple[object, Callable[[float], None]]:
@@ -32,3 +34,21 @@ def progress_bar(text: str, what: str = "balls, rates or steps") -> tuple[object
         bar.progress(min(done, 1.0), text=f"{text} {done:.0%}")
 
     return bar, progress
+
+
+def finished_or_last_good(view: str, compute: Callable[..., T], args: tuple) -> tuple[T, tuple]:
+    """compute(*args) and args, kept as this session's last good `view`. Where it stops (past the
+    deadline, or a setting that does not work) the page says why and keeps the last view that
+    finished, returning its result and its args (a cached call again); the error goes on up where
+    there is none."""
+    key = f"last_good_{view}"
+    try:
+        result = compute(*args)
+    except LossMountainError as error:
+        last = st.session_state.get(key)
+        if last is None or last == args:
+            raise
+        st.error(f"{error}. Showing the last view that finished.", icon="⏱️")
+        return compute(*last), last
+    st.session_state[key] = args
+    return result, args

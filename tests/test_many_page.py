@@ -222,6 +222,50 @@ def test_a_view_that_overruns_its_cpu_deadline_stops_with_a_message(app, monkeyp
     assert "this view stopped after 0 ms of CPU time" in app.error[0].value
 
 
+@pytest.mark.parametrize("mode, key, first, then", [
+    ("basins", "basin_resolution", 101, 151), ("swarm", "swarm_seed", 3, 4), ("sweep", "sweep_count", 16, 32)])
+def test_a_view_past_its_deadline_keeps_the_last_view_that_finished(app, monkeypatch, mode, key, first, then):
+    from app import work
+
+    app.session_state["many_mode"] = mode
+    app.session_state["steps"] = 30  # quick views
+    app.session_state[key] = first
+    app.run()
+    assert not app.exception and not app.error
+    # (the parts the page keeps are sent once)
+    good, words = view_payload(app), [m.value for m in app.markdown]
+    good.pop("assets", None)
+    # the next view overruns its deadline: the message, and the same picture and sentences as before
+    monkeypatch.setattr(work, "DEADLINE_S", 0.0)
+    app.session_state[key] = then
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1 and "this view stopped after 0 ms of CPU time" in app.error[0].value
+    assert app.error[0].value.endswith("Showing the last view that finished.")
+    assert {**view_payload(app), "assets": None} == {**good, "assets": None}
+    assert [m.value for m in app.markdown] == words
+    # a setting that finishes is drawn again as usual
+    monkeypatch.setattr(work, "DEADLINE_S", 10.0)
+    app.session_state[key] = first
+    app.run()
+    assert not app.error and {**view_payload(app), "assets": None} == {**good, "assets": None}
+
+
+def test_a_race_past_its_deadline_keeps_the_last_race_that_finished(app, monkeypatch):
+    from app import work
+
+    app.session_state["many_mode"] = "race"
+    app.session_state["race_balls"] = 16
+    app.run()
+    assert not app.exception and not app.error
+    charts = [c.proto.spec for c in app.get("plotly_chart")]
+    monkeypatch.setattr(work, "DEADLINE_S", 0.0)
+    app.session_state["race_seed"] = 99
+    app.run()
+    assert not app.exception and "Showing the last view that finished." in app.error[0].value
+    assert [c.proto.spec for c in app.get("plotly_chart")] == charts
+
+
 NASTY_FORMULA = "+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+")
 
 
