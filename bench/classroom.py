@@ -1,6 +1,6 @@
 """A classroom at the protocol level: many students on one server, no browsers.
 
-    python -m bench.classroom [--students 30] [--seconds 60] [--moves-only N] [--heavy N]
+    python -m bench.classroom [--students 30] [--seconds 60] [--moves-only N] [--heavy N] [--hall N]
 
 Starts one `streamlit run app/main.py` on 127.0.0.1 and N simulated students. Each is a
 websocket client speaking Streamlit's own protocol (the BackMsg / ForwardMsg protobuf classes that
@@ -13,7 +13,9 @@ moves N times back to back and the server's memory is sampled every 100 moves: i
 bounded (the server runs no full garbage collection after each script run). With --heavy N, N more
 sessions open the heaviest links of issue 14 (Many balls on a 300-character formula of nested powers:
 a fair race of seven optimizers over 2,000 steps, a new seed each time so nothing is cached) one after
-another for the whole time, and the students' latencies are those felt beside them.
+another for the whole time, and the students' latencies are those felt beside them. With --hall N the class meets a hall of N
+replicas behind nginx (scripts/hall.py) instead: each student's websocket lands on one replica, the
+CPU is the replicas' together, and each replica's memory is shown.
 """
 
 from __future__ import annotations
@@ -22,9 +24,14 @@ import argparse
 import asyncio
 import random
 import statistics
+import subprocess
+import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -32,6 +39,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.load import MemoryWatch, _rss_kib, cpu_seconds
+from scripts.hall import free_ports, running_hall
 from scripts.live_app import running_server
 
 LR_LABEL = "Learning rate (log scale)"
@@ -201,6 +209,18 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+@contextmanager
+def _servers(replicas: int) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """One server, or a hall of `replicas` behind nginx: the URL and the app processes."""
+    if not replicas:
+        with running_server() as (url, server):
+            yield url, [server]
+        return
+    with tempfile.TemporaryDirectory() as scratch, \
+            running_hall(replicas, port=free_ports(1)[0], first_replica_port=None, run_dir=Path(scratch)) as hall:
+        yield hall.url, hall.replicas
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
@@ -210,8 +230,11 @@ def main() -> None:
                         help="instead: one student, N moves back to back, the server's memory every 100")
     parser.add_argument("--heavy", type=int, default=0, metavar="N",
                         help="N more sessions open the heaviest links the whole time, one after another")
+    parser.add_argument("--hall", type=int, default=0, metavar="N",
+                        help="the class on a hall of N replicas behind nginx (scripts/hall.py), not one server")
     args = parser.parse_args()
-    with running_server() as (url, server):
+    with _servers(args.hall) as (url, servers):
+        server = servers[0]
         if args.moves_only:
             first = _rss_kib(server.pid)
             samples = asyncio.run(_back_to_back(url, args.moves_only, server.pid))
@@ -220,17 +243,21 @@ def main() -> None:
             for move, kib in samples:
                 print(f"{move:>5}  {kib / 1024:8.0f}")
             return
-        watch = MemoryWatch(server.pid)
-        watch.start()
-        cpu_before = cpu_seconds([server.pid])
+        watches = [MemoryWatch(process.pid) for process in servers]
+        for watch in watches:
+            watch.start()
+        pids = [process.pid for process in servers]
+        cpu_before = cpu_seconds(pids)
         began = time.monotonic()
         heavy = Tally()
         tally = asyncio.run(_classroom(url, args.students, args.seconds, args.seed, args.heavy, heavy))
         took = time.monotonic() - began
-        cpu = cpu_seconds([server.pid]) - cpu_before
-        watch.running = False
+        cpu = cpu_seconds(pids) - cpu_before
+        for watch in watches:
+            watch.running = False
     answered = len(tally.latencies)
-    print(f"{args.students} students × {args.seconds:.0f} s on one server (127.0.0.1), each moving a slider every ~2 s:")
+    where = f"a hall of {args.hall} replicas behind nginx" if args.hall else "one server"
+    print(f"{args.students} students × {args.seconds:.0f} s on {where} (127.0.0.1), each moving a slider every ~2 s:")
     print(f"  students connected        {tally.connected}")
     print(f"  moves answered            {answered}")
     print(f"  errors                    {len(tally.errors)}" + (f"  (first: {tally.errors[0]})" if tally.errors else ""))
@@ -245,7 +272,9 @@ def main() -> None:
             print(f"  a student's move beside them: max {max(tally.latencies):.2f} s (target ≤ 2 s: "
                   f"{'met' if max(tally.latencies) <= 2.0 else 'NOT MET'})")
     print(f"  server CPU                {cpu:.1f} s over {took:.0f} s ({cpu / took:.0%} of one core)")
-    print(f"  server memory             {watch.first / 1024:.0f} MB at start, {watch.peak / 1024:.0f} MB at peak")
+    for k, watch in enumerate(watches):
+        print(f"  {'server' if len(watches) == 1 else f'replica r{k + 1}'} memory"
+              f"{' ' * (13 if len(watches) == 1 else 9)}{watch.first / 1024:.0f} MB at start, {watch.peak / 1024:.0f} MB at peak")
     target = "met" if not tally.errors and answered and _percentile(tally.latencies, 0.95) <= 1.0 else "NOT MET"
     print(f"target (30 students × 60 s: 0 errors, p95 ≤ 1 s): {target}")
     raise SystemExit(1 if tally.errors else 0)
