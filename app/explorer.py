@@ -20,7 +20,8 @@ from app.fog_chapters import walk_page
 from app.lessons import code_tab, curvature_tab, lr_picture, paper_tab, step_controls, step_panel, zero_grad_tab
 from app.mountains import mountain_of
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
-from app.scene import ladder_on_demand, scene_runs, scene_verdicts, view_payload
+from app.memo import MAX_ENTRY_BYTES
+from app.scene import ladder_bytes, ladder_on_demand, ladder_too_big, scene_runs, scene_verdicts, view_payload
 from app.settings import Settings
 from app.share import share_tab
 
@@ -185,6 +186,11 @@ def _scene(settings: Settings, header) -> None:
                        f"rates would take about {seconds(dear)} of CPU (a view spends at most "
                        f"{seconds(VIEW_BUDGET_S)}), so each move of the slider rolls the balls anew. Fewer "
                        "optimizers or steps bring it back.")
+        elif ladder_too_big(settings):
+            st.caption(f"No learning-rate preview for this scene: its paths at the slider's {len(LR_LADDER)} "
+                       f"rates would hold about {ladder_bytes(settings) / 2**20:.0f} MB on a server that keeps at "
+                       f"most {MAX_ENTRY_BYTES / 2**20:.0f} MB for one result, so each move of the slider rolls "
+                       "the balls anew. Fewer optimizers or steps bring it back.")
     else:
         view, panel = st.columns([3, 1])
         with view:

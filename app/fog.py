@@ -5,6 +5,7 @@ settings (its mountain, start and stride) are shared by the chapters after it.""
 from __future__ import annotations
 
 import json
+import math
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from core.status import diagonal
 from core.sweep import LR_LADDER
 
 from app.controls import nearest_lr
+from app.memo import memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -93,7 +95,7 @@ def fog_walk(surface_name: str, start: tuple[float, float], strides: tuple[float
     return walk(get_surface(surface_name), start, strides, zero_grad)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@memo()  # a shared, frozen text
 def fog_payload(surface_name: str, start: tuple[float, float], strides: tuple[float, ...], stride: float,
                 radius: float, lifted: bool) -> Payload:
     """The fogged view of a walk (core.fog_figures): only the ground it uncovered travels."""
@@ -154,7 +156,8 @@ def _say_where(surface, taken: Walk, arrived: bool) -> None:
     steps.metric("Steps taken", taken.steps)
     loss.metric("Loss here", f"{taken.losses[-1]:.4g}",
                 delta=f"{taken.losses[-1] - taken.losses[-2]:+.3g}" if taken.steps else None, delta_color="inverse")
-    tilt.metric("|coeffs.grad|, the tilt", f"{(taken.compass[0] ** 2 + taken.compass[1] ** 2) ** 0.5:.3g}")
+    # hypot: the compass of a walk that flew off squares past a float's range (OverflowError)
+    tilt.metric("|coeffs.grad|, the tilt", f"{math.hypot(*taken.compass):.3g}")
     if taken.flown_off:
         st.error("Your last stride was so long that you leapt off the mountain: the loss is no longer a "
                  "number. Undo a step and take a smaller stride.", icon="🪂")

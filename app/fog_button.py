@@ -12,6 +12,7 @@ from core.button_figures import button_figures
 from core.magic_button import ButtonPress, press_button
 
 from app.fog import FOG_MOUNTAINS, fog_init, fog_walk, mountain_changed
+from app.memo import memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -23,7 +24,7 @@ def button_press(surface_name: str, point: tuple[float, float]) -> ButtonPress:
     return press_button(get_surface(surface_name), point)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@memo()  # a shared, frozen text
 def button_payload(surface_name: str, point: tuple[float, float]) -> Payload:
     surface = get_surface(surface_name)
     press = button_press(surface_name, point)

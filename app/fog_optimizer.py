@@ -19,6 +19,7 @@ from core.status import diagonal
 from core.surfaces import Surface
 
 from app.fog import FOG_DEFAULTS
+from app.memo import memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -67,7 +68,7 @@ def raced(seed: int, moves: tuple[tuple[float, float], ...]) -> Race:
     return race(mountain_number(seed), walked(seed, moves))
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@memo()  # a shared, frozen text
 def hand_payload(seed: int, moves: tuple[tuple[float, float], ...], lifted: bool) -> Payload:
     surface = mountain_number(seed)
     taken = walked(seed, moves)

@@ -13,6 +13,7 @@ from core.stride_figures import STRIDE_NAMES, stride_figures
 from core.sweep import LR_LADDER
 
 from app.fog import STRIDE_DEFAULTS
+from app.memo import memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -36,7 +37,7 @@ def strides_at(start: tuple[float, float], rates: tuple[float, ...]) -> Strides:
     return three_strides(get_surface(STRIDE_MOUNTAIN), start, rates)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@memo()  # a shared, frozen text
 def stride_payload(start: tuple[float, float], rates: tuple[float, ...]) -> Payload:
     surface = get_surface(STRIDE_MOUNTAIN)
     figures = stride_figures(surface, scene_grid(surface), strides_at(start, rates))

@@ -5,6 +5,7 @@ done right, and what walking on would do is run, not guessed (core.verdict)."""
 from __future__ import annotations
 
 import json
+import math
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from core.verdict import Verdict, verdicts
 from core.zero_grad_figures import summed_loss_figure, summed_map_figure
 
 from app.fog import fog_init, fog_walk, mountain_and_stride, walk_buttons
+from app.memo import memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -42,7 +44,7 @@ def walk_on(surface_name: str, start: tuple[float, float], stride: float) -> tup
     return verdicts(surface, summed, kept)[0], verdicts(surface, kept)[0]
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@memo()  # a shared, frozen text
 def sum_payload(surface_name: str, start: tuple[float, float], strides: tuple[float, ...], zeroing: bool,
                 stride: float, radius: float, lifted: bool) -> Payload:
     surface = get_surface(surface_name)
@@ -97,7 +99,8 @@ def zero_grad_mystery() -> None:
 
 
 def _length(vector) -> float:
-    return float((vector[0] ** 2 + vector[1] ** 2) ** 0.5)
+    # hypot: squaring a huge compass overflows a float (OverflowError), hypot does not
+    return math.hypot(float(vector[0]), float(vector[1]))
 
 
 def _outcome(surface_name: str, start: tuple[float, float], stride: float, zeroing: bool) -> None:

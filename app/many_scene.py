@@ -2,7 +2,8 @@
 
 Each result ignores the settings it does not use (a sweep the learning rate in use, a basins map
 and a swarm the start), so clicking a rate on the sweep or a start on the map reuses it.
-Every cache is bounded, so a long class does not grow the server.
+Every result is kept within app.memo's byte budget, so a long class does not grow the server; the
+sweeps, basins and swarms are copied per call, as st.cache_data did, the view texts shared.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.sweep_figures import sweep_figure
 from core.swarm import Swarm, swarm
 from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
 
+from app.memo import memo
 from app.mountain_view import view_json
 from app.mountains import mountain_of
 from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
@@ -27,7 +29,7 @@ from app.settings import HASHED_BY_REPR, Settings
 from app.work import progress_bar
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(copied=True, draws=True, keys=HASHED_BY_REPR)
 def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: float) -> Sweep:
     bar, progress = progress_bar(f"Rolling {len(settings.optimizers) * count} balls, one per optimizer and rate…")
     result = lr_sweep(mountain_of(settings), settings.optimizers, settings.start, settings.steps,
@@ -37,7 +39,7 @@ def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: f
     return result
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(copied=True, draws=True, keys=HASHED_BY_REPR)
 def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     bar, progress = progress_bar(f"Rolling a ball from each of {resolution * resolution:,} starts…")
     options = settings.options()
@@ -48,7 +50,7 @@ def _basins(settings: Settings, optimizer: str, resolution: int) -> Basins:
     return result
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(copied=True, draws=True, keys=HASHED_BY_REPR)
 def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     bar, progress = progress_bar(f"Rolling {size} balls from random starts…")
     options = settings.options()
@@ -91,7 +93,7 @@ def swarm_of(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     return _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(draws=True, keys=HASHED_BY_REPR)  # draws: its sweep's progress bar
 def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float,
                   look: str = "standard") -> str:
     sweep = sweep_of(settings, low, high, count, tolerance)
@@ -102,7 +104,7 @@ def sweep_payload(settings: Settings, low: float, high: float, count: int, toler
                      captions=captions, feature_click="lr", ladder=ladder_offer(settings))
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(draws=True, keys=HASHED_BY_REPR)
 def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: bool, look: str = "standard") -> str:
     result = basins_of(settings, optimizer, resolution)
     surface = mountain_of(settings)
@@ -115,7 +117,7 @@ def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: b
                      captions=captions, feature_click="start", feature_height=560)
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@memo(draws=True, keys=HASHED_BY_REPR)
 def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int, look: str = "standard") -> str:
     result = swarm_of(settings, optimizer, size, seed)
     surface = mountain_of(settings)

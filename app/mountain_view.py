@@ -7,7 +7,6 @@ would reset on every slider move; this component keeps one element and calls
 
 from __future__ import annotations
 
-import collections
 import functools
 import hashlib
 import json
@@ -25,6 +24,8 @@ from core.sweep import LR_LADDER
 
 from core.figure_json import TEMPLATE_KEY, Encoder, default_template, plain, typed
 from core.figures import PLOTLY_CONFIG
+
+from app.memo import MEMO
 
 HERE = Path(__file__).parent
 # served by Streamlit's static file serving (see .streamlit/config.toml) at app/static/
@@ -139,16 +140,10 @@ def _template_json() -> str:
     return json.dumps(default_template())
 
 
-# an asset's JSON, by key: a mountain's terrain is encoded once, whichever scene shows it
-_ASSETS: collections.OrderedDict[str, str] = collections.OrderedDict()
-
-
 def _asset_json(key: str, trace: dict) -> str:
-    if key not in _ASSETS:
-        _ASSETS[key] = json.dumps(Encoder(share=False).value(trace))
-        while len(_ASSETS) > 64:
-            _ASSETS.popitem(last=False)
-    return _ASSETS[key]
+    """An asset's JSON, by key (a terrain's is ~110 kB): a mountain's terrain is encoded once, whichever
+    scene shows it, and kept within app.memo's byte budget."""
+    return MEMO.get((__name__ + "._asset_json", key), lambda: json.dumps(Encoder(share=False).value(trace)))
 
 
 def mountain_view(payload: Payload, on_start_click: Callable[[], None], key: str = VIEW_KEY,

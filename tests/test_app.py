@@ -320,6 +320,23 @@ def test_folded_settings_are_not_built_but_still_shape_the_run(app):
         np.testing.assert_array_equal(path, run.positions)
 
 
+def test_a_scene_whose_ladder_is_too_big_to_keep_says_so_and_rolls_the_torch_optim_paths(app):
+    # 8 optimizers × 2,000 steps: 968 balls × (2,001 positions and losses + 2,000 gradients) + the rates, 76 MiB, over what the server keeps for one result
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam"]
+    app.multiselect(key="optimizers").set_value(names).run()
+    app.slider(key="steps").set_value(2000).run()
+    assert not app.exception
+    assert payload(app).get("ladder") is None
+    captions = " ".join(c.value for c in app.caption)
+    assert "No learning-rate preview for this scene: its paths at the slider's 121 rates would hold about 76 MB" in captions
+    expected = descend_many(get_surface("himmelblau"), names, 0.01, (0.0, 0.0), 2000)
+    for path, run in zip(mountain_paths(app), expected, strict=True):
+        np.testing.assert_array_equal(path, run.positions)
+    # a scene with a ladder says nothing of the kind
+    app.slider(key="steps").set_value(150).run()
+    assert payload(app)["ladder"] is not None and "No learning-rate preview" not in " ".join(c.value for c in app.caption)
+
+
 def test_the_ladder_travels_only_when_the_browser_asks_and_then_once(app):
     first = payload(app)
     info = first["ladder"]

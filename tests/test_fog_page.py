@@ -110,3 +110,20 @@ def test_the_link_carries_the_walk_and_restores_it(page):
     assert "fog_x" not in params  # the usual start goes without saying
     _, notices = read_link({**params, "fog_walk": "0.01,abc", "fog_x": "99"})
     assert any("fog_walk" in notice for notice in notices) and any("off this mountain" in n for n in notices)
+
+
+def test_a_walk_whose_compass_overflows_a_float_still_shows_its_tilt(page):
+    # found by python -m bench.memory: this walk's last compass squares past a float's range
+    # (an OverflowError in the tilt's metric); its length itself is a float
+    strides = ("0.04,0.004,0.018,0.0028,0.0035,0.005,0.0018,0.018,0.0013,0.0035,0.01,0.001,0.028,0.05,0.089,"
+               "0.045,0.0032,0.0013,0.022,0.005,0.0063,0.14,0.045,0.025,0.004,0.0013,0.079,0.18")
+    values, notices = read_link({"fog_chapter": "fog", "fog_surface": "himmelblau", "fog_x": "-1.22",
+                                 "fog_y": "-1.02", "fog_radius": "0.18", "fog_lifted": "1", "fog_walk": strides})
+    assert not notices
+    for key, value in values.items():
+        page.session_state[key] = value
+    page.run()
+    assert not page.exception
+    taken = walk(HIMMELBLAU, (-1.22, -1.02), values["fog_walk"])
+    assert max(abs(float(c)) for c in taken.compass) > 1.4e154  # its square is past a float's range
+    assert _metric(page, "|coeffs.grad|, the tilt") == f"{np.hypot(*taken.compass):.3g}"
