@@ -18,6 +18,7 @@ from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 from app.fog_chapters import walk_page  # noqa: E402
+from app.allocator import give_memory_back  # noqa: E402
 from app.presenter import presenter_frame, presenter_switch  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode", "step",
@@ -25,6 +26,8 @@ KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forg
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
+# once per process: what heavy views free goes back to the system (app/allocator.py)
+st.cache_resource(max_entries=1, show_spinner=False)(give_memory_back)()
 state = st.session_state
 if "link_read" not in state:
     # a session opened from a link starts from the link's settings, checked
