@@ -12,9 +12,10 @@ from core.optimizers import PLAIN_STEP
 from core.data_fit import MAX_UPLOAD_BYTES, MODELS, Data, fit, noisy_points, read_csv
 from core.fit_figures import data_figure, fit_figures
 from core.fit_verdicts import flies_off, forgotten_sentence, ravine_sentence, trouble_sentence
-from core.wording import number
+from core.wording import number, quoted
 
 from app.controls import LR_OPTIONS
+from app.memo import memo
 from app.mountain_view import PLOT_CONFIG, mountain_view, view_json
 
 MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
@@ -48,7 +49,7 @@ def _sentences(x: tuple, y: tuple, source: str, settings: tuple) -> list[str]:
     return [sentence for sentence in said if sentence]
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@memo()  # a shared text
 def _payload(x: tuple, y: tuple, source: str, settings: tuple, shown: tuple[int, int]) -> str:
     """The view's figures for a fit, with its bug-or-fix counterpart as a ghost."""
     data = Data(np.array(x), np.array(y), source)
@@ -66,13 +67,19 @@ def _payload(x: tuple, y: tuple, source: str, settings: tuple, shown: tuple[int,
 def _data(model: str) -> Data:
     upload = st.file_uploader("Your own points (CSV with two columns x, y; up to 1 MB)", type=["csv"],
                               key="upload_points", max_upload_size=MAX_UPLOAD_BYTES // 1_000_000)
-    if upload is None:
-        return noisy_points(model, seed=int(st.session_state.data_seed))
-    try:
-        return read_csv(upload.getvalue())
-    except LossMountainError as error:
-        st.error(f"{error}. Using the generated points instead.", icon="📄")
-        return noisy_points(model, seed=int(st.session_state.data_seed))
+    seed = int(st.session_state.data_seed)
+    if upload is not None:
+        try:
+            data = read_csv(upload.getvalue())
+        except LossMountainError as error:
+            st.error(f"{error}. Using the generated points instead.", icon="📄")
+        else:
+            st.caption(f"Fitting the {len(data.x)} points of {quoted(upload.name, 40)}.")
+            return data
+    data = noisy_points(model, seed=seed)
+    # said every time: a page moved to another server keeps its file's name but not its file
+    st.caption(f"Fitting {len(data.x)} generated points (seed {seed}); a CSV of your own replaces them.")
+    return data
 
 
 def data_page() -> None:

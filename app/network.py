@@ -13,8 +13,9 @@ from core.wording import number
 from core.landscape_figures import landscape_figures
 
 from app.controls import LR_OPTIONS
+from app.memo import memo
 from app.mountain_view import mountain_view, view_json
-from app.work import progress_bar
+from app.work import finished_or_last_good, progress_bar
 
 NETWORK_DEFAULTS = {"net_optimizer": "adam", "net_lr": 0.05, "net_steps": 300, "net_directions": "pca",
                     "net_resolution": 41, "net_seed": 0}
@@ -22,7 +23,7 @@ DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al
                     "pca": "the top two principal directions of the training path"}
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)  # at most ~120 kB (81² points, 2,000 steps)
 def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> Landscape:
     bar, progress = progress_bar("Training the network and evaluating the loss on the grid…",
                                  "training steps or grid points")
@@ -31,7 +32,7 @@ def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolutio
     return result
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@memo(draws=True)  # a shared text; draws: its landscape's progress bar, replayed
 def _payload(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> str:
     view = _landscape(optimizer, lr, steps, directions, resolution, seed)
     captions = {"mountain": "The loss of the whole network on a 2-D plane through its trained weights",
@@ -39,6 +40,10 @@ def _payload(optimizer: str, lr: float, steps: int, directions: str, resolution:
     return view_json(landscape_figures(view, optimizer),
                      json.dumps([optimizer, lr, steps, directions, resolution, seed]),
                      clickable=False, captions=captions)
+
+
+def _view_and_payload(*settings) -> tuple:
+    return _landscape(*settings), _payload(*settings)
 
 
 def network_page() -> None:
@@ -61,8 +66,7 @@ def network_page() -> None:
     settings = (state.net_optimizer, float(state.net_lr), int(state.net_steps), state.net_directions,
                 int(state.net_resolution), int(state.net_seed))
     try:
-        view = _landscape(*settings)
-        payload = _payload(*settings)
+        (view, payload), settings = finished_or_last_good("network", _view_and_payload, settings)
     except LossMountainError as error:
         st.error(f"That setting does not work: {error}.")
         return

@@ -24,6 +24,8 @@ def test_the_line_fit_and_its_centring(page):
     # the ravine's stretch is the Hessian's λmax/λmin; at lr 0.02 no zig-zag shows, and the text says so
     (ravine,) = [info.value for info in page.info if "narrow ravine" in info.value]
     assert "309× steeper across than along" in ravine and "no zig-zag shows on the map" in ravine
+    # which points are fitted is always said (a page moved to another replica keeps a file's name, not its file)
+    assert "Fitting 60 generated points (seed 0); a CSV of your own replaces them." in [c.value for c in page.caption]
     assert "from lr 0.027 on, half its stability limit 2/λmax = 0.054" in ravine
     page.toggle(key="data_centre").set_value(True).run()
     expected = fit(noisy_points(), "line", "sgd", 0.02, 300, centre=True)

@@ -40,9 +40,13 @@ def test_changing_the_directions_and_grid_redraws(page):
 def test_training_that_overruns_the_cpu_deadline_stops_with_the_pages_own_message(page, monkeypatch):
     from app import work
 
+    good, words = figures(page), [m.value for m in page.markdown]
     monkeypatch.setattr(work, "DEADLINE_S", 0.0)
     page.session_state["net_seed"] = 5  # not a cached landscape
     page.run()
     assert not page.exception
     assert "this view stopped after 0 ms of CPU time" in page.error[0].value
     assert "choose fewer training steps or grid points" in page.error[0].value
+    # the last view that finished stays, with its sentences
+    assert page.error[0].value.endswith("Showing the last view that finished.")
+    assert figures(page) == good and [m.value for m in page.markdown] == words
