@@ -43,6 +43,8 @@ bench: $(VENV)/.dev
 	$(PY) -m bench.landscape
 	$(PY) -m bench.interaction
 	$(PY) -m bench.classroom
+	$(PY) -m bench.memory
+	$(PY) -m bench.hall
 
 # the same, fewer repeats: CI runs it to prove the benchmarks work, not to judge the times
 bench-quick: $(VENV)/.dev
@@ -51,6 +53,7 @@ bench-quick: $(VENV)/.dev
 	$(PY) -m bench.landscape --quick
 	$(PY) -m bench.interaction --quick
 	$(PY) -m bench.classroom --students 3 --seconds 10
+	$(PY) -m bench.memory --quick
 
 # a classroom: ten headless-Chromium sessions against one local server for 60 s (see docs/PERFORMANCE.md)
 load: $(VENV)/.dev
