@@ -48,7 +48,8 @@ def finished_or_last_good(view: str, compute: Callable[..., T], args: tuple) -> 
         last = st.session_state.get(key)
         if last is None or last == args:
             raise
-        st.error(f"{error}. Showing the last view that finished.", icon="⏱️")
+        said = str(error)
+        st.error(f"{said[:1].upper()}{said[1:]}. Showing the last view that finished.", icon="⏱️")
         return compute(*last), last
     st.session_state[key] = args
     return result, args
