@@ -7,6 +7,7 @@ what it holds (python -m bench.memory)."""
 from __future__ import annotations
 
 import ctypes
+import os
 import ctypes.util
 import threading
 
@@ -34,12 +35,12 @@ def give_memory_back() -> threading.Event | None:
     """Tune this process's malloc once and start its trimming thread; returns the event that stops
     it (None where malloc is not glibc's)."""
     libc = _libc()
-    if libc is None:
+    if libc is None or os.environ.get("LOSS_MOUNTAIN_ALLOCATOR") == "default":
         return None
     libc.mallopt(M_ARENA_MAX, 2)
     # 64 kB: a view's arrays come from the system and go back when freed. It costs a 121-rate ladder
-    # about 10 % more CPU in page faults (17 → 19 ms); at 1 MB it costs nothing, but a replica held
-    # 585-637 MB over bench.memory's 1,000 moves, against 536-604 MB at 64 kB
+    # about a tenth more CPU in page faults (18.5 → 20 ms; 256 kB the same); at 1 MB it costs nothing,
+    # but a replica held 585-637 MB over bench.memory's 1,000 moves, against 536-604 MB at 64 kB
     libc.mallopt(M_MMAP_THRESHOLD, MAPPED_FROM)
     libc.mallopt(M_TRIM_THRESHOLD, MAPPED_FROM)
     stop = threading.Event()
