@@ -7,8 +7,9 @@ what it holds (python -m bench.memory)."""
 from __future__ import annotations
 
 import ctypes
-import os
 import ctypes.util
+import functools
+import os
 import threading
 
 # mallopt's parameters (malloc.h)
@@ -31,9 +32,10 @@ def _trim_forever(libc, stop: threading.Event) -> None:
         libc.malloc_trim(0)
 
 
+@functools.cache  # every rerun of the app calls it: the first tunes, the others return at once
 def give_memory_back() -> threading.Event | None:
     """Tune this process's malloc once and start its trimming thread; returns the event that stops
-    it (None where malloc is not glibc's)."""
+    it (None where malloc is not glibc's, or where LOSS_MOUNTAIN_ALLOCATOR=default asks to leave it)."""
     libc = _libc()
     if libc is None or os.environ.get("LOSS_MOUNTAIN_ALLOCATOR") == "default":
         return None

@@ -150,6 +150,17 @@ def _explorer() -> None:
     page_under_controls(_scene, lr_picture)
 
 
+def _why_no_preview(settings: Settings) -> str:
+    """Why a scene whose balls roll together has no ladder: its cost or its size ("" where it has one)."""
+    dear = ladder_seconds(settings) if settings.optimizers else 0.0
+    if dear > VIEW_BUDGET_S:
+        return f"take about {seconds(dear)} of CPU (a view spends at most {seconds(VIEW_BUDGET_S)})"
+    if ladder_too_big(settings):
+        return (f"hold about {ladder_bytes(settings) / 2**20:.0f} MB on a server that keeps at most "
+                f"{MAX_ENTRY_BYTES / 2**20:.0f} MB for one result")
+    return ""
+
+
 def _scene(settings: Settings, header) -> None:
     """Everything under the controls: the view, the verdicts and the tabs."""
     surface = mountain_of(settings)
@@ -180,17 +191,11 @@ def _scene(settings: Settings, header) -> None:
         # the ladder travels only to a browser that reaches for the view's learning-rate preview
         mountain_view(payload, on_start_click=_on_start_click, on_lr_click=_on_rate_pick,
                       on_demand=ladder_on_demand(settings), rate_key="lr")
-        dear = ladder_seconds(settings) if settings.optimizers else 0.0
-        if dear > VIEW_BUDGET_S:
-            st.caption(f"No learning-rate preview for this formula: its paths at the slider's {len(LR_LADDER)} "
-                       f"rates would take about {seconds(dear)} of CPU (a view spends at most "
-                       f"{seconds(VIEW_BUDGET_S)}), so each move of the slider rolls the balls anew. Fewer "
-                       "optimizers or steps bring it back.")
-        elif ladder_too_big(settings):
+        unkept = _why_no_preview(settings)
+        if unkept:
             st.caption(f"No learning-rate preview for this scene: its paths at the slider's {len(LR_LADDER)} "
-                       f"rates would hold about {ladder_bytes(settings) / 2**20:.0f} MB on a server that keeps at "
-                       f"most {MAX_ENTRY_BYTES / 2**20:.0f} MB for one result, so each move of the slider rolls "
-                       "the balls anew. Fewer optimizers or steps bring it back.")
+                       f"rates would {unkept}, so each move of the slider rolls the balls anew. Fewer "
+                       "optimizers or steps bring it back.")
     else:
         view, panel = st.columns([3, 1])
         with view:

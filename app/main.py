@@ -20,14 +20,14 @@ from app.network import network_page  # noqa: E402
 from app.fog_chapters import walk_page  # noqa: E402
 from app.allocator import give_memory_back  # noqa: E402
 from app.presenter import presenter_frame, presenter_switch  # noqa: E402
+from app.reconnect import ask_for_a_run_on_reconnect  # noqa: E402
 
 KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode", "step",
              "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer", "presenter"}
 KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
-# once per process: what heavy views free goes back to the system (app/allocator.py)
-st.cache_resource(max_entries=1, show_spinner=False)(give_memory_back)()
+give_memory_back()  # once per process (later runs return at once): see app/allocator.py
 state = st.session_state
 if "link_read" not in state:
     # a session opened from a link starts from the link's settings, checked
@@ -68,15 +68,6 @@ if state.link_notices:
     state.link_notices = []
 presenter_frame()
 page.run()
-
-
-# Streamlit's page asks a server it reconnects to for a run only when the page has a fragment that
-# reruns itself: this one (hourly, drawing nothing) makes a page whose replica died ask at once, and
-# the new session reads the scene from the page's link
-@st.fragment(run_every="1h")
-def ask_for_a_run_on_reconnect() -> None:
-    pass
-
 
 ask_for_a_run_on_reconnect()
 with st.sidebar:

@@ -55,17 +55,21 @@ def on_the_ladder(settings: Settings) -> bool:
     return settings.lr in LR_LADDER and _has_a_ladder(settings)
 
 
+def _rolls_together(settings: Settings) -> bool:
+    """Whether the scene has runs and every optimizer's balls roll in one batch at a rate each (not
+    L-BFGS or Newton: one instance per ball)."""
+    return bool(settings.optimizers) and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
+
+
 def _has_a_ladder(settings: Settings) -> bool:
-    """Whether the scene's 121 rates can be rolled at all: it has runs, every optimizer's rates cost
-    about one run, the ladder is small enough to keep (app.memo), and the whole fits a view's budget."""
-    return (bool(settings.optimizers) and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
-            and ladder_bytes(settings) <= MAX_ENTRY_BYTES and ladder_affordable(settings))
+    """Whether the scene's 121 rates can be rolled at all: its balls roll together, the ladder is small
+    enough to keep (app.memo), and the whole fits a view's budget."""
+    return _rolls_together(settings) and not ladder_too_big(settings) and ladder_affordable(settings)
 
 
 def ladder_too_big(settings: Settings) -> bool:
     """Whether the scene would have a ladder but for its size (the explorer says so)."""
-    return (bool(settings.optimizers) and all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers)
-            and ladder_bytes(settings) > MAX_ENTRY_BYTES)
+    return _rolls_together(settings) and ladder_bytes(settings) > MAX_ENTRY_BYTES
 
 
 def ladder_bytes(settings: Settings) -> int:
@@ -108,7 +112,7 @@ def scene_runs(settings: Settings, state: bool = False) -> tuple[Run, ...]:
     also records optimizer.state (step-by-step mode shows it)."""
     if not settings.optimizers:
         return ()
-    if state or not all(get_optimizer(name).sweeps_cheaply for name in settings.optimizers):
+    if state or not _rolls_together(settings):
         return _runs(settings)
     rolled = scene_ladder(settings) if on_the_ladder(settings) else _rung(settings)
     return tuple(rolled.run(name, settings.lr) for name in settings.optimizers)

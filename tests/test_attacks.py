@@ -227,7 +227,7 @@ def test_the_heaviest_links_finish_or_are_cut_within_the_deadline(module, functi
     assert not any("this view stopped after" in e.value for e in app.error)
     if function == "explorer_page":  # its 121-rate ladder would pass the budget: the runs alone, no preview
         assert view_payload(app).get("ladder") is None
-        assert any("No learning-rate preview for this formula" in c.value for c in app.caption)
+        assert any("No learning-rate preview for this scene: its paths at the slider's 121 rates would take about" in c.value for c in app.caption)
 
 
 def view_payload(app):
