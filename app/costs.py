@@ -12,11 +12,12 @@ from core.budget import VIEW_BUDGET_S, Cost, time_one_batched_ball, time_one_run
 from core.custom import SURFACE_NAME
 from core.sweep import LR_LADDER
 
+from app.memo import ONE_HOUR
 from app.mountains import mountain_of
 from app.settings import HASHED_BY_REPR, Settings
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _seconds_per_run(settings: Settings, optimizer: str) -> float:
     with st.spinner(f"Timing one {get_optimizer(optimizer).label} run to size the view…"):
         options = settings.options()
@@ -25,7 +26,7 @@ def _seconds_per_run(settings: Settings, optimizer: str) -> float:
                             schedule=options["schedule"], clip_norm=options["clip_norm"])
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _seconds_per_batched_ball(settings: Settings, optimizer: str) -> float:
     options = settings.options()
     return time_one_batched_ball(mountain_of(settings), optimizer, settings.lr, settings.steps, settings.zero_grad,

@@ -15,7 +15,7 @@ from core.fit_verdicts import flies_off, forgotten_sentence, ravine_sentence, tr
 from core.wording import number, quoted
 
 from app.controls import LR_OPTIONS
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import PLOT_CONFIG, mountain_view, view_json
 
 MODE_LABELS = {"zero_grad": "zero_grad() every step (right)",
@@ -28,7 +28,7 @@ DATA_DEFAULTS = {"data_model": "line", "data_optimizer": "sgd", "data_lr": 0.02,
                  "data_pair": "a, b"}
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner="Training…")
+@st.cache_data(max_entries=32, ttl=ONE_HOUR, show_spinner="Training…")
 def _fit(x: tuple, y: tuple, source: str, settings: tuple):
     return fit(Data(np.array(x), np.array(y), source), *settings)
 
@@ -36,7 +36,7 @@ def _fit(x: tuple, y: tuple, source: str, settings: tuple):
 FIT_ARGUMENTS = ("model", "optimizer", "lr", "steps", "batch_size", "mode", "accumulate", "centre", "seed")
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=32, ttl=ONE_HOUR, show_spinner=False)
 def _sentences(x: tuple, y: tuple, source: str, settings: tuple) -> list[str]:
     """What this fit did, each sentence computed from the fit or a counterfactual fit (core.fit_verdicts)."""
     data, result = Data(np.array(x), np.array(y), source), _fit(x, y, source, settings)

@@ -16,7 +16,7 @@ from core.status import diagonal
 from core.sweep import LR_LADDER
 
 from app.controls import nearest_lr
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -90,7 +90,7 @@ def _start_here() -> None:
         st.session_state.update(fog_x=round(point[0], 2), fog_y=round(point[1], 2), fog_walk=[], fog_lifted=False)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False)
 def fog_walk(surface_name: str, start: tuple[float, float], strides: tuple[float, ...], zero_grad: bool = True) -> Walk:
     return walk(get_surface(surface_name), start, strides, zero_grad)
 

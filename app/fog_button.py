@@ -12,14 +12,14 @@ from core.button_figures import button_figures
 from core.magic_button import ButtonPress, press_button
 
 from app.fog import FOG_MOUNTAINS, fog_init, fog_walk, mountain_changed
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
 VIEW_KEY = "fog_button_view"
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False)
 def button_press(surface_name: str, point: tuple[float, float]) -> ButtonPress:
     return press_button(get_surface(surface_name), point)
 

@@ -19,7 +19,7 @@ from core.status import diagonal
 from core.surfaces import Surface
 
 from app.fog import FOG_DEFAULTS
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -36,7 +36,7 @@ def _moves() -> tuple[tuple[float, float], ...]:
     return tuple((float(h), float(length)) for h, length in st.session_state.fog_hand)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False)
 def walked(seed: int, moves: tuple[tuple[float, float], ...]) -> Walk:
     surface = mountain_number(seed)
     return hand_walk(surface, surface.start, moves)
@@ -62,7 +62,7 @@ def _start_again() -> None:
     st.session_state.update(fog_hand=[], fog_hand_lifted=False)
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False)
 def raced(seed: int, moves: tuple[tuple[float, float], ...]) -> Race:
     """Plain SGD and Adam from the walk's start for as many steps (drawn and told: computed once)."""
     return race(mountain_number(seed), walked(seed, moves))

@@ -13,7 +13,7 @@ from core.stride_figures import STRIDE_NAMES, stride_figures
 from core.sweep import LR_LADDER
 
 from app.fog import STRIDE_DEFAULTS
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -32,7 +32,7 @@ def _start_here() -> None:
         st.session_state.update(fog_rate_x=round(point[0], 2), fog_rate_y=round(point[1], 2))
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner="Rolling three balls…")
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner="Rolling three balls…")
 def strides_at(start: tuple[float, float], rates: tuple[float, ...]) -> Strides:
     return three_strides(get_surface(STRIDE_MOUNTAIN), start, rates)
 

@@ -16,7 +16,7 @@ from core.verdict import Verdict, verdicts
 from core.zero_grad_figures import summed_loss_figure, summed_map_figure
 
 from app.fog import fog_init, fog_walk, mountain_and_stride, walk_buttons
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import Payload, clicked_start, mountain_view, view_json
 from app.scene import scene_grid
 
@@ -34,7 +34,7 @@ def _start_here() -> None:
         st.session_state.update(fog_x=round(point[0], 2), fog_y=round(point[1], 2), fog_walk=[], fog_sum_walk=[])
 
 
-@st.cache_data(max_entries=64, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False)
 def walk_on(surface_name: str, start: tuple[float, float], stride: float) -> tuple[Verdict, Verdict]:
     """What plain SGD does in WALK_ON steps from `start` at `stride`: without zero_grad() (its cause
     proven against the run with it) and with it."""

@@ -21,7 +21,7 @@ from core.sweep_figures import sweep_figure
 from core.swarm import Swarm, swarm
 from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
 
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import view_json
 from app.mountains import mountain_of
 from app.scene import ladder_offer, revision, scene_figures, scene_grid, scene_runs, stability_limit
@@ -61,7 +61,7 @@ def _swarm(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     return result
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_data(max_entries=16, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def _race(surface_settings: Settings, optimizers: tuple[str, ...], balls: int, seed: int) -> Race:
     bar, progress = progress_bar(f"Tuning and racing {len(optimizers)} optimizer{'s' if len(optimizers) != 1 else ''}, "
                                  f"{balls} balls each…")

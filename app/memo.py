@@ -38,7 +38,10 @@ BUDGET_BYTES = 64 * 2**20
 # a result bigger than this is made for its caller and not kept: four would fill the budget, and one
 # would push out everything every session was using (app.scene keeps its ladders under it)
 MAX_ENTRY_BYTES = BUDGET_BYTES // 4
-TTL_S = 3600.0  # as the st.cache_data ttl="1h" these replace: a class's hour, then made afresh
+# a class's hour, in seconds: Streamlit reads a ttl given as text ("1h") with pandas, which a replica
+# would then hold for good (about 60 MB with the pyarrow it brings)
+ONE_HOUR = 3600.0
+TTL_S = ONE_HOUR  # as the st.cache_data ttl these replace: a class's hour, then made afresh
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,7 +13,7 @@ from core.wording import number
 from core.landscape_figures import landscape_figures
 
 from app.controls import LR_OPTIONS
-from app.memo import memo
+from app.memo import ONE_HOUR, memo
 from app.mountain_view import mountain_view, view_json
 from app.work import finished_or_last_good, progress_bar
 
@@ -23,7 +23,7 @@ DIRECTION_LABELS = {"random": "two filter-normalised random directions (Li et al
                     "pca": "the top two principal directions of the training path"}
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)  # at most ~120 kB (81² points, 2,000 steps)
+@st.cache_data(max_entries=32, ttl=ONE_HOUR, show_spinner=False)  # at most ~120 kB (81² points, 2,000 steps)
 def _landscape(optimizer: str, lr: float, steps: int, directions: str, resolution: int, seed: int) -> Landscape:
     bar, progress = progress_bar("Training the network and evaluating the loss on the grid…",
                                  "training steps or grid points")

@@ -6,7 +6,9 @@ the new session reads the scene from the page's link (app/link.py)."""
 
 import streamlit as st
 
+from app.memo import ONE_HOUR
 
-@st.fragment(run_every="1h")
+
+@st.fragment(run_every=ONE_HOUR)
 def ask_for_a_run_on_reconnect() -> None:
     pass

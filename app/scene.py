@@ -27,7 +27,7 @@ from core.grid import Grid, surface_grid
 
 from app.controls import LR_LABEL
 from app.costs import ladder_affordable
-from app.memo import MAX_ENTRY_BYTES, memo
+from app.memo import MAX_ENTRY_BYTES, ONE_HOUR, memo
 from app.mountain_view import view_json
 from app.mountains import mountain, mountain_of
 from app.settings import HASHED_BY_REPR, Settings
@@ -123,7 +123,7 @@ def scene_ghosts(settings: Settings) -> tuple[Run, ...]:
     return () if settings.zero_grad else scene_runs(settings.with_zero_grad())
 
 
-@st.cache_data(max_entries=128, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_data(max_entries=128, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def scene_verdicts(settings: Settings, step: int | None = None) -> tuple[Verdict, ...]:
     """What each run did and why (core.verdict), over the whole run or, in step-by-step mode,
     over its first `step` steps; the ghosts serve as the zero_grad() counterfactual."""
@@ -239,19 +239,19 @@ def stability_limit(settings: Settings) -> float | None:
     return curvature(settings, nearest_minimum(surface, settings.start)).stability_limit
 
 
-@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)
+@st.cache_data(max_entries=256, ttl=ONE_HOUR, show_spinner=False)
 def lr_scale(lr: float, limit: float | None) -> str:
     """The learning-rate scale with the stability limit marked, as SVG (see lr_scale_svg)."""
     return lr_scale_svg(lr, limit)
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_data(max_entries=32, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def accumulation(settings: Settings):
     """|p.grad| against the fresh |∇f| per step for the scene's runs (see accumulation_figure)."""
     return accumulation_figure(mountain_of(settings), scene_runs(settings))
 
 
-@st.cache_resource(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=HASHED_BY_REPR)
+@st.cache_resource(max_entries=32, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
 def paper_comparison(settings: Settings, optimizer: str, schedule: str) -> Comparison:
     """The paper's rule beside torch.optim's for `optimizer` from the scene's start, lr and steps
     (core.paper); `schedule` may differ from the scene's (the tab shows where a schedule parts them)."""

@@ -10,7 +10,6 @@ from core import LossMountainError, Run
 from core.codegen import training_script
 from core.export import figure_html, runs_csv, runs_json
 from core.figures import map_figure, mountain_figure
-from core.gif import rolling_gif
 
 from app.mountain_view import static_module
 from app.mountains import mountain_of
@@ -89,6 +88,8 @@ def _gif_ui(column, settings: Settings, runs: Sequence[Run], name: str) -> None:
                      help="The balls rolling on the map, for slides (about 2 seconds to draw)."):
         bar, progress = progress_bar("Drawing the frames…", "steps")
         surface = mountain_of(settings)
+        from core.gif import rolling_gif  # matplotlib, 26 MB a replica keeps: only once a GIF is asked for
+
         try:
             data = rolling_gif(surface, runs, scene_grid(surface), progress=progress)
         except LossMountainError as error:

@@ -10,7 +10,7 @@ explorer on a random mountain with up to eight optimizers and 2,000 steps (zero_
 its ghosts' ladder too), typed formulas (among them issue 14's 300-character one), Many balls'
 basins (201² starts), swarm (1,000 balls), sweep (256 rates) and race (256 balls, seven optimizers),
 the real network (81² points, 2,000 steps), the data page and every chapter of the fog. The server's
-resident memory is read every 50 moves and printed as a curve with its peak (sampled twice a second):
+resident memory is read every 50 moves and printed as a curve with its peak (the kernel's high-water mark):
 the target is a replica under 600 MB. --quick: 100 lighter moves, to prove the bench runs.
 """
 
@@ -237,7 +237,9 @@ def main() -> None:
         print(f"{0:>6} {run.curve[0][1] / 1024:9.0f} {0:11.0f}", flush=True)
         asyncio.run(_class(run, args.clients, args.seed))
         watch.running = False
-        peak = max(watch.peak, *(kib for _, kib, _ in run.curve))
+        sampled = max(watch.peak, *(kib for _, kib, _ in run.curve))
+        # the kernel's high-water mark: the true peak, which sampling twice a second can miss
+        peak = max(sampled, _rss_kib(server.pid, "VmHWM"))
     print("moves by kind       count  median (s)  max (s)")
     for kind, seconds in sorted(run.seconds.items()):
         print(f"  {kind:16s} {len(seconds):6d} {statistics.median(seconds):11.2f} {max(seconds):8.1f}")
@@ -246,8 +248,8 @@ def main() -> None:
         print(f"  +{rise / 1024:4.0f} MB  {what[:150]}")
     print(f"errors: {len(run.errors)}" + "".join(f"\n  {error}" for error in run.errors[:5]))
     met = peak / 1024 < TARGET_MB
-    print(f"peak resident memory {peak / 1024:.0f} MB (sampled twice a second), target < {TARGET_MB} MB: "
-          f"{'met' if met else 'NOT MET'}")
+    print(f"peak resident memory {peak / 1024:.0f} MB (the kernel's high-water mark, VmHWM; sampled twice a "
+          f"second: {sampled / 1024:.0f} MB), target < {TARGET_MB} MB: {'met' if met else 'NOT MET'}")
     raise SystemExit(1 if run.errors else 0)  # the target is reported above, as the other benches do
 
 

@@ -177,6 +177,12 @@ def _in_order(specs, together: Rolled | None, alone: dict[str, Rolled], count: i
                      np.concatenate([part[name] for part in parts], axis=axis) for name, axis in _BALL_AXES})
 
 
+def _first_within(gaps: np.ndarray, tolerance: float) -> np.ndarray:
+    """Each column's first row whose gap is within `tolerance` (-1: none)."""
+    within = gaps <= tolerance
+    return np.where(within.any(axis=0), within.argmax(axis=0), -1)
+
+
 def lr_grid(low: float, high: float, count: int = DEFAULT_RATES) -> np.ndarray:
     """`count` learning rates evenly spaced on a log scale from `low` to `high`."""
     if not (isinstance(count, int) and 2 <= count <= MAX_RATES):
@@ -252,16 +258,17 @@ def lr_sweep(
     shape = (len(specs), count)
     statuses = converged_at = None
     if classified:
-        found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at,
-                         lrs=np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs))),
+        # a constant rate never runs out: its steps' rates are read only under a schedule
+        lrs = None if schedule == "constant" else np.tile(table[:, :, 0].cpu().numpy(), (1, len(specs)))
+        found = classify(surface, rolled.positions, rolled.losses, rolled.diverged_at, lrs=lrs,
                          off_positions=rolled.off_positions, off_losses=rolled.off_losses)
         statuses, converged_at = found.codes.reshape(shape), found.converged_at.reshape(shape)
     losses = rolled.losses.reshape(steps + 1, *shape)
     diverged = rolled.diverged_at.reshape(shape)
     floor = surface.min_value
     start_gap = float(losses[0, 0, 0]) - floor
-    within = (losses - floor) <= tolerance * max(start_gap, 1e-300)
-    reached = np.where(within.any(axis=0), within.argmax(axis=0), -1)
+    reached = np.stack([_first_within(losses[:, k] - floor, tolerance * max(start_gap, 1e-300))
+                        for k in range(len(specs))])  # an optimizer at a time: one (T, rates) array held
     kept = {}
     if paths:
         kept = dict(

@@ -63,7 +63,7 @@ def main(folder: str) -> None:
     for picture in out.glob("*.png"):
         _small(picture)
     print(f"wrote fog, fog-lifted, fog-optimizer, fog-stride, fog-button, fog-zero-grad, presenter, explorer, preview, bouncing, zero-grad, classic-mistake, step-by-step, high-contrast, phone, fit-data, "
-          f"network and many-sweep, many-basins, many-swarm (.png) in {out}")
+          f"network and many-sweep, many-basins, many-swarm, fair-race (.png) in {out}")
 
 
 def _fog(page, url: str, out: Path, steps: int = 8) -> None:
@@ -151,7 +151,7 @@ def _small(path: Path, limit: int = 290_000) -> None:
 
 
 def _many_balls(page, url: str, out: Path) -> None:
-    """The page "Many balls": the sweep, Momentum's basins on Himmelblau, a swarm mid-roll."""
+    """The page "Many balls": the sweep, Momentum's basins on Himmelblau, a swarm mid-roll, a fair race."""
     page.goto(f"{url}/many")
     page.wait_for_function(VIEW_READY, timeout=120_000)
     page.screenshot(path=out / "many-sweep.png")
@@ -167,6 +167,11 @@ def _many_balls(page, url: str, out: Path) -> None:
                   " s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }")
     page.wait_for_timeout(1500)
     page.screenshot(path=out / "many-swarm.png")
+    # a fair race of twelve: the ranking, each one's tuning, and the table under them
+    twelve = "newton,sgd,adagrad,nesterov,rprop,rmsprop,adamw,adamax,adam,momentum,nadam,radam"
+    page.goto(f"{url}/many?many_mode=race&race_balls=64&optimizers={twelve}")
+    page.wait_for_selector(".lm-race-table", timeout=300_000)
+    _tall(page, out / "fair-race.png", 1400)
 
 
 if __name__ == "__main__":

@@ -225,9 +225,13 @@ def test_the_heaviest_links_finish_or_are_cut_within_the_deadline(module, functi
     # measured first, so cut to the budget (not stopped half way), with the probes on top
     assert time.process_time() - began < 2 * DEADLINE_S
     assert not any("this view stopped after" in e.value for e in app.error)
-    if function == "explorer_page":  # its 121-rate ladder would pass the budget: the runs alone, no preview
+    if function == "explorer_page":  # its 121-rate ladder is over the budget or too big to keep: no preview
         assert view_payload(app).get("ladder") is None
-        assert any("No learning-rate preview for this scene: its paths at the slider's 121 rates would take about" in c.value for c in app.caption)
+        (why,) = [c.value for c in app.caption if c.value.startswith("No learning-rate preview for this scene")]
+        # the ladder's timed cost is near the 6 s budget (5.8-6.2 s on a 2-core machine), its size
+        # (8 optimizers x 2,000 steps x 121 rates, and the ghosts') always over 16 MB: either reason is true
+        assert ("rates would take about" in why or "rates would hold about 76 MB on a server that keeps at most 16 MB"
+                in why), why
 
 
 def view_payload(app):

@@ -159,6 +159,36 @@ def test_a_sweep_classified_later_names_each_ball_as_one_classified_at_once():
         lr_sweep(surface, ["sgd"], (-1.5, 2.0), 10, rates, classified=False)
 
 
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_balls_classified_a_few_at_a_time_are_named_as_all_at_once(monkeypatch, schedule):
+    # a sweep's balls are classified a chunk at a time (its working arrays were held ten times over):
+    # every fact of every ball must be the same, whichever balls share its chunk
+    import core.status as status
+
+    surface = get_surface("rastrigin")
+    rates = np.geomspace(1e-3, 0.3, 24)
+    args = (surface, ["sgd", "momentum", "adam"], (2.2, -1.3), 150, rates, False)
+    together = lr_sweep(*args, schedule=schedule, paths=True)
+    assert len(set(together.statuses.ravel().tolist())) >= 2  # a mix of statuses, not one
+    rolled = dict(positions=together.positions.reshape(151, -1, 2), losses=together.losses.reshape(151, -1),
+                  diverged_at=together.diverged_at.ravel())
+    lrs = np.tile(together.lr_steps, (1, 3))
+    whole = status.classify(surface, **rolled, lrs=lrs, off_positions=together.off_positions.reshape(-1, 2),
+                            off_losses=together.off_losses.ravel())
+    monkeypatch.setattr(status, "CLASSIFY_CELLS", 151 * 5)  # five balls a chunk, the last one short
+    chunked = status.classify(surface, **rolled, lrs=lrs, off_positions=together.off_positions.reshape(-1, 2),
+                              off_losses=together.off_losses.ravel())
+    for field in ("codes", "end", "end_step", "minimum", "known", "converged_at", "shrink", "loss_rises",
+                  "lr_left", "hessian"):
+        np.testing.assert_array_equal(getattr(chunked, field), getattr(whole, field), err_msg=field)
+    alone = lr_sweep(*args, schedule=schedule)
+    np.testing.assert_array_equal(alone.statuses, together.statuses)
+    np.testing.assert_array_equal(alone.converged_at, together.converged_at)
+    # the first step within the tolerance, by hand, over the whole batch at once
+    within = (together.losses - together.floor) <= together.tolerance
+    np.testing.assert_array_equal(alone.reached_at, np.where(within.any(axis=0), within.argmax(axis=0), -1))
+
+
 def test_newtons_sweep_sentence_says_it_takes_no_learning_rate():
     from core.sweep_verdicts import sweep_sentence
 
