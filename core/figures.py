@@ -298,7 +298,6 @@ def map_figure(
 ) -> dict:
     """The top-down contour map with each run's path (so far, at step `focus`) and ball, the start and the minima."""
     grid = grid or surface_grid(surface)
-    log_drawn = surface.display == "log1p"
     traces: list[dict] = [terrain or terrain_map(surface, grid, look)]
     minima = np.array(surface.minima)
     traces.append(dict(

@@ -3,6 +3,8 @@ see core.figures), the loss per step, and the data with the fitted curve."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 import torch
@@ -70,7 +72,8 @@ def fit_figures(
     and the full-data loss per step; `ghost`, if given, is a second run drawn faintly beside."""
     spec = get_optimizer(optimizer)
     (xs, ys), losses, path_losses = _slice(data, fit, shown)
-    heights = np.log10(np.maximum(losses, LOSS_FLOOR))
+    # a fit whose coefficients flew far has a grid whose loss overflows float64 past its path: drawn at the top
+    heights = np.log10(np.clip(np.nan_to_num(losses, nan=np.inf), LOSS_FLOOR, np.finfo(np.float64).max))
     path_z = np.log10(np.maximum(path_losses, LOSS_FLOOR))
     lift = 0.015 * float(heights.max() - heights.min())
     i, j = shown
@@ -80,7 +83,8 @@ def fit_figures(
     template = (f"<b>{spec.label}</b> · step %{{customdata[0]}}<br>{names[i]} = %{{customdata[2]:.4g}}, "
                 f"{names[j]} = %{{customdata[3]:.4g}}<br>loss = %{{customdata[1]:.4g}}<extra></extra>")
     best = fit.best[[i, j]]
-    ticks = list(range(int(np.floor(heights.min())), int(np.ceil(heights.max())) + 1))
+    low, high = int(np.floor(heights.min())), int(np.ceil(heights.max()))
+    ticks = list(range(low, high + 1, max(1, math.ceil((high - low) / 8))))  # at most nine decades named
     mountain = go.Figure([
         go.Surface(x=xs, y=ys, z=heights.astype(np.float32), colorscale=TERRAIN, showscale=False,
                    customdata=_float32(losses),

@@ -44,8 +44,9 @@ SCHEDULE_FLOOR = 0.05
 # the stretch of a path read for its habits: the last quarter, at least this many steps
 TAIL_STEPS = 10
 RING_DIRECTIONS = 16
-# path cells (steps × balls) classified at once: each working array of a batch is then at most 2 MB
-CLASSIFY_CELLS = 2**18
+# path cells (steps × balls) classified at once: each working array of a batch is then at most 512 kB
+# (as fast as the whole batch at once; 2**18 cells held 15 MB more at the peak)
+CLASSIFY_CELLS = 2**16
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,7 +146,7 @@ def classify(
     if n <= per:
         return _classify(surface, positions, losses, diverged_at, lrs, off_positions, off_losses)
     # a few balls at a time: each ball's facts are its own, and the whole batch's working arrays
-    # are held about ten times over (a 121-rate ladder of five optimizers over 1,170 steps: +50 MB)
+    # are held about ten times over (a 121-rate ladder of five optimizers × 1,170 steps: +75 → +27 MB)
     parts = [_classify(surface, positions[:, a:a + per], losses[:, a:a + per], diverged_at[a:a + per],
                        None if lrs is None else lrs[:, a:a + per],
                        None if off_positions is None else off_positions[a:a + per],

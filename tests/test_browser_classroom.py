@@ -41,8 +41,9 @@ def test_every_page_opens_at_its_own_address_with_its_title_clear_of_the_header(
     with opened(url, "/", size) as page:
         for path, title in PAGES.items():
             page.goto(url + path)
-            page.wait_for_function("() => !!document.querySelector('.lm-root') && "
-                                   "!!document.querySelector('.lm-root').dataset.revision", timeout=120_000)
+            # the page's own title, shown: the header and the padding above it are laid out by then (the
+            # 3-D view below it, drawn later in software WebGL, moves nothing above it)
+            page.locator("h3", has_text=title.split(" · ")[-1]).first.wait_for(state="visible", timeout=120_000)
             shown, top, header = page.evaluate(TITLE_CLEAR)
             assert title in shown.replace("\n", " ")
             assert top >= header, f"{path} at {size}: the title starts under the header bar"

@@ -46,7 +46,7 @@ def test_a_teacher_walks_the_fog_with_the_keys_alone():
         page.get_by_role("button", name="✕ Leave presenter mode").click()
         page.wait_for_function("() => !location.search.includes('presenter')")
         assert page.locator('[data-testid="stSidebar"]').is_visible()
-        page.wait_for_function(f"() => document.querySelector('.lm-map')._fullLayout.font.size < 14")
+        page.wait_for_function("() => document.querySelector('.lm-map')._fullLayout.font.size < 14")
         page.keyboard.press("?")  # no keys outside presenter mode
         assert page.locator(".lm-keys").is_hidden() and page.evaluate(REVISION) == old
 

@@ -71,3 +71,26 @@ def test_the_ravine_zig_zag_is_counted_where_the_map_shows_it():
     across = shape(data, "line", False).across
     assert crossings(fit(data, "line", "sgd", 0.02, 300), across) == 0
     assert crossings(fit(data, "line", "sgd", 0.05, 300), across) >= 3
+
+
+def test_a_forgotten_zero_grad_that_flies_far_draws_its_overflowing_mountain():
+    # found by bench.memory: Nesterov with zero_grad() forgotten, 1,550 full-batch steps, seed 7850. The
+    # loss stays finite along the path, but 15% past it the grid's loss overflows float64: the page
+    # crashed turning an infinite height into a tick
+    from app.link import read_link
+
+    values, notices = read_link({"data_model": "line", "data_optimizer": "nesterov", "data_lr": "0.02",
+                                 "data_steps": "1550", "data_batch": "0", "data_mode": "forget",
+                                 "data_centre": "0", "data_seed": "7850"})
+    assert not notices
+    page = open_page("app.data_page", "data_page")
+    for key, value in values.items():
+        page.session_state[key] = value
+    page.run()
+    assert not page.exception
+    mountain = view_payload(page)["figures"]["mountain"]
+    heights = decode(mountain["data"][0]["z"])
+    assert np.isfinite(heights).all()
+    assert heights.max() == pytest.approx(np.log10(np.finfo(np.float64).max), rel=1e-6)  # overflow drawn at the top
+    ticks = mountain["layout"]["scene"]["zaxis"]["tickvals"]
+    assert 2 <= len(ticks) <= 9 and ticks[-1] >= heights.max() - (ticks[1] - ticks[0])
