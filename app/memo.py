@@ -31,9 +31,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-# a replica that has shown every page holds about 500 MB before it keeps anything (torch, with the
-# torch._dynamo that torch.optim imports for its first optimizer; plotly; Streamlit): 64 MB of results
-# beside it leave room for the heaviest view's own work under 600 MB (python -m bench.memory)
+# a replica that has shown every page holds about 380 MB before it keeps anything (torch, with the
+# torch._dynamo that torch.optim imports for its first optimizer; pytorch-optimizer; plotly; Streamlit):
+# 64 MB of results beside it leave room for two heavy views' own work under 600 MB (python -m bench.memory)
 BUDGET_BYTES = 64 * 2**20
 # a result bigger than this is made for its caller and not kept: four would fill the budget, and one
 # would push out everything every session was using (app.scene keeps its ladders under it)
