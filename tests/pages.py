@@ -21,6 +21,19 @@ def open_page(module: str, function: str) -> AppTest:
     return AppTest.from_function(_page_script, args=(ROOT, module, function), default_timeout=120).run()
 
 
+def open_with_link(module: str, function: str, link: dict[str, str]) -> AppTest:
+    """AppTest of app.<module>.<function>() opened from `link` as app.main reads one: once, checked
+    (every part usable), into the session; run once."""
+    from app.link import read_link
+
+    values, notices = read_link(link)
+    assert not notices, notices
+    app = open_page(module, function)
+    for key, value in values.items():
+        app.session_state[key] = value
+    return app.run(timeout=300)
+
+
 def view_payload(app: AppTest) -> dict:
     """The JSON the page's view component received on its last run, resolved as the browser does:
     shared arrays put in place, and the parts it keeps (terrain, template, the slider's rates) from

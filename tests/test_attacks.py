@@ -72,18 +72,12 @@ def test_the_fits_loss_grid_over_ten_thousand_points_is_unchanged_and_taken_a_sl
 
 @pytest.mark.parametrize("count", [64, 256])
 def test_the_sweep_from_the_issues_link_says_its_sentence_and_names_no_diverging_rate_fastest(count):
-    from app.link import read_link
-    from tests.pages import open_page
+    from tests.pages import open_with_link
 
     link = {"surface": "custom", "formula": "50*x^y", "bound_x0": "0.1", "bound_x1": "5", "bound_y0": "0.1",
             "bound_y1": "5", "optimizers": "sgd", "steps": "500", "many_mode": "sweep", "sweep_low": "1e-05",
             "sweep_high": "0.0001", "sweep_count": str(count)}
-    values, notices = read_link(link)
-    assert not notices
-    app = open_page("app.many", "many_page")
-    for key, value in values.items():
-        app.session_state[key] = value
-    app.run()
+    app = open_with_link("app.many", "many_page", link)
     assert not app.exception, [e.value for e in app.exception]
     assert any("**SGD**" in m.value for m in app.markdown)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.data_fit import fit, noisy_points
-from pages import open_page, view_payload
+from pages import open_page, open_with_link, view_payload
 from plotly_json import decode, traces_with_role
 
 
@@ -77,16 +77,9 @@ def test_a_forgotten_zero_grad_that_flies_far_draws_its_overflowing_mountain():
     # found by bench.memory: Nesterov with zero_grad() forgotten, 1,550 full-batch steps, seed 7850. The
     # loss stays finite along the path, but 15% past it the grid's loss overflows float64: the page
     # crashed turning an infinite height into a tick
-    from app.link import read_link
-
-    values, notices = read_link({"data_model": "line", "data_optimizer": "nesterov", "data_lr": "0.02",
-                                 "data_steps": "1550", "data_batch": "0", "data_mode": "forget",
-                                 "data_centre": "0", "data_seed": "7850"})
-    assert not notices
-    page = open_page("app.data_page", "data_page")
-    for key, value in values.items():
-        page.session_state[key] = value
-    page.run()
+    page = open_with_link("app.data_page", "data_page", {
+        "data_model": "line", "data_optimizer": "nesterov", "data_lr": "0.02", "data_steps": "1550",
+        "data_batch": "0", "data_mode": "forget", "data_centre": "0", "data_seed": "7850"})
     assert not page.exception
     mountain = view_payload(page)["figures"]["mountain"]
     heights = decode(mountain["data"][0]["z"])

@@ -8,7 +8,7 @@ from core import descend_many, get_surface
 from core.fog import walk
 from core.magic_button import press_button
 from core.verdict import verdicts
-from pages import open_page, view_payload
+from pages import open_page, open_with_link, view_payload
 from plotly_json import decode
 
 from app.fog_chapters import CHAPTER_NAMES
@@ -156,12 +156,7 @@ def test_you_are_the_optimizer_scores_the_walk_and_races_sgd_and_adam(page):
                                                    ("optimizer", {"fog_hand": "194:0.5,194:0.5"}, "2")])
 def test_a_link_restores_a_chapter_and_its_walk(chapter, walk, metric):
     # what app.main does with a link: read it once, checked, into the session
-    values, notices = read_link({"fog_chapter": chapter, **walk})
-    assert not notices
-    page = open_page("app.fog_chapters", "fog_page")
-    for key, value in values.items():
-        page.session_state[key] = value
-    page.run()
+    page = open_with_link("app.fog_chapters", "fog_page", {"fog_chapter": chapter, **walk})
     assert not page.exception
     assert page.session_state["fog_chapter"] == chapter
     assert _metric(page, "Steps taken") == metric
