@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -49,6 +50,18 @@ def slider_values(page) -> dict[str, str]:
     texts = page.locator('[data-testid="stSlider"]').all_inner_texts()
     # sliders inside a closed expander have no text
     return {lines[0]: lines[2] for lines in (text.split("\n") for text in texts) if len(lines) > 2}
+
+
+def start_sliders(page, wanted: tuple[float, float], timeout: float = 30.0) -> tuple[float, float]:
+    """The Start x and Start y sliders' values once they show `wanted`, or at the timeout: a scene's
+    view goes out before the sidebar's widgets, which on a busy machine follow a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        values = slider_values(page)
+        shown = (float(values["Start x"]), float(values["Start y"]))
+        if shown == tuple(wanted) or time.monotonic() > deadline:
+            return shown
+        page.wait_for_timeout(100)
 
 
 def wait_for_new_revision(page, old: str) -> None:

@@ -53,7 +53,8 @@ def test_a_learner_walks_every_chapter_by_clicking_and_comes_out_at_the_explorer
         assert page.evaluate("() => document.querySelector('.lm-map')._fullLayout.xaxis.range") == [-5, 5]
 
         _click(page, page.get_by_role("button", name="Next: 3. Your stride ▶"))
-        paths = ("() => document.querySelector('.lm-map')._fullData"
+        # the map may be mounted (or remounted) a moment before it is drawn: no _fullData yet
+        paths = ("() => ((document.querySelector('.lm-map') || {})._fullData || [])"
                  ".filter((t) => t.meta && t.meta.role === 'path').map((t) => t.line.color)")
         # the new revision can land a frame before the map is drawn with it (on a busy machine)
         page.wait_for_function(f"() => ({paths})().length > 0", timeout=30_000)

@@ -9,7 +9,7 @@ import pytest
 
 from core import descend_many, get_surface
 from core.figures import framed
-from tests.browser import REVISION, app_page, slider_values
+from tests.browser import REVISION, app_page, start_sliders
 
 pytestmark = pytest.mark.browser
 
@@ -50,9 +50,8 @@ def test_dragging_the_start_moves_it_while_held_and_keeps_where_it_is_let_go():
         page.wait_for_function(f"() => {{ const t = ({MAP_START})(); return Math.abs(t[0] - 2) < 0.1"
                                " && Math.abs(t[1] + 1.5) < 0.1; }")
         page.wait_for_function("() => document.querySelector('.lm-start-drag').hidden")
-        values = slider_values(page)
-        start = (float(values["Start x"]), float(values["Start y"]))
-        assert page.evaluate(MAP_START) == list(start)
+        start = tuple(page.evaluate(MAP_START))
+        assert start_sliders(page, start) == start
         assert page.evaluate(MAP_RANGES) == ranges, "the drag zoomed the map"
         surface = get_surface("himmelblau")
         for (x, y), run in zip(page.evaluate(MAP_PATHS), descend_many(surface, NAMES, 0.01, start, 150),
@@ -112,5 +111,4 @@ def test_a_dragged_start_whose_ask_was_swallowed_is_asked_again_and_drawn():
         page.wait_for_function(f"() => {{ const t = ({MAP_START})(); return Math.abs(t[0] - 1.5) < 0.01"
                                " && Math.abs(t[1] - 1) < 0.01; }", timeout=20_000)
         page.wait_for_function("() => document.querySelector('.lm-start-drag').hidden")
-        values = slider_values(page)
-        assert (float(values["Start x"]), float(values["Start y"])) == (1.5, 1.0)
+        assert start_sliders(page, (1.5, 1.0)) == (1.5, 1.0)
