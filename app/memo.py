@@ -38,10 +38,10 @@ BUDGET_BYTES = 64 * 2**20
 # a result bigger than this is made for its caller and not kept: four would fill the budget, and one
 # would push out everything every session was using (app.scene keeps its ladders under it)
 MAX_ENTRY_BYTES = BUDGET_BYTES // 4
-# a class's hour, in seconds: Streamlit reads a ttl given as text ("1h") with pandas, which a replica
-# would then hold for good (about 60 MB with the pyarrow it brings)
+# how long a result is kept (a class's hour, then made afresh), here and in every st.cache_data: in
+# seconds, since Streamlit reads a ttl given as text ("1h") with pandas, which a replica would then
+# hold for good (about 60 MB with the pyarrow it brings)
 ONE_HOUR = 3600.0
-TTL_S = ONE_HOUR  # as the st.cache_data ttl these replace: a class's hour, then made afresh
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,7 +57,7 @@ class _Entry:
 class Memo:
     """Results by key, least recently used first, weighing at most `budget` bytes together."""
 
-    def __init__(self, budget: int = BUDGET_BYTES, max_entry: int = MAX_ENTRY_BYTES, ttl: float = TTL_S,
+    def __init__(self, budget: int = BUDGET_BYTES, max_entry: int = MAX_ENTRY_BYTES, ttl: float = ONE_HOUR,
                  clock: Callable[[], float] = time.monotonic):
         self.budget, self.max_entry, self.ttl, self.clock = budget, max_entry, ttl, clock
         self.total = 0

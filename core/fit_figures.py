@@ -73,7 +73,7 @@ def fit_figures(
     spec = get_optimizer(optimizer)
     (xs, ys), losses, path_losses = _slice(data, fit, shown)
     # a fit whose coefficients flew far has a grid whose loss overflows float64 past its path: drawn at the top
-    heights = np.log10(np.clip(np.nan_to_num(losses, nan=np.inf), LOSS_FLOOR, np.finfo(np.float64).max))
+    heights = np.log10(np.maximum(np.nan_to_num(losses, nan=np.finfo(np.float64).max), LOSS_FLOOR))
     path_z = np.log10(np.maximum(path_losses, LOSS_FLOOR))
     lift = 0.015 * float(heights.max() - heights.min())
     i, j = shown
