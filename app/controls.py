@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+
 import streamlit as st
 
 from core import SURFACES, LossMountainError, Surface, get_optimizer, get_surface
@@ -10,6 +12,7 @@ from core.optimizers import FAMILIES, every_optimizer
 from core.custom import DEFAULT_BOUNDS, SURFACE_NAME
 from core.sweep import LR_LADDER
 
+from app.kept import copy_settings
 from app.mountains import mountain
 from app.settings import Settings
 from app.tuning import (hyperparameters_in_state, hyperparameters_ui, reset_hyperparameters, schedule_in_state,
@@ -148,7 +151,7 @@ OPTIMIZER_CHOICES = sorted(every_optimizer(), key=lambda name: FAMILIES.index(ge
 def scene_settings() -> Settings:
     """What the controls say, read from the session before they are drawn: a page can send its view
     first, and the browser, which handles a rerun's messages in order, draws it before the widgets
-    (controls_ui then draws them with these very values)."""
+    (gesture_ui and setup_ui then draw them with these very values)."""
     controls_init()
     state = st.session_state
     if state.surface == SURFACE_NAME:
@@ -170,46 +173,67 @@ def scene_settings() -> Settings:
 
 
 def page_under_controls(draw, lr_picture=None) -> None:
-    """A page of a header, the controls and what `draw(settings, header)` puts under them. The
+    """A page of a header, the controls and what `draw(settings, header)` puts under them.
+
+    The lesson's gestures (the learning rate, the start, the zero_grad() switch) and everything they
+    change — the page's body and the sidebar's learning-rate picture — are one fragment: a move reruns
+    only it, not the page's thirty other widgets, nor the sidebar that does not depend on it. The
     controls' values are read first and their widgets drawn last: the browser handles a rerun's
-    messages in order, so the page's view goes out before some thirty widgets'."""
+    messages in order, so the page's view goes out before the widgets'."""
     header, bar, body = st.container(), st.container(), st.container()
+    sidebar = st.sidebar
+    setup, lr_slot, more = sidebar.container(), sidebar.container(), sidebar.container()
+    st.session_state.pop(SETUP_DRAWN, None)  # a full run draws the setup (below) after the fragment
+    _gestures_and_scene(draw, lr_picture, header, bar, body, lr_slot)
     settings = scene_settings()
+    setup_ui(settings, setup, more)
+    st.session_state[SETUP_DRAWN] = _setup_shown(settings)
+
+
+# the sidebar's setup as the last full run drew it (see _gestures_and_scene)
+SETUP_DRAWN = "setup_drawn"
+
+
+def _setup_shown(settings: Settings) -> tuple:
+    """Everything the sidebar's setup shows: the scene but for its gestures, and the setup's own
+    switches and folds."""
+    state = st.session_state
+    unmoved = replace(settings, lr=LR_OPTIONS[0], start=(0.0, 0.0), zero_grad=True)
+    return (repr(unmoved), state.get("formula"), *(state.get(key) for key in BOUND_KEYS), state.get("step_mode"),
+            state.get("contrast"), state.get("optimizer_family"), state.get("open_tuning"), state.get("open_schedule"))
+
+
+@st.fragment
+def _gestures_and_scene(draw, lr_picture, header, bar, body, lr_slot) -> None:
+    """The page's body and gestures, rerun alone when one of its widgets moves."""
+    state = st.session_state
+    settings = scene_settings()
+    drawn = state.get(SETUP_DRAWN)
+    if drawn is not None and drawn != _setup_shown(settings):
+        # a button in the body changed the setup (a preset): the sidebar must show it too
+        st.rerun()
     with body:
         draw(settings, header)
-    controls_ui(settings, lr_picture, bar)
+    gesture_ui(bar)
+    if lr_picture is not None:
+        with lr_slot:
+            lr_picture(settings)
+    # a fragment's rerun does not reach the end of app/main.py, which does these too
+    show_link()
+    copy_settings()
 
 
-def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
-    """Draw the controls, showing `settings` (what scene_settings() read this rerun).
+def show_link() -> None:
+    """Put the link to what is on screen in the address bar."""
+    from app.link import write_link  # app.link reads this module's constants: imported when first used
 
-    The three gestures of the lesson — the learning rate, the start and the zero_grad() switch —
-    go in `bar`, on the page itself, so that a phone reaches them without opening the sidebar
-    (in the sidebar when `bar` is None); the scene's setup stays in the sidebar.
-    lr_picture(settings) draws the learning rate against the stability limit."""
-    sidebar = st.sidebar
-    bar = bar if bar is not None else sidebar
-    sidebar.selectbox(
-        "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=on_surface_change,
-        format_func=lambda name: SURFACES[name].title if name in SURFACES else "✏️ Type your own formula",
-        help="The loss surface the balls roll on. Its height at (x, y) is the loss.",
-    )
-    if st.session_state.surface == SURFACE_NAME:
-        _formula_ui(sidebar, _check_formula())  # taken already: this only says what is wrong, if anything
-    surface = current_surface()
-    sidebar.caption(f"`{surface.formula}`  \n{surface.blurb}")
-    family = sidebar.pills("Optimizer families", FAMILIES, key="optimizer_family",
-                           help="Pick a family to list only its optimizers below (the chosen ones stay).")
-    chosen = st.session_state.optimizers
-    sidebar.multiselect(
-        "Optimizers (one ball each)",
-        [name for name in OPTIMIZER_CHOICES if family in (None, get_optimizer(name).family) or name in chosen],
-        key="optimizers", format_func=lambda name: get_optimizer(name).label,
-        help="Type to search. Each is the real torch.optim class with PyTorch's defaults (momentum and "
-        "Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the true Hessian. "
-        "L-BFGS may evaluate the loss many times in one step.",
-    )
-    (x0, x1), (y0, y1) = surface.bounds
+    st.query_params.from_dict(write_link(st.session_state))
+
+
+def gesture_ui(bar) -> None:
+    """The three gestures of the lesson — the learning rate, the start and the zero_grad() switch —
+    on the page itself, so that a phone reaches them without opening the sidebar."""
+    (x0, x1), (y0, y1) = current_surface().bounds
     lr_column, x_column, y_column, switch_column = bar.columns([3, 2, 2, 2], vertical_alignment="bottom")
     lr_column.select_slider(
         LR_LABEL, LR_OPTIONS, key="lr", format_func=lambda v: f"{v:g}",
@@ -223,24 +247,46 @@ def controls_ui(settings: Settings, lr_picture=None, bar=None) -> None:
         help="Skip optimizer.zero_grad() in the loop, so p.grad keeps adding up, "
         "as it does in PyTorch when you forget it.",
     )
-    lr_slot = sidebar.container()
-    sidebar.slider("Steps", 1, MAX_APP_STEPS, key="steps", help="How many optimizer steps to take.")
-    sidebar.toggle("Step by step", key="step_mode",
-                   help="Take one optimizer step at a time and see its numbers and arrows.")
-    sidebar.toggle("High contrast (for projectors)", key="contrast",
-                   help="Darker contour lines, a black-to-white mountain, thicker paths and bigger text.")
+
+
+def setup_ui(settings: Settings, top, bottom) -> None:
+    """The sidebar's setup, showing `settings` (what scene_settings() read this rerun): the mountain and
+    the optimizers in `top`; the steps, the modes and the optimizers' settings in `bottom` (the
+    learning-rate picture goes between them)."""
+    top.selectbox(
+        "Mountain", MOUNTAIN_CHOICES, key="surface", on_change=on_surface_change,
+        format_func=lambda name: SURFACES[name].title if name in SURFACES else "✏️ Type your own formula",
+        help="The loss surface the balls roll on. Its height at (x, y) is the loss.",
+    )
+    if st.session_state.surface == SURFACE_NAME:
+        _formula_ui(top, _check_formula())  # taken already: this only says what is wrong, if anything
+    surface = current_surface()
+    top.caption(f"`{surface.formula}`  \n{surface.blurb}")
+    family = top.pills("Optimizer families", FAMILIES, key="optimizer_family",
+                       help="Pick a family to list only its optimizers below (the chosen ones stay).")
+    chosen = st.session_state.optimizers
+    top.multiselect(
+        "Optimizers (one ball each)",
+        [name for name in OPTIMIZER_CHOICES if family in (None, get_optimizer(name).family) or name in chosen],
+        key="optimizers", format_func=lambda name: get_optimizer(name).label,
+        help="Type to search. Each is the real torch.optim class with PyTorch's defaults (momentum and "
+        "Nesterov use momentum 0.9); Newton is a reference: exact Newton steps with the true Hessian. "
+        "L-BFGS may evaluate the loss many times in one step.",
+    )
+    bottom.slider("Steps", 1, MAX_APP_STEPS, key="steps", help="How many optimizer steps to take.")
+    bottom.toggle("Step by step", key="step_mode",
+                  help="Take one optimizer step at a time and see its numbers and arrows.")
+    bottom.toggle("High contrast (for projectors)", key="contrast",
+                  help="Darker contour lines, a black-to-white mountain, thicker paths and bigger text.")
     # folded away, the settings' widgets are not built (or sent): their values live in the session
-    tuning = sidebar.expander("Optimizer settings", key="open_tuning", on_change="rerun")
+    tuning = bottom.expander("Optimizer settings", key="open_tuning", on_change="rerun")
     if tuning.open:
         with tuning:
             hyperparameters_ui(st, settings.optimizers)
             if not settings.optimizers:
                 st.caption("Choose an optimizer to tune it.")
-    scheduling = sidebar.expander("Schedule and clipping", key="open_schedule", on_change="rerun")
+    scheduling = bottom.expander("Schedule and clipping", key="open_schedule", on_change="rerun")
     if scheduling.open:
         with scheduling:
             schedule_ui(st)
-    sidebar.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")
-    if lr_picture is not None:
-        with lr_slot:
-            lr_picture(settings)
+    bottom.button("Reset to this mountain's defaults", on_click=_on_reset, width="stretch")

@@ -11,10 +11,11 @@ import streamlit as st  # noqa: E402
 from core.custom import SURFACE_NAME  # noqa: E402
 
 from app.explorer import explorer_page, formula_page  # noqa: E402
-from app.link import read_link, write_link  # noqa: E402
+from app.controls import show_link  # noqa: E402
+from app.link import read_link  # noqa: E402
 from app.share import copy_link_button  # noqa: E402
 from app.many import many_page  # noqa: E402
-from app.mountain_view import VIEW_STATE_PREFIX  # noqa: E402
+from app.kept import copy_settings, keep_settings  # noqa: E402
 from app.data_page import data_page  # noqa: E402
 from app.network import network_page  # noqa: E402
 from app.fog_chapters import walk_page  # noqa: E402
@@ -22,9 +23,6 @@ from app.allocator import give_memory_back  # noqa: E402
 from app.presenter import presenter_frame, presenter_switch  # noqa: E402
 from app.reconnect import ask_for_a_run_on_reconnect  # noqa: E402
 
-KEPT_KEYS = {"surface", "optimizers", "lr", "start_x", "start_y", "steps", "forget_zero_grad", "step_mode", "step",
-             "step_future", "contrast", "formula", "schedule", "clip", "clip_norm", "code_optimizer", "presenter"}
-KEPT_PREFIXES = ("hp:", "bound_", "net_", "data_", "many_", "sweep_", "basin_", "swarm_", "fog_")
 
 st.set_page_config(page_title="Loss Mountain", page_icon="⛰️", layout="wide")
 give_memory_back()  # once per process (later runs return at once): see app/allocator.py
@@ -56,11 +54,7 @@ page = st.navigation([
     st.Page(data_page, title="Fit real data", icon="🎯", url_path="data"),
     st.Page(network_page, title="A real network", icon="🧠", url_path="network"),
 ])
-# Streamlit forgets a widget's value when its page is left; saving each control's value
-# back as plain session state keeps every setting across pages
-for key in [key for key in state if (str(key).startswith(KEPT_PREFIXES) or key in KEPT_KEYS)
-            and not str(key).startswith(VIEW_STATE_PREFIX)]:
-    state[key] = state[key]
+keep_settings(page.url_path)  # every setting across pages (app.kept)
 if state.link_notices:
     shown = state.link_notices[:6] + ([f"and {len(state.link_notices) - 6} more"] if len(state.link_notices) > 6 else [])
     st.warning("**Parts of this link could not be used**, so they are at their defaults:  \n"
@@ -74,4 +68,5 @@ with st.sidebar:
     presenter_switch()
     copy_link_button()
 # the address bar always holds the link to what is on screen
-st.query_params.from_dict(write_link(state))
+show_link()
+copy_settings(page.url_path)
