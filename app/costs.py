@@ -8,7 +8,8 @@ from dataclasses import replace
 import streamlit as st
 
 from core import get_optimizer
-from core.budget import VIEW_BUDGET_S, Cost, time_one_batched_ball, time_one_run
+from core.budget import VIEW_BUDGET_S, Cost, time_one_batch, time_one_batched_ball, time_one_run
+from core.race import race_batches
 from core.custom import SURFACE_NAME
 from core.sweep import LR_LADDER
 
@@ -39,6 +40,22 @@ def batch_cost(settings: Settings, optimizer: str, wanted: int) -> Cost:
     timed batch; cached, so a view keeps its size)."""
     return Cost(optimizer, _seconds_per_batched_ball(replace(settings, start=(0.0, 0.0), optimizers=()), optimizer),
                 wanted)
+
+
+@st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
+def _seconds_per_batch(settings: Settings, optimizer: str, balls: int) -> float:
+    return time_one_batch(mountain_of(settings), optimizer, settings.lr, balls, settings.steps, settings.zero_grad)
+
+
+def race_cost(settings: Settings, optimizer: str, balls: int) -> Cost:
+    """What a fair race of `balls` balls costs `optimizer` on the scene's mountain for its steps (the
+    race's plain loop: zero_grad(), no schedule): each of its batches (core.race.race_batches) timed at
+    its size; cached, so a view keeps its size."""
+    plain = replace(settings, start=(0.0, 0.0), optimizers=())
+    batches = race_batches(optimizer, balls)
+    per_size = {size: _seconds_per_batch(plain, optimizer, size) for size in set(batches)}
+    wanted = sum(batches)
+    return Cost(optimizer, sum(per_size[size] for size in batches) / wanted, wanted)
 
 
 def solo_cost(settings: Settings, optimizer: str, wanted: int, lrs: tuple[float, ...],

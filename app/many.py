@@ -24,7 +24,7 @@ from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
-from app.costs import batch_cost, solo_cost
+from app.costs import batch_cost, race_cost, solo_cost
 from app.many_scene import basins_of, basins_payload, race_of, swarm_of, swarm_payload, sweep_of, sweep_payload
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
@@ -146,6 +146,12 @@ def _per_ball(costs: list[Cost]) -> str:
     return seconds(low) if seconds(low) == seconds(high) else f"{seconds(low)} to {seconds(high)}"
 
 
+def _counts(costs: list[Cost]) -> str:
+    """Their balls (or runs) each, one count or the counts."""
+    counts = sorted({cost.wanted for cost in costs})
+    return " or ".join(f"{count:,}" for count in counts)
+
+
 def _labels(costs: list[Cost]) -> str:
     return ", ".join(get_optimizer(cost.optimizer).label for cost in costs)
 
@@ -264,15 +270,16 @@ def _race_view(settings: Settings) -> None:
                 help="How many seeded starts each optimizer races from (the same starts for all).")
     b.number_input("Seed", 0, 10_000, key="race_seed", help="Which random starts; tuning uses the next seed's.")
     state = st.session_state
-    # every entrant's balls are timed first (the race's plain loop) and budgeted together: a batch for those
-    # one instance moves at a rate (core.race), solo runs across the rates for those that are not elementwise
+    # every entrant's balls are timed first (the race's plain loop) and budgeted together: each of its
+    # batches at its own size for those one instance moves (core.race.race_batches), solo runs across the
+    # rates for those that are not elementwise
     balls = int(state.race_balls)
     wanted = len(TUNING_RATES) * DEFAULT_TUNING_BALLS + balls
     # the race's own plain loop at its own rates: the scene's learning rate plays no part (nor its moves)
     probes = TUNING_RATES[::len(TUNING_RATES) // 3]
     plain = replace(settings, lr=probes[1], zero_grad=True, hyperparameters=(), schedule="constant", clip_norm=None)
     taken, refused = _within_budget([
-        batch_cost(plain, name, wanted) if get_optimizer(name).batches
+        race_cost(plain, name, balls) if get_optimizer(name).batches
         else solo_cost(plain, name, wanted, probes, _centre(settings)) for name in settings.optimizers])
     solo = [cost for cost in taken if not get_optimizer(cost.optimizer).batches]
     if solo:
@@ -280,9 +287,11 @@ def _race_view(settings: Settings) -> None:
                    f"about {seconds(sum(cost.seconds for cost in solo))} of CPU).")
     if refused:
         kept = sum(cost.seconds for cost in taken)
-        st.warning(f"Left out: {_labels(refused)}. Timed first, their balls would add about "
-                   f"{seconds(sum(cost.seconds for cost in refused))} of CPU to the race's "
-                   f"{seconds(kept)} ({wanted} balls each, about {_per_ball(refused)} a ball here), and a view "
+        added = f"add about {seconds(sum(cost.seconds for cost in refused))} of CPU to the race's {seconds(kept)}"
+        if not taken:
+            added = f"take about {seconds(sum(cost.seconds for cost in refused))} of CPU"
+        st.warning(f"Left out: {_labels(refused)}. Timed first, their balls would {added} "
+                   f"({_counts(refused)} balls each, about {_per_ball(refused)} a ball here), and a view "
                    f"spends at most {seconds(VIEW_BUDGET_S)}. Choose fewer steps in the sidebar or fewer optimizers, "
                    f"or run `python -m core race --optimizers {' '.join(c.optimizer for c in refused)} …` (the CLI "
                    "has no such limit).", icon="⏱️")

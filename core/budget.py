@@ -69,24 +69,36 @@ def time_one_run(
     return max(short - per_step * few, 0.0) + per_step * steps
 
 
-def time_one_batched_ball(
-    surface: Surface, optimizer: str, lr: float, steps: int, zero_grad: bool = True, *,
-    hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant", clip_norm: float | None = None,
+def time_one_batch(
+    surface: Surface, optimizer: str, lr: float, balls: int, steps: int, zero_grad: bool = True, *,
+    path: bool = True, hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant",
+    clip_norm: float | None = None,
 ) -> float:
-    """The CPU seconds one ball of a big batch (an optimizer that moves many balls in one instance)
-    takes over `steps` steps on this thread: PROBE_BALLS random starts timed over 5 and 25 steps."""
-    starts = random_starts(surface, PROBE_BALLS, seed=0)
+    """The CPU seconds one batch of `balls` balls (an optimizer that moves many in one instance) takes
+    over `steps` steps on this thread, paths kept unless `path` is False: random starts timed over 5 and
+    25 steps. A step has a fixed cost whatever the balls (the formula's and the optimizer's operations),
+    which a small batch cannot share: time a batch at the size it will run."""
+    starts = random_starts(surface, balls, seed=0)
 
     def timed(n: int) -> float:
         began = time.thread_time()
         descend_batch(surface, optimizer, lr, starts, n, zero_grad, hyperparameters=hyperparameters,
-                      schedule=schedule, clip_norm=clip_norm, path=False)
+                      schedule=schedule, clip_norm=clip_norm, path=path)
         return time.thread_time() - began
 
     timed(1)  # once untimed: the first batch pays once-only costs
     few, more = PROBE_STEPS // 5, PROBE_STEPS
-    per_step = max(timed(more) - timed(few), 0.0) / (more - few)
-    return per_step * steps / PROBE_BALLS
+    return max(timed(more) - timed(few), 0.0) / (more - few) * steps
+
+
+def time_one_batched_ball(
+    surface: Surface, optimizer: str, lr: float, steps: int, zero_grad: bool = True, *,
+    hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant", clip_norm: float | None = None,
+) -> float:
+    """The CPU seconds one ball of a big batch takes over `steps` steps on this thread: a batch of
+    PROBE_BALLS timed, only its ends kept (as a basins map or a swarm of thousands rolls)."""
+    return time_one_batch(surface, optimizer, lr, PROBE_BALLS, steps, zero_grad, path=False,
+                          hyperparameters=hyperparameters, schedule=schedule, clip_norm=clip_norm) / PROBE_BALLS
 
 
 def seconds(value: float) -> str:

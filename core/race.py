@@ -141,6 +141,18 @@ def _median(values: np.ndarray) -> float | None:
     return float(np.median(values)) if len(values) else None
 
 
+def race_batches(name: str, balls: int, rates: int = len(TUNING_RATES),
+                 tuning_balls: int = DEFAULT_TUNING_BALLS) -> tuple[int, ...]:
+    """The batches a fair race rolls for optimizer `name`, as their counts of balls (see _tune and
+    _roll): its tuning, every rate in one batch where a rate per ball is allowed, else a batch per rate
+    (none for an optimizer that takes no learning rate), then its race in one batch. For an optimizer
+    that batches (core.budget times each size: a small batch is mostly a step's fixed cost)."""
+    spec = get_optimizer(name)
+    tuning = () if spec.fixed_lr is not None else (
+        (rates * tuning_balls,) if has_ballwise_rule(spec) else (tuning_balls,) * rates)
+    return (*tuning, balls)
+
+
 def _tune(surface: Surface, name: str, rates: np.ndarray, starts: np.ndarray, steps: int,
           tolerance: float) -> tuple[float, tuple[float, ...] | None]:
     spec = get_optimizer(name)

@@ -47,3 +47,12 @@ def test_a_batched_ball_is_priced_from_a_timed_batch_and_a_heavy_formula_costs_m
     heavy = time_one_batched_ball(formula_surface("+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+"),
                                                   ((0.1, 3.0), (0.1, 3.0))), "sgd", 0.01, 100)
     assert 0 < light < heavy  # nested powers cost many times Himmelblau's four products a ball-step
+
+
+def test_a_small_batch_is_priced_at_its_own_size_where_a_steps_fixed_cost_is_most_of_it():
+    from core.budget import time_one_batch
+
+    himmelblau = get_surface("himmelblau")
+    few, many = (time_one_batch(himmelblau, "sgd", 0.01, balls, 100) / balls for balls in (16, 1024))
+    # a step's operations cost the same for 16 balls as for 1,024: a ball of 16 costs many times more
+    assert few > 5 * many > 0

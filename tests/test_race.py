@@ -109,3 +109,25 @@ def test_the_cli_prints_the_same_table():
                                         capture_output=True, text=True, check=True).stdout)
     assert as_json["seed"] == 3 and as_json["tuning_seed"] == 4 and as_json["rates"] == [0.001, 0.01, 0.1, 0.5]
     assert as_json["rows"] == race.rows()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("sgd", (4 * 3, 5)),  # a rate per ball: every tuning rate in one batch, then the race's
+    ("adabelief", (3, 3, 3, 3, 5)),  # one instance a rate: a batch per tuning rate
+    ("newton", (5,)),  # no learning rate to tune
+])
+def test_the_batches_a_race_is_priced_by_are_the_batches_it_rolls(monkeypatch, name, expected):
+    import core.race
+    from core.race import race_batches
+
+    rolled = []
+    for function in ("descend_batch", "roll_balls"):
+        real = getattr(core.race, function)
+
+        def counted(surface, first, *args, real=real, function=function, **kwargs):
+            rolled.append(len(args[1]) if function == "descend_batch" else len(first))
+            return real(surface, first, *args, **kwargs)
+
+        monkeypatch.setattr(core.race, function, counted)
+    fair_race(get_surface("bowl"), [name], 20, 5, seed=0, rates=(0.01, 0.03, 0.1, 0.3), tuning_balls=3)
+    assert tuple(rolled) == race_batches(name, 5, rates=4, tuning_balls=3) == expected
