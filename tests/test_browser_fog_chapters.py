@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from core import get_surface
 from core.fog import walk
@@ -59,7 +60,8 @@ def test_a_learner_walks_every_chapter_by_clicking_and_comes_out_at_the_explorer
         # the new revision can land a frame before the map is drawn with it (on a busy machine)
         page.wait_for_function(f"() => ({paths})().length > 0", timeout=30_000)
         assert page.evaluate(paths) == list(STRIDE_COLORS)
-        assert page.get_by_text("red, lr 0.02: too big.").is_visible()
+        # the verdicts are written below the view: they can reach the page a moment after the map
+        expect(page.get_by_text("red, lr 0.02: too big.")).to_be_visible(timeout=30_000)
 
         _click(page, page.locator("[data-testid=stButtonGroup] button", has_text="4. The magic button"))
         code = page.locator('[data-testid="stCode"]').first.inner_text()
@@ -88,7 +90,7 @@ def test_a_learner_walks_every_chapter_by_clicking_and_comes_out_at_the_explorer
         old = page.evaluate(REVISION)
         page.get_by_role("button", name="Open the explorer with this walk").click()
         page.wait_for_function(f"() => {{ const now = ({REVISION})(); return !!now && now !== {old!r} && now.includes('optimizers'); }}")
-        assert page.get_by_role("link", name="Walk into the fog").is_visible()
+        expect(page.get_by_role("link", name="Walk into the fog")).to_be_visible(timeout=30_000)
         # the explorer opens on the scene the walk built: its mountain, start and stride, SGD, no zero_grad()
         page.wait_for_function("() => location.search.includes('forget_zero_grad=1')")
         for part in ("surface=himmelblau", "optimizers=sgd&", "lr=0.01&", "start_x=0&", "start_y=0&"):
