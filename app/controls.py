@@ -172,19 +172,21 @@ def scene_settings() -> Settings:
     )
 
 
-def page_under_controls(draw, lr_picture=None) -> None:
-    """A page of a header, the controls and what `draw(settings, header)` puts under them.
+def page_under_controls(title, draw, lr_picture=None) -> None:
+    """A page of a header (`title(settings)`), the controls and what `draw(settings)` puts under them.
 
     The lesson's gestures (the learning rate, the start, the zero_grad() switch) and everything they
     change — the page's body and the sidebar's learning-rate picture — are one fragment: a move reruns
     only it, not the page's thirty other widgets, nor the sidebar that does not depend on it. The
     controls' values are read first and their widgets drawn last: the browser handles a rerun's
     messages in order, so the page's view goes out before the widgets'."""
-    header, bar, body = st.container(), st.container(), st.container()
+    # the header shows the setup (the mountain's name), not the gestures: a move does not send it again
+    title(scene_settings())
+    bar, body = st.container(), st.container()
     sidebar = st.sidebar
     setup, lr_slot, more = sidebar.container(), sidebar.container(), sidebar.container()
     st.session_state.pop(SETUP_DRAWN, None)  # a full run draws the setup (below) after the fragment
-    _gestures_and_scene(draw, lr_picture, header, bar, body, lr_slot)
+    _gestures_and_scene(draw, lr_picture, bar, body, lr_slot)
     settings = scene_settings()
     setup_ui(settings, setup, more)
     st.session_state[SETUP_DRAWN] = _setup_shown(settings)
@@ -204,7 +206,7 @@ def _setup_shown(settings: Settings) -> tuple:
 
 
 @st.fragment
-def _gestures_and_scene(draw, lr_picture, header, bar, body, lr_slot) -> None:
+def _gestures_and_scene(draw, lr_picture, bar, body, lr_slot) -> None:
     """The page's body and gestures, rerun alone when one of its widgets moves."""
     state = st.session_state
     settings = scene_settings()
@@ -213,7 +215,7 @@ def _gestures_and_scene(draw, lr_picture, header, bar, body, lr_slot) -> None:
         # a button in the body changed the setup (a preset): the sidebar must show it too
         st.rerun()
     with body:
-        draw(settings, header)
+        draw(settings)
     gesture_ui(bar)
     if lr_picture is not None:
         with lr_slot:

@@ -147,7 +147,7 @@ FORGOT_TAB = TABS[3]
 
 
 def _explorer() -> None:
-    page_under_controls(_scene, lr_picture)
+    page_under_controls(_title, _scene, lr_picture)
 
 
 def _why_no_preview(settings: Settings) -> str:
@@ -161,15 +161,18 @@ def _why_no_preview(settings: Settings) -> str:
     return ""
 
 
-def _scene(settings: Settings, header) -> None:
-    """Everything under the controls: the view, the verdicts and the tabs."""
-    surface = mountain_of(settings)
-    header.markdown(f"### ⛰️ Loss Mountain · {surface.title}")
-    header.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
-                   "Drag the learning rate and the start; turn the mountain with the mouse.")
+def _title(settings: Settings) -> None:
+    """The page's header: the mountain's name, what the page is, and the way into the walk."""
+    st.markdown(f"### ⛰️ Loss Mountain · {mountain_of(settings).title}")
+    st.caption("The height is the loss; each ball is a real `torch.optim` optimizer rolling downhill. "
+               "Drag the learning rate and the start; turn the mountain with the mouse.")
     # short enough for one line on a phone: a page link does not wrap
-    header.page_link(walk_page(), label="New here? Walk into the fog · 5 min", icon="🌫️",
-                     help="Feel your way down a hidden mountain, one real SGD step at a time")
+    st.page_link(walk_page(), label="New here? Walk into the fog · 5 min", icon="🌫️",
+                 help="Feel your way down a hidden mountain, one real SGD step at a time")
+
+
+def _scene(settings: Settings) -> None:
+    """Everything under the controls: the view, the verdicts and the tabs."""
     state = st.session_state
     try:
         # step by step shows optimizer.state, which only a torch.optim pass records

@@ -346,13 +346,15 @@ def many_page() -> None:
     state.page = "many"
     for key, value in DEFAULTS.items():
         state.setdefault(key, value)
-    page_under_controls(_views, lr_picture)
+    page_under_controls(_title, _views, lr_picture)
 
 
-def _views(settings: Settings, header) -> None:
+def _title(settings: Settings) -> None:
+    st.markdown(f"### 🐝 Many balls at once · {mountain_of(settings).title}")
+
+
+def _views(settings: Settings) -> None:
     """The chosen view of many descents under the controls."""
-    surface = mountain_of(settings)
-    header.markdown(f"### 🐝 Many balls at once · {surface.title}")
     mode = st.segmented_control("View", list(MODES), key="many_mode", format_func=MODES.get, required=True,
                                 label_visibility="collapsed")
     if mode != "sweep" and not settings.optimizers:

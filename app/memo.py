@@ -92,6 +92,11 @@ class Memo:
                 self._making.pop(key).set()
         return value
 
+    def holds(self, key: tuple[str, str]) -> bool:
+        """Whether a fresh result for `key` is kept now (one being made is not)."""
+        with self._lock:
+            return self._fresh(key) is not None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -134,8 +139,8 @@ def memo(*, copied: bool = False, spinner: str | None = None, draws: bool = Fals
 
     copied: each call gets its own copy (kept pickled, weighed by the pickle's length), as
     st.cache_data gives; else every caller shares the kept object, as st.cache_resource does, so it
-    must never be written to. spinner: shown while the result is made (not inside another memo'd
-    call). draws: the function draws a progress bar: every call holds one empty place on the page,
+    must never be written to. spinner: shown while the result is made (not when it is kept, nor inside
+    another memo'd call). draws: the function draws a progress bar: every call holds one empty place on the page,
     made or not, as st.cache_data's replay did, so the elements after it keep their places. keys:
     how to key arguments of other types (their repr must tell every value apart), like hash_funcs.
     """
@@ -151,9 +156,11 @@ def memo(*, copied: bool = False, spinner: str | None = None, draws: bool = Fals
             place = st.empty() if draws else None
             depth = getattr(_nested, "depth", 0)
             _nested.depth = depth + 1
+            # a kept result needs no spinner: each st.spinner starts a timer thread and sends a message
+            # to clear itself, which every read of a scene's ladder paid (three a move)
+            shown = spinner and not depth and not MEMO.holds(key)
             try:
-                with place if place is not None else nullcontext(), (
-                        st.spinner(spinner) if spinner and not depth else nullcontext()):
+                with place if place is not None else nullcontext(), (st.spinner(spinner) if shown else nullcontext()):
                     return MEMO.get(key, lambda: function(*args, **kwargs), copied)
             finally:
                 _nested.depth = depth

@@ -288,6 +288,31 @@ def test_many_distinct_heavy_scenes_leave_the_cache_within_its_budget():
     assert MEMO.total > BUDGET_BYTES / 2  # and it kept what fits
 
 
+def test_a_spinner_turns_only_while_a_result_is_made(monkeypatch):
+    import contextlib
+
+    import streamlit
+
+    shown = []
+
+    @contextlib.contextmanager
+    def spinner(text):
+        shown.append(text)
+        yield
+
+    monkeypatch.setattr(streamlit, "spinner", spinner)
+
+    @memo(spinner="Rolling…")
+    def rolled(tag: float) -> float:
+        return tag * 2
+
+    tag = time.perf_counter()  # a key of this run only: MEMO is the process's
+    assert rolled(tag) == rolled(tag) == rolled(tag) == tag * 2
+    assert shown == ["Rolling…"]  # made once; the two reads of the kept result turn no spinner
+    rolled(tag + 1)
+    assert shown == ["Rolling…"] * 2  # another key is made, under its own spinner
+
+
 def test_a_drawing_function_holds_one_place_on_the_page_made_or_not():
     from streamlit.testing.v1 import AppTest
 
