@@ -28,7 +28,9 @@ animation frame for 3 s, three times); and, on the explorer, the scenes per seco
 the view while the start marker is dragged on the map (pointer events every animation frame for
 3 s, three times; each scene answers the newest position sent). The figures are printed for the explorer's default scene, for the Many balls page's default view,
 and for bench/reference_app.py (a bare `st.plotly_chart` of the same surface and paths) in the
-same run. Medians, with the spread.
+same run. Medians, with the spread. Beside each target, "here" reads it at this machine's speed: the
+targets were set on a machine where the reference app read REFERENCE_WHEN_SET, and a bound is
+multiplied (a rate divided) by the reference's figure in this run over its figure there.
 """
 
 from __future__ import annotations
