@@ -180,14 +180,16 @@ def page_under_controls(title, draw, lr_picture=None) -> None:
     only it, not the page's thirty other widgets, nor the sidebar that does not depend on it. The
     controls' values are read first and their widgets drawn last: the browser handles a rerun's
     messages in order, so the page's view goes out before the widgets'."""
+    # read once for the whole full run: its widgets' values and callbacks are in the session before it
+    # starts (the fragment reads them again for its own reruns)
+    settings = scene_settings()
     # the header shows the setup (the mountain's name), not the gestures: a move does not send it again
-    title(scene_settings())
+    title(settings)
     bar, body = st.container(), st.container()
     sidebar = st.sidebar
     setup, lr_slot, more = sidebar.container(), sidebar.container(), sidebar.container()
     st.session_state.pop(SETUP_DRAWN, None)  # a full run draws the setup (below) after the fragment
     _gestures_and_scene(draw, lr_picture, bar, body, lr_slot)
-    settings = scene_settings()
     setup_ui(settings, setup, more)
     st.session_state[SETUP_DRAWN] = _setup_shown(settings)
 
