@@ -110,7 +110,8 @@ def training_script(
     else:
         lines += [f"    {forget}optimizer.zero_grad(){forgotten}", "    loss = loss_fn(p)"]
     lines += [
-        "    if not torch.isfinite(loss):",
+        # as core.descend: a place past float64 can have a finite loss ((x * 1e-320) ^ -0.5 at x = inf)
+        "    if not (torch.isfinite(loss) and torch.isfinite(p).all()):",
         '        break  # the ball flew off the mountain',
         '    print(f"{step},{p[0].item()!r},{p[1].item()!r},{loss.item()!r}")',
         f"    if step == {steps}:",
