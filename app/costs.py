@@ -8,7 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core import get_optimizer
-from core.budget import VIEW_BUDGET_S, Cost, time_one_batch, time_one_batched_ball, time_one_run
+from core.budget import VIEW_BUDGET_S, Cost, time_batched_balls, time_one_batch, time_one_run
 from core.race import race_batches
 from core.custom import SURFACE_NAME
 from core.sweep import LR_LADDER
@@ -28,18 +28,18 @@ def _seconds_per_run(settings: Settings, optimizer: str) -> float:
 
 
 @st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
-def _seconds_per_batched_ball(settings: Settings, optimizer: str) -> float:
+def _batch_seconds(settings: Settings, optimizer: str) -> tuple[float, float]:
     options = settings.options()
-    return time_one_batched_ball(mountain_of(settings), optimizer, settings.lr, settings.steps, settings.zero_grad,
-                                 hyperparameters=options["hyperparameters"].get(optimizer),
-                                 schedule=options["schedule"], clip_norm=options["clip_norm"])
+    return time_batched_balls(mountain_of(settings), optimizer, settings.lr, settings.steps, settings.zero_grad,
+                              hyperparameters=options["hyperparameters"].get(optimizer),
+                              schedule=options["schedule"], clip_norm=options["clip_norm"])
 
 
 def batch_cost(settings: Settings, optimizer: str, wanted: int) -> Cost:
-    """What `wanted` balls of `optimizer`, moved in one instance, cost with the scene's settings (a
-    timed batch; cached, so a view keeps its size)."""
-    return Cost(optimizer, _seconds_per_batched_ball(replace(settings, start=(0.0, 0.0), optimizers=()), optimizer),
-                wanted)
+    """What `wanted` balls of `optimizer`, moved in one instance, cost with the scene's settings: the
+    batch's own cost and each ball's, from two timed batches (cached, so a view keeps its size)."""
+    fixed, per_ball = _batch_seconds(replace(settings, start=(0.0, 0.0), optimizers=()), optimizer)
+    return Cost(optimizer, per_ball, wanted, fixed=fixed)
 
 
 @st.cache_data(max_entries=64, ttl=ONE_HOUR, show_spinner=False, hash_funcs=HASHED_BY_REPR)
@@ -73,7 +73,8 @@ def ladder_seconds(settings: Settings) -> float:
     # the formula's cost, not the rate's: timed once at one rate for every rate and start
     probe = replace(settings, lr=1e-3, start=(0.0, 0.0), optimizers=())
     balls = len(LR_LADDER) * len(settings.optimizers) * (1 if settings.zero_grad else 2)
-    return _seconds_per_batched_ball(probe, "sgd") * balls
+    fixed, per_ball = _batch_seconds(probe, "sgd")
+    return fixed + per_ball * balls
 
 
 def ladder_affordable(settings: Settings) -> bool:

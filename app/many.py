@@ -18,17 +18,15 @@ from core.figures import PLOTLY_CONFIG
 from core.optimizers import ELEMENTWISE
 from core.race import DEFAULT_TUNING_BALLS, TUNING_RATES
 from core.race_figures import race_bars, race_tuning
-from core.sweep import Sweep
-from core.sweep_verdicts import sweep_sentence
 from core.wording import number
 
 from app.controls import LR_OPTIONS, move_start, nearest_lr, page_under_controls
 from app.lessons import lr_picture
 from app.costs import batch_cost, race_cost, solo_cost
-from app.many_scene import basins_of, basins_payload, race_of, swarm_of, swarm_payload, sweep_of, sweep_payload
+from app.many_scene import basins_of, basins_payload, race_of, swarm_view, sweep_view
 from app.mountain_view import clicked_lr, clicked_start, mountain_view
 from app.mountains import mountain_of
-from app.scene import ladder_on_demand, stability_limit
+from app.scene import ladder_on_demand
 from app.settings import Settings
 from app.work import finished_or_last_good
 
@@ -60,15 +58,6 @@ def _on_start_click() -> None:
     point = clicked_start(VIEW_KEY)
     if point is not None:
         move_start(*point)
-
-
-def _sweep_sentences(sweep: Sweep, limit: float | None) -> str:
-    lines = []
-    for k, name in enumerate(sweep.optimizers):
-        spec = get_optimizer(name)
-        dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
-        lines.append(f"{dot} {sweep_sentence(sweep, k, limit)}")
-    return "  \n".join(lines)
 
 
 def _sweep_view(settings: Settings) -> None:
@@ -114,12 +103,10 @@ def _sweep_view(settings: Settings) -> None:
     settings = replace(settings, optimizers=tuple(n for n in settings.optimizers if n not in {c.optimizer for c in refused}))
     if not settings.optimizers:
         return
-    payload, (settings, low, high, count, tolerance, _) = finished_or_last_good(
-        "sweep", sweep_payload, (settings, low, high, count, tolerance, _look()))
-    mountain_view(payload, _on_start_click, key=VIEW_KEY, on_lr_click=_on_rate_click,
+    view, (settings, *_) = finished_or_last_good("sweep", sweep_view, (settings, low, high, count, tolerance, _look()))
+    mountain_view(view.payload, _on_start_click, key=VIEW_KEY, on_lr_click=_on_rate_click,
                   on_demand=ladder_on_demand(settings), rate_key="lr")
-    st.markdown(_sweep_sentences(sweep_of(settings, low, high, count, tolerance), stability_limit(settings)),
-                unsafe_allow_html=True)
+    st.markdown(view.sentences, unsafe_allow_html=True)
     st.caption("The ribbon names what each ball did, as every run's verdict does: **converged** (it ends at "
                "a minimum), **creeping** (still on its way when the steps run out), **bouncing** (its steps "
                "flip across the valley without settling), **stuck** (on a saddle or flat ground), "
@@ -222,8 +209,10 @@ def _sized(settings: Settings, optimizer: str, size: int, view: str) -> int | No
         why = (f"{spec.label} moves one ball per optimizer instance (it is not elementwise), about "
                f"{seconds(cost.per_run)} of CPU a ball here")
     else:
-        why = f"On this mountain a ball of {spec.label} costs about {seconds(cost.per_run)} of CPU over {settings.steps} steps"
-    why += f", and a view spends at most {seconds(cost.budget)}"
+        # a batch's steps cost their operations whatever its size: on a long typed formula, most of it
+        why = (f"On this mountain {spec.label} costs about {seconds(cost.fixed)} of CPU over {settings.steps} steps "
+               f"for a batch of any size, and {seconds(cost.per_run)} more a ball")
+    why += f"; a view spends at most {seconds(cost.budget)}"
     if fits >= size:
         if solo:
             st.caption(f"{why} on such runs: these {shown(size)} take about {seconds(cost.seconds)}.")
@@ -234,7 +223,7 @@ def _sized(settings: Settings, optimizer: str, size: int, view: str) -> int | No
                    f"give it more.")
         return fits
     st.warning(f"{why}: even {shown(least)} would take about "
-               f"{seconds(cost.per_run * (least * least if view == 'basins' else least))}. "
+               f"{seconds(cost.fixed + cost.per_run * (least * least if view == 'basins' else least))}. "
                f"Choose fewer steps in the sidebar (now {settings.steps}){_cheaper(optimizer)}, or another "
                f"{'optimizer' if solo else 'optimizer or a simpler formula'}.", icon="⏱️")
     return None
@@ -250,12 +239,11 @@ def _swarm_view(settings: Settings) -> None:
     size, seed = _sized(settings, optimizer, int(state.swarm_size), "swarm"), int(state.swarm_seed)
     if size is None:
         return
-    payload, (settings, optimizer, size, seed, _) = finished_or_last_good(
-        "swarm", swarm_payload, (settings, optimizer, size, seed, _look()))
-    mountain_view(payload, _on_start_click, key=VIEW_KEY, rate_key="lr")
-    result = swarm_of(settings, optimizer, size, seed)
-    labels = result.ends.labels
-    known = sum(result.ends.known)
+    view, (settings, optimizer, size, *_) = finished_or_last_good(
+        "swarm", swarm_view, (settings, optimizer, size, seed, _look()))
+    mountain_view(view.payload, _on_start_click, key=VIEW_KEY, rate_key="lr")
+    labels = view.ends.labels
+    known = sum(view.ends.known)
     shares = {"reach a global minimum": np.mean((labels >= 0) & (labels < known)),
               "stop on another flat spot": np.mean(labels >= known),
               "are still moving": np.mean(labels == STILL_ROLLING), "fly off": np.mean(labels == DIVERGED)}

@@ -3,21 +3,27 @@
 Each result ignores the settings it does not use (a sweep the learning rate in use, a basins map
 and a swarm the start), so clicking a rate on the sweep or a start on the map reuses it.
 Every result is kept within app.memo's byte budget, so a long class does not grow the server; the
-sweeps, basins and swarms are copied per call, as st.cache_data did, the view texts shared.
+sweeps, basins and swarms are copied per call, as st.cache_data did, the view texts shared. A sweep
+or a swarm keeps every ball's whole path, often more than the memo keeps (MAX_ENTRY_BYTES): so its
+view is kept with the few facts the page writes beside it (SweepView, SwarmView), and a rerun reads
+those rather than rolling every ball again.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from core import get_optimizer
+from core.basins import Ends
 from core.basin_figures import basin_figure
 from core.looks import LOOKS
 from core.basins import Basins, basins
 from core.race import Race, fair_race
 from core.sweep import Sweep, lr_grid, lr_sweep
 from core.sweep_figures import sweep_figure
+from core.sweep_verdicts import sweep_sentence
 from core.swarm import Swarm, swarm
 from core.swarm_figures import swarm_frames, swarm_loss_figure, swarm_map_figure, swarm_mountain_figure
 
@@ -36,7 +42,8 @@ def _sweep(settings: Settings, low: float, high: float, count: int, tolerance: f
                       lr_grid(low, high, count), settings.zero_grad, tolerance=tolerance, progress=progress,
                       **settings.options())
     bar.empty()
-    return result
+    # the view draws and words each ball's start and end: its every step would often be too big to keep
+    return result.trimmed()
 
 
 @memo(copied=True, draws=True, keys=HASHED_BY_REPR)
@@ -93,15 +100,42 @@ def swarm_of(settings: Settings, optimizer: str, size: int, seed: int) -> Swarm:
     return _swarm(replace(settings, start=(0.0, 0.0)), optimizer, size, seed)
 
 
+@dataclass(frozen=True)
+class SweepView:
+    """A sweep's view and its sentences, one per optimizer (HTML: each begins with its colour's dot)."""
+
+    payload: str
+    sentences: str
+
+
+@dataclass(frozen=True)
+class SwarmView:
+    """A swarm's view and where each of its balls ended."""
+
+    payload: str
+    ends: Ends
+
+
 @memo(draws=True, keys=HASHED_BY_REPR)  # draws: its sweep's progress bar
-def sweep_payload(settings: Settings, low: float, high: float, count: int, tolerance: float,
-                  look: str = "standard") -> str:
+def sweep_view(settings: Settings, low: float, high: float, count: int, tolerance: float,
+               look: str = "standard") -> SweepView:
     sweep = sweep_of(settings, low, high, count, tolerance)
-    figures = {**scene_figures(settings, look=look), "feature": sweep_figure(sweep, settings.lr, stability_limit(settings))}
+    limit = stability_limit(settings)
+    figures = {**scene_figures(settings, look=look), "feature": sweep_figure(sweep, settings.lr, limit)}
     captions = {"feature": f"Each point is a whole run of {settings.steps} steps from your start at one "
                            "learning rate. Click a learning rate to roll the balls at it below."}
-    return view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance], look=look),
-                     captions=captions, feature_click="lr", ladder=ladder_offer(settings))
+    payload = view_json(figures, revision(settings, view="sweep", sweep=[low, high, count, tolerance], look=look),
+                        captions=captions, feature_click="lr", ladder=ladder_offer(settings))
+    return SweepView(payload, sweep_sentences(sweep, limit))
+
+
+def sweep_sentences(sweep: Sweep, limit: float | None) -> str:
+    lines = []
+    for k, name in enumerate(sweep.optimizers):
+        spec = get_optimizer(name)
+        dot = f"<span style='color:{spec.color}'>●</span> **{spec.label}**"
+        lines.append(f"{dot} {sweep_sentence(sweep, k, limit)}")
+    return "  \n".join(lines)
 
 
 @memo(draws=True, keys=HASHED_BY_REPR)
@@ -117,8 +151,13 @@ def basins_payload(settings: Settings, optimizer: str, resolution: int, jumps: b
                      captions=captions, feature_click="start", feature_height=560)
 
 
+def swarm_view(settings: Settings, optimizer: str, size: int, seed: int, look: str = "standard") -> SwarmView:
+    """The swarm's view, which ignores the start (a move of it on this page reuses the view)."""
+    return _swarm_view(replace(settings, start=(0.0, 0.0)), optimizer, size, seed, look)
+
+
 @memo(draws=True, keys=HASHED_BY_REPR)
-def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int, look: str = "standard") -> str:
+def _swarm_view(settings: Settings, optimizer: str, size: int, seed: int, look: str) -> SwarmView:
     result = swarm_of(settings, optimizer, size, seed)
     surface = mountain_of(settings)
     grid = scene_grid(surface)
@@ -126,5 +165,6 @@ def swarm_payload(settings: Settings, optimizer: str, size: int, seed: int, look
                "map": swarm_map_figure(result, surface, grid, LOOKS[look]), "loss": swarm_loss_figure(result, surface)}
     captions = {"mountain": "Drag to turn the mountain · each ball's colour is where it ends",
                 "map": "The map from above: the swarm rolls here too"}
-    return view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed], look=look),
-                     captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))
+    payload = view_json(figures, revision(settings, view="swarm", swarm=[optimizer, size, seed], look=look),
+                        captions=captions, clickable=False, swarm=swarm_frames(result, surface, grid))
+    return SwarmView(payload, result.ends)

@@ -4,8 +4,8 @@ A ball's cost depends on the optimizer, the mountain and the steps: L-BFGS and t
 classes that are not elementwise run one solo run per ball (core.solo; L-BFGS may evaluate the loss
 20 times a step), and a typed formula of nested powers costs twenty times Himmelblau's a ball-step.
 So the cost is measured, not guessed: two short runs are timed on this thread's CPU clock (solo runs,
-or a batch of PROBE_BALLS balls for the optimizers that move many in one instance), and a view is
-sized (or refused) from that.
+or batches of two sizes for the optimizers that move many in one instance), and a view is sized (or
+refused) from that.
 """
 
 from __future__ import annotations
@@ -26,25 +26,31 @@ VIEW_BUDGET_S = 6.0
 PROBE_STEPS = 25
 # the balls of a timed batch: enough that a step's fixed cost is shared as in a real view
 PROBE_BALLS = 1024
+# the balls of a second, small timed batch: its time is mostly that fixed cost
+SMALL_PROBE_BALLS = 64
 
 
 @dataclass(frozen=True)
 class Cost:
     """One optimizer's balls in a view: `wanted` balls (solo runs, or balls of a batch) at `per_run` CPU
-    seconds each (measured); `affordable` is how many fit in `budget` seconds."""
+    seconds each, on top of `fixed` seconds whatever their number (a batch's every step runs the formula's
+    and the optimizer's operations once, for one ball or a thousand), all measured; `affordable` is how
+    many fit in `budget` seconds."""
 
     optimizer: str
     per_run: float
     wanted: int
     budget: float = VIEW_BUDGET_S
+    fixed: float = 0.0
 
     @property
     def seconds(self) -> float:
-        return self.per_run * self.wanted
+        return self.fixed + self.per_run * self.wanted
 
     @property
     def affordable(self) -> int:
-        return int(self.budget / max(self.per_run, 1e-9) + 1e-9)  # 6 / 0.1 is 59.99…: 60 fit
+        # 6 / 0.1 is 59.99…: 60 fit
+        return max(int((self.budget - self.fixed) / max(self.per_run, 1e-9) + 1e-9), 0)
 
 
 def time_one_run(
@@ -91,14 +97,21 @@ def time_one_batch(
     return max(timed(more) - timed(few), 0.0) / (more - few) * steps
 
 
-def time_one_batched_ball(
+def time_batched_balls(
     surface: Surface, optimizer: str, lr: float, steps: int, zero_grad: bool = True, *,
     hyperparameters: Mapping[str, Any] | None = None, schedule: str = "constant", clip_norm: float | None = None,
-) -> float:
-    """The CPU seconds one ball of a big batch takes over `steps` steps on this thread: a batch of
-    PROBE_BALLS timed, only its ends kept (as a basins map or a swarm of thousands rolls)."""
-    return time_one_batch(surface, optimizer, lr, PROBE_BALLS, steps, zero_grad, path=False,
-                          hyperparameters=hyperparameters, schedule=schedule, clip_norm=clip_norm) / PROBE_BALLS
+) -> tuple[float, float]:
+    """(the CPU seconds a batch takes over `steps` steps on this thread whatever its size, the seconds each
+    of its balls adds), only its ends kept (as a basins map or a swarm rolls): batches of SMALL_PROBE_BALLS
+    and PROBE_BALLS timed. A typed formula's step is hundreds of small operations, so a map cut to 529
+    balls costs far more than half of 1,024 (priced at a 1,024-ball batch's share, 5.8 s; it took 9.6 s)."""
+    small, big = (time_one_batch(surface, optimizer, lr, balls, steps, zero_grad, path=False,
+                                 hyperparameters=hyperparameters, schedule=schedule, clip_norm=clip_norm)
+                  for balls in (SMALL_PROBE_BALLS, PROBE_BALLS))
+    per_ball = max(big - small, 0.0) / (PROBE_BALLS - SMALL_PROBE_BALLS)
+    # at least a quarter of a ball's share of the big batch: a noisy probe never makes a ball free
+    per_ball = max(per_ball, big / PROBE_BALLS / 4)
+    return max(big - per_ball * PROBE_BALLS, 0.0), per_ball
 
 
 def seconds(value: float) -> str:

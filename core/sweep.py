@@ -8,7 +8,7 @@ per ball). A schedule is applied to each rate exactly as torch.optim.lr_schedule
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -110,6 +110,13 @@ class Sweep:
                          lrs=self.lr_steps[:, chosen], off_positions=self.off_positions[k, chosen],
                          off_losses=self.off_losses[k, chosen])
         return found.codes, found.converged_at
+
+    def trimmed(self) -> Sweep:
+        """This sweep with the losses of its first and last steps only (losses (2, optimizers, rates))
+        and no paths: all its figure (core.sweep_figures) and its sentences (core.sweep_verdicts) read,
+        kilobytes where a long sweep's every step is megabytes."""
+        return replace(self, losses=self.losses[[0, -1]].copy(), positions=None, grads=None, lr_steps=None,
+                       off_positions=None, off_losses=None)
 
     def best_lr(self, optimizer: str) -> float | None:
         """The learning rate that reached the tolerance in the fewest steps and ends converged there

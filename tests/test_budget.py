@@ -39,14 +39,36 @@ def test_durations_read_as_people_say_them(value, said):
     assert seconds(value) == said
 
 
-def test_a_batched_ball_is_priced_from_a_timed_batch_and_a_heavy_formula_costs_more():
-    from core.budget import time_one_batched_ball
+def test_what_a_budget_affords_beside_a_batchs_fixed_cost():
+    cost = Cost("sgd", per_run=0.01, wanted=1000, budget=6.0, fixed=3.5)
+    assert cost.seconds == pytest.approx(13.5) and cost.affordable == 250
+    assert Cost("sgd", 0.01, 10, 6.0, fixed=7.0).affordable == 0  # its steps alone pass the budget
+
+
+def test_a_batch_is_priced_from_two_sizes_as_its_fixed_cost_and_its_cost_a_ball(monkeypatch):
+    from core.budget import time_batched_balls
+
+    # a clock that a batch of n balls advances by 2 ms + 0.1 ms a ball each step: the estimate is exact
+    clock = [0.0]
+
+    def fake_batch(surface, optimizer, lr, starts, steps, zero_grad, **options):
+        clock[0] += steps * (0.002 + 0.0001 * len(starts))
+
+    monkeypatch.setattr(budget, "descend_batch", fake_batch)
+    monkeypatch.setattr(budget.time, "thread_time", lambda: clock[0])
+    fixed, per_ball = time_batched_balls(get_surface("bowl"), "sgd", 0.1, 2000)
+    assert fixed == pytest.approx(4.0) and per_ball == pytest.approx(0.2)
+
+
+def test_a_real_batch_is_priced_and_a_heavy_formula_costs_more():
+    from core.budget import time_batched_balls
     from core.custom import formula_surface
 
-    light = time_one_batched_ball(get_surface("himmelblau"), "sgd", 0.01, 100)
-    heavy = time_one_batched_ball(formula_surface("+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+"),
-                                                  ((0.1, 3.0), (0.1, 3.0))), "sgd", 0.01, 100)
-    assert 0 < light < heavy  # nested powers cost many times Himmelblau's four products a ball-step
+    light = time_batched_balls(get_surface("himmelblau"), "sgd", 0.01, 100)
+    heavy = time_batched_balls(formula_surface("+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+"),
+                                               ((0.1, 3.0), (0.1, 3.0))), "sgd", 0.01, 100)
+    # nested powers cost many times Himmelblau's four products, a step and a ball-step
+    assert 0 < light[1] < heavy[1] and light[0] < heavy[0]
 
 
 def test_a_small_batch_is_priced_at_its_own_size_where_a_steps_fixed_cost_is_most_of_it():

@@ -90,16 +90,23 @@ def test_without_optimizers_the_sweep_asks_for_one_and_the_others_offer_all(app)
     assert not app.exception and len(options) == len(OPTIMIZERS) - 1 and "L-BFGS" not in options
 
 
-def test_a_basins_map_too_dear_to_answer_quickly_is_cut_to_its_cost_saying_what_to_lower(app):
+def test_a_basins_map_too_dear_to_answer_quickly_is_cut_to_its_cost_saying_what_to_lower(app, monkeypatch):
+    from core.budget import Cost
+
+    # a batch priced at 0.5 ms a step whatever its size, and 0.25 µs a ball-step: at 2,000 steps 1 s,
+    # and 0.5 ms a ball, so 6 s buys 10,000 balls, a 100 x 100 map; at 20 steps all 201 x 201 fit
+    monkeypatch.setattr("app.many.batch_cost", lambda settings, name, wanted: Cost(
+        name, 2.5e-7 * settings.steps, wanted, fixed=5e-4 * settings.steps))
     app.session_state["many_mode"] = "basins"
     app.session_state["basin_resolution"] = 201
     app.session_state["steps"] = 2000
     app.run()
     assert not app.exception and not app.warning
     captions = " ".join(c.value for c in app.caption)
-    assert "(you chose 201 × 201); fewer steps in the sidebar give it more" in captions
-    side = int(captions.split("so this map has ")[1].split(" × ")[0])
-    assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == side * side
+    assert ("On this mountain SGD costs about 1.0 s of CPU over 2000 steps for a batch of any size, and 0.5 ms more "
+            "a ball; a view spends at most 6.0 s, so this map has 100 × 100 starts (you chose 201 × 201); fewer "
+            "steps in the sidebar give it more.") in captions
+    assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == 100 * 100
     app.session_state["steps"] = 20
     app.run()
     assert "you chose" not in " ".join(c.value for c in app.caption)
@@ -294,7 +301,38 @@ def test_a_formula_of_nested_powers_gets_the_basins_map_its_cost_affords(app):
     app.run()
     assert not app.exception
     captions = " ".join(c.value for c in app.caption)
-    assert "On this mountain a ball of SGD costs about" in captions and "(you chose 201 × 201)" in captions
+    assert "On this mountain SGD costs about" in captions and "for a batch of any size, and" in captions
+    assert "(you chose 201 × 201)" in captions
     side = int(captions.split("so this map has ")[1].split(" × ")[0])
     assert 10 <= side < 201
     assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == side * side
+
+
+@pytest.mark.parametrize("mode", ["sweep", "swarm"])
+def test_a_view_whose_balls_are_too_big_to_keep_rolls_them_once(app, monkeypatch, mode):
+    """A sweep or swarm keeps each ball's every step, often more than the memo keeps: a rerun, a new
+    learning rate on the sweep or a new start on the swarm must not roll them all again."""
+    import app.many_scene as many_scene
+    from app import memo
+
+    # 1,000 steps of 256 rates x 3 optimizers, or of 300 balls, weigh 6-7 MB whole: more than this
+    monkeypatch.setattr(memo.MEMO, "max_entry", 4 * 2**20)
+    rolled = {"sweep": 0, "swarm": 0}
+    for name, kind in (("lr_sweep", "sweep"), ("swarm", "swarm")):
+        def counted(*args, _make=getattr(many_scene, name), _kind=kind, **kwargs):
+            rolled[_kind] += 1
+            return _make(*args, **kwargs)
+        monkeypatch.setattr(many_scene, name, counted)
+    state = app.session_state
+    state["many_mode"], state["steps"], state["sweep_count"], state["swarm_seed"] = mode, 1000, 256, 4321
+    app.run()
+    assert not app.exception and rolled[mode] == 1
+    said = [m.value for m in app.markdown]
+    app.run()  # a rerun with nothing changed
+    assert rolled[mode] == 1 and [m.value for m in app.markdown] == said
+    if mode == "sweep":
+        state["lr"] = 0.003  # a rate clicked on the sweep: the marks move, the sweep is the same
+    else:
+        state["start_x"], state["start_y"] = 1.0, 1.0  # a swarm starts at random: its view is the same
+    app.run()
+    assert not app.exception and rolled[mode] == 1

@@ -206,3 +206,18 @@ def test_progress_runs_once_from_0_to_1_over_the_batch_and_the_solo_optimizers()
              progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and seen[0] == 0
     assert max(s for s in seen if s <= 2 / 3 + 1e-12) == pytest.approx(2 / 3)
+
+
+def test_a_trimmed_sweep_draws_and_words_what_the_whole_one_does():
+    from core.sweep_figures import sweep_figure
+    from core.sweep_verdicts import sweep_sentence
+
+    whole = lr_sweep(get_surface("himmelblau"), ["sgd", "momentum", "adam"], (0.5, -1.0), 150, lr_grid(1e-4, 3.0, 24),
+                     paths=True)
+    trimmed = whole.trimmed()
+    assert trimmed.losses.shape == (2, 3, 24) and trimmed.positions is None and trimmed.grads is None
+    np.testing.assert_array_equal(trimmed.losses, whole.losses[[0, -1]])
+    assert sweep_figure(trimmed, 0.01, 0.02).to_json() == sweep_figure(whole, 0.01, 0.02).to_json()
+    assert [sweep_sentence(trimmed, k, 0.02) for k in range(3)] == [sweep_sentence(whole, k, 0.02) for k in range(3)]
+    with pytest.raises(LossMountainError, match="kept no paths"):
+        trimmed.run("sgd", float(whole.lrs[0]))
