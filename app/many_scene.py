@@ -16,10 +16,9 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from core import get_optimizer
-from core.basins import Ends
 from core.basin_figures import basin_figure
 from core.looks import LOOKS
-from core.basins import Basins, basins
+from core.basins import Basins, Ends, basins
 from core.race import Race, fair_race
 from core.sweep import Sweep, lr_grid, lr_sweep
 from core.sweep_figures import sweep_figure
