@@ -113,6 +113,22 @@ def test_a_basins_map_too_dear_to_answer_quickly_is_cut_to_its_cost_saying_what_
     assert decode(view_payload(app)["figures"]["feature"]["data"][0]["z"]).size == 201 * 201
 
 
+
+def test_a_batch_priced_without_a_fixed_part_is_worded_by_the_ball_alone(app, monkeypatch):
+    from core.budget import Cost
+
+    # a probe that found no fixed cost (a noisy one is clamped to 0): the caption names no "0 ms"
+    monkeypatch.setattr("app.many.batch_cost", lambda settings, name, wanted: Cost(name, 1e-2, wanted))
+    app.session_state["many_mode"] = "swarm"
+    app.session_state["swarm_size"] = 1000
+    app.run()
+    assert not app.exception and not app.warning
+    captions = " ".join(c.value for c in app.caption)
+    assert ("On this mountain SGD costs about 10 ms of CPU a ball over 150 steps; a view spends at most 6.0 s, "
+            "so this swarm has 600 balls (you chose 1000); fewer steps in the sidebar give it more.") in captions
+    assert "0 ms of CPU over" not in captions
+
+
 def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_when_asked(app):
     info = view_payload(app)["ladder"]
     assert info["index"] == info["rates"].index(0.01) and info["runs"] == 3
