@@ -174,6 +174,35 @@ def test_newton_lands_on_a_quadratic_bowls_minimum_in_one_step(surface_name):
     assert run.state["damping"][0] == 0.0  # the Hessian was positive definite: no damping
 
 
+def test_newtons_closed_form_smallest_eigenvalue_is_the_symmetric_matrixs():
+    from core.newton import Newton
+
+    # (a, b, c) of [[a, b], [b, c]] and its smaller eigenvalue, by hand
+    cases = [(2.0, 0.0, 50.0, 2.0), (3.0, 4.0, 3.0, -1.0), (0.0, 0.0, 0.0, 0.0), (5.0, 0.0, -7.0, -7.0),
+             (1e200, 1e200, 1e200, 0.0),  # squared terms would overflow unless scaled first
+             (-1e300, 0.0, 1e300, -1e300),
+             (1e20, 1e11, 200.0, 100.0)]  # a deep ravine's: 200 − 10²²/10²⁰, lost by (a + c)/2 − √…
+    a, b, c, expected = (torch.tensor(column, dtype=torch.float64) for column in zip(*cases))
+    np.testing.assert_allclose(Newton.smallest_eigenvalue(a, b, c).numpy(), expected.numpy(), rtol=1e-15, atol=1e-300)
+    # random matrices: numpy's symmetric eigensolver agrees to rounding of the matrix's size
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(500, 3)) * 10.0 ** rng.integers(-3, 4, size=(500, 1))
+    found = Newton.smallest_eigenvalue(*torch.from_numpy(m).T).numpy()
+    lapack = np.linalg.eigvalsh(np.stack([m[:, [0, 1]], m[:, [1, 2]]], axis=1))[:, 0]
+    assert (np.abs(found - lapack) <= 1e-14 * np.abs(m).max(axis=1)).all()
+
+
+def test_newtons_closed_form_solve_is_exact_on_a_ravine_and_does_not_overflow():
+    from core.newton import Newton
+
+    t = lambda *values: torch.tensor(values, dtype=torch.float64)  # noqa: E731
+    # diag(2, 50) d = (2x, 50y): d = (x, y); the same system scaled by 10¹⁹⁸ (its products would overflow)
+    d0, d1, det = Newton.solve(t(2.0, 2e198), t(0.0, 0.0), t(50.0, 5e199), t(3.0, 6e198), t(-100.0, -1e200))
+    np.testing.assert_allclose(d0.numpy(), [1.5, 3.0], rtol=1e-15)
+    np.testing.assert_allclose(d1.numpy(), [-2.0, -2.0], rtol=1e-15)
+    assert (det > 0).all() and torch.isfinite(det).all()
+
+
 def test_newton_is_damped_where_the_hessian_is_not_positive_definite():
     surface = get_surface("saddle")
     run = descend(surface, "newton", 1.0, (0.5, 0.01), 1)
