@@ -26,6 +26,17 @@ DEFAULT = dict(surface="himmelblau", optimizers=("sgd", "momentum", "adam"), lr=
                start=(0.0, 0.0), steps=150)
 
 
+# the baseline's median where the server-work target (≤ 100 ms) was set (docs/PERFORMANCE.md): on another
+# machine the target is also read at the speed the same run's baseline shows (as bench.interaction does)
+BASELINE_WHEN_SET = 0.094
+
+
+def bound_here(bound: float, baseline: float, baseline_when_set: float) -> float:
+    """A time bound read at this machine's speed: times how much longer the same run's straightforward
+    baseline takes here than where the bound was set."""
+    return bound * baseline / baseline_when_set
+
+
 def median_seconds(work: Callable[[], object], repeats: int) -> float:
     work()  # warm-up: imports, first-call allocations
     times = []
@@ -132,7 +143,11 @@ def main() -> None:
     print(f"{'whole script rerun, scene cached (AppTest)':<52}{rerun * 1e3:>10.1f}ms")
     print(f"{'figure payload for the default view':<52}{payload / 1e3:>10.0f}kB")
     met = "met" if shared <= 0.1 else "NOT MET"
-    print(f"targets: server work ≤ 100 ms ({met}); payload ≤ 1 MB ({'met' if payload <= 1e6 else 'NOT MET'})")
+    here = bound_here(0.1, baseline, BASELINE_WHEN_SET)
+    print(f"targets: server work ≤ 100 ms ({met}; here ≤ {here * 1e3:.0f} ms, "
+          f"{'met' if shared <= here else 'NOT MET'}); payload ≤ 1 MB ({'met' if payload <= 1e6 else 'NOT MET'})")
+    print(f"here: the target read at this machine's speed, by the baseline in this run over its "
+          f"{BASELINE_WHEN_SET * 1e3:.0f} ms where the target was set ({baseline / BASELINE_WHEN_SET:.2f}×)")
     if not args.no_browser:
         moves = 3 if args.quick else 8
         ours, reference = slider_to_redraw_seconds(moves), reference_slider_seconds(moves)

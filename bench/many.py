@@ -15,7 +15,7 @@ import time
 import numpy as np
 import torch
 
-from bench.explorer import median_seconds
+from bench.explorer import bound_here, median_seconds
 from core import OPTIMIZERS, get_surface
 from core.basins import basins
 from core.surfaces import Surface
@@ -28,6 +28,9 @@ SWEEP_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
 # torch.optim's other elementwise optimizers (issue 13), and Newton's method (one row a ball)
 NEW_OPTIMIZERS = ("adadelta", "adamax", "asgd", "nadam", "radam", "rprop")
 TARGETS = {"basins": 1.0, "sweep": 1.5}  # seconds, on a 2-core CPU
+# the Adam basins map's baseline where the targets were set (docs/PERFORMANCE.md, 307-308 s): each time
+# target is also read at the speed this run's baseline shows
+BASINS_BASELINE_WHEN_SET = 307.5
 
 
 def plain_loop(surface: Surface, optimizer: str, lr: float, start, steps: int) -> np.ndarray:
@@ -91,20 +94,31 @@ def main() -> None:
 
     print(f"{SURFACE}, {STEPS} steps each, device {args.device}, {torch.get_num_threads()} torch threads; "
           f"baseline: a plain torch.optim loop per run, {min(sample, 1000)} random runs timed and scaled")
-    print(f"{'measure':<50}{'batched':>10}{'baseline':>11}{'ratio':>9}   target")
+    factor = basin_baseline / BASINS_BASELINE_WHEN_SET
+    basins_here, sweep_here = (bound_here(TARGETS[kind], basin_baseline, BASINS_BASELINE_WHEN_SET)
+                               for kind in ("basins", "sweep"))
+    print(f"{'measure':<50}{'batched':>10}{'baseline':>11}{'ratio':>9}   {'target':<16}{'as written':<12}here")
     rows = (
-        ("basins map 100×100 starts, Adam", basin_time, basin_baseline, "≤ 1 s, ≥ 50×",
-         basin_time <= TARGETS["basins"] and basin_baseline / basin_time >= 50),
-        ("lr sweep 64 rates × 5 optimizers", sweep_time, sweep_baseline, "≤ 1.5 s", sweep_time <= TARGETS["sweep"]),
-        ("swarm of 1,000 balls, Adam", swarm_time, swarm_baseline, "", None),
+        ("basins map 100×100 starts, Adam", basin_time, basin_baseline, "basins"),
+        ("lr sweep 64 rates × 5 optimizers", sweep_time, sweep_baseline, "sweep"),
+        ("swarm of 1,000 balls, Adam", swarm_time, swarm_baseline, None),
         (f"lr sweep 64 rates × the {len(NEW_OPTIMIZERS)} newer torch.optim", new_sweep_time, new_sweep_baseline,
-         "≤ 1.5 s", new_sweep_time <= TARGETS["sweep"]),
-        *((f"basins map 100×100 starts, {OPTIMIZERS[name].label}", seconds, baseline, "≤ 1 s, ≥ 50×",
-           seconds <= TARGETS["basins"] and baseline / seconds >= 50) for name, seconds, baseline in new_basins),
+         "sweep"),
+        *((f"basins map 100×100 starts, {OPTIMIZERS[name].label}", seconds, baseline, "basins")
+          for name, seconds, baseline in new_basins),
     )
-    for name, batched, baseline, target, met in rows:
-        verdict = "" if met is None else ("  met" if met else "  NOT MET")
-        print(f"{name:<50}{batched:>9.2f}s{baseline:>10.1f}s{baseline / batched:>8.0f}×   {target}{verdict}")
+    for name, batched, baseline, kind in rows:
+        line = f"{name:<50}{batched:>9.2f}s{baseline:>10.1f}s{baseline / batched:>8.0f}×   "
+        if kind is not None:
+            # a map must also beat its baseline 50 times over, on any machine
+            fast = baseline / batched >= 50 if kind == "basins" else True
+            bound, here = TARGETS[kind], basins_here if kind == "basins" else sweep_here
+            target = f"≤ {bound:g} s" + (", ≥ 50×" if kind == "basins" else "")
+            line += (f"{target:<16}{'met' if batched <= bound and fast else 'NOT MET':<12}"
+                     f"≤ {here:.2f} s: {'met' if batched <= here and fast else 'NOT MET'}")
+        print(line)
+    print(f"here: each time target read at this machine's speed, by the Adam basins map's baseline in this run over "
+          f"its {BASINS_BASELINE_WHEN_SET:.0f} s where the targets were set ({factor:.2f}×)")
 
 
 if __name__ == "__main__":
