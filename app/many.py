@@ -190,7 +190,16 @@ def _basins_view(settings: Settings) -> None:
         f"**{percent(result.share(DIVERGED))}** fly off. Of those that reach a minimum, "
         f"**{percent(result.far_valley_share)}** end in one that is *not* the nearest to where they started"
         + (" (the dots): their descent carried them past the closest valley into another. " if result.far_valley_share
-           else ". ") + "Change the learning rate or add momentum and compare the shares.")
+           else ". ") + _compare_advice(spec))
+
+
+def _compare_advice(spec) -> str:
+    """What to change and compare, of what this optimizer has: no learning rate to change for Newton's
+    method, no momentum for Adam or Rprop."""
+    if spec.fixed_lr is not None:
+        return "Pick another optimizer above and compare the shares."
+    has_momentum = "momentum" in spec.settings(None)
+    return f"Change the learning rate{' or the momentum' if has_momentum else ''} and compare the shares."
 
 
 def _sized(settings: Settings, optimizer: str, size: int, view: str) -> int | None:

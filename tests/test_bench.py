@@ -23,3 +23,11 @@ def test_a_target_is_read_at_the_speed_the_same_runs_reference_shows():
     assert target_here("≤ 4 s", "first_load", factors) == "≤ 8.00 s"
     assert target_here("≥ 5 /s", "start_cpu", factors) == "≥ 2.5 /s"  # a rate: half as many here
     assert target_here("≤ 50 kB", None, factors) == ""  # bytes are the same on any machine
+
+
+def test_a_core_bench_bound_is_read_at_the_speed_its_baseline_shows():
+    from bench.explorer import bound_here
+
+    # the baseline took 2.5 times as long here as where the bound was set: the bound stretches as much
+    assert bound_here(0.1, 0.235, 0.094) == 0.1 * 0.235 / 0.094
+    assert bound_here(1.0, 307.5, 307.5) == 1.0

@@ -129,6 +129,21 @@ def test_a_batch_priced_without_a_fixed_part_is_worded_by_the_ball_alone(app, mo
     assert "0 ms of CPU over" not in captions
 
 
+
+@pytest.mark.parametrize("optimizer, advice", [
+    ("sgd", "Change the learning rate or the momentum and compare the shares."),
+    ("adam", "Change the learning rate and compare the shares."),  # no momentum setting of that name
+    ("newton", "Pick another optimizer above and compare the shares."),  # no learning rate at all
+])
+def test_the_basins_sentence_advises_only_what_the_optimizer_has(app, optimizer, advice):
+    app.session_state["optimizers"] = ["sgd", "adam", "newton"]
+    app.session_state["many_mode"] = "basins"
+    app.session_state["basin_optimizer"] = optimizer
+    app.run()
+    assert not app.exception
+    texts = _texts(app)
+    assert advice in texts and texts.count("compare the shares") == 1
+
 def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_when_asked(app):
     info = view_payload(app)["ladder"]
     assert info["index"] == info["rates"].index(0.01) and info["runs"] == 3
