@@ -217,13 +217,12 @@ def _sized(settings: Settings, optimizer: str, size: int, view: str) -> int | No
     if solo:
         why = (f"{spec.label} moves one ball per optimizer instance (it is not elementwise), about "
                f"{seconds(cost.per_run)} of CPU a ball here")
-    else:
+    elif cost.fixed > 0:
         # a batch's steps cost their operations whatever its size: on a long typed formula, most of it
         why = (f"On this mountain {spec.label} costs about {seconds(cost.fixed)} of CPU over {settings.steps} steps "
                f"for a batch of any size, and {seconds(cost.per_run)} more a ball")
-        if cost.fixed <= 0:  # the probe found no fixed part (or a noisy one was clamped): name none
-            why = (f"On this mountain {spec.label} costs about {seconds(cost.per_run)} of CPU a ball over "
-                   f"{settings.steps} steps")
+    else:  # the probe found no fixed part (or a noisy one was clamped): name none
+        why = f"On this mountain {spec.label} costs about {seconds(cost.per_run)} of CPU a ball over {settings.steps} steps"
     why += f"; a view spends at most {seconds(cost.budget)}"
     if fits >= size:
         if solo:
