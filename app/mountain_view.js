@@ -492,11 +492,15 @@ class MountainView {
       }
       this.root.querySelector(".lm-feature-caption").textContent = (payload.captions || {}).feature || "";
     }
-    // a phone takes each figure's own narrow layout, where it has one (no legend over the mountain)
+    // a phone takes each figure's own narrow layout, where it has one (no legend over the mountain,
+    // the 3-D view from farther back so its loss labels stay on screen)
     const phone = this.root.clientWidth < NARROW_WIDTH;
     [mountain, map, loss].forEach((figure) => {
       const narrow = figure.layout.meta && figure.layout.meta.narrow;
-      if (phone && narrow) Object.assign(figure.layout, narrow);
+      if (!phone || !narrow) return;
+      const { scene_camera: camera, ...changes } = narrow;
+      Object.assign(figure.layout, changes);
+      if (camera && figure.layout.scene) figure.layout.scene = { ...figure.layout.scene, camera };
     });
     const ground = this.terrainFrame(map, groundTraces);
     // plotly.js saves the camera on mouseup but eases it on behind the pointer for a moment

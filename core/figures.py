@@ -42,6 +42,9 @@ COMPASS_COLOR = "#1b1b1b"
 GHOST_OPACITY = 0.45
 LOSS_FLOOR = 1e-16  # log axes cannot show 0: a run that lands exactly on a minimum shows here
 BALL_RADIUS = STANDARD.ball_radius  # pixels, on the map
+CAMERA = dict(eye=dict(x=1.25, y=-1.55, z=1.45))
+# a phone's 3-D view from farther back: closer, the loss axis's labels on the left fall off the screen
+PHONE_CAMERA = dict(eye={axis: 1.45 * value for axis, value in CAMERA["eye"].items()})
 FONT = STANDARD.font
 # from this many runs on, the legends scroll
 MANY_RUNS = 6
@@ -273,14 +276,14 @@ def mountain_figure(
         uirevision="mountain",  # the viewer keeps the user's camera across updates
         # a phone has no room for the legend over the mountain; `height` is how a path's drawn z
         # follows from its losses (a viewer may rebuild z from them rather than receive it)
-        meta=dict(narrow=dict(showlegend=False), height=dict(
+        meta=dict(narrow=dict(showlegend=False, scene_camera=PHONE_CAMERA), height=dict(
             display=surface.display, min=surface.min_value, scale=surface.display_scale, top=hi, lift=lift)),
         scene=dict(
             xaxis=dict(title=dict(text="x"), range=[x0, x1]), yaxis=dict(title=dict(text="y"), range=[y0, y1]),
             zaxis=z_axis,
             aspectmode="manual", aspectratio=dict(x=1.0, y=(y1 - y0) / (x1 - x0), z=0.6),
             domain=dict(x=[0.04, 1.0], y=[0.0, 1.0]),  # room for the loss axis title on the left
-            camera=dict(eye=dict(x=1.25, y=-1.55, z=1.45)),
+            camera=CAMERA,
         ),
     ))
 

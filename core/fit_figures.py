@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import torch
 
 from .data_fit import Data, Fit, features, mse
-from .figures import BALL_RADIUS, FONT, LOSS_FLOOR, MINIMUM_COLOR, START_COLOR, TERRAIN
+from .figures import BALL_RADIUS, CAMERA, FONT, LOSS_FLOOR, MINIMUM_COLOR, PHONE_CAMERA, START_COLOR, TERRAIN
 from .optimizers import get_optimizer
 
 RESOLUTION = 81
@@ -83,8 +83,12 @@ def fit_figures(
     template = (f"<b>{spec.label}</b> · step %{{customdata[0]}}<br>{names[i]} = %{{customdata[2]:.4g}}, "
                 f"{names[j]} = %{{customdata[3]:.4g}}<br>loss = %{{customdata[1]:.4g}}<extra></extra>")
     best = fit.best[[i, j]]
-    low, high = int(np.floor(heights.min())), int(np.ceil(heights.max()))
-    ticks = list(range(low, high + 1, max(1, math.ceil((high - low) / 8))))  # at most nine decades named
+    # the path is named too: a far-flown fit's coarse grid lies decades above the path it samples around
+    low = int(np.floor(min(heights.min(), path_z.min())))
+    high = int(np.ceil(max(heights.max(), path_z.max())))
+    # at most nine decades named, a round number of decades apart (1e0, 1e50, 1e100, not 1e1, 1e40, 1e79)
+    every = next(n for n in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if n * 8 >= high - low)
+    ticks = list(range(math.ceil(low / every) * every, high + 1, every))
     mountain = go.Figure([
         go.Surface(x=xs, y=ys, z=heights.astype(np.float32), colorscale=TERRAIN, showscale=False,
                    customdata=_float32(losses),
@@ -109,7 +113,8 @@ def fit_figures(
         scene=dict(xaxis=dict(title=names[i]), yaxis=dict(title=names[j]),
                    zaxis=dict(title="MSE (log scale)", tickvals=ticks, ticktext=[f"1e{k}" for k in ticks]),
                    aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
-                   camera=dict(eye=dict(x=1.25, y=-1.55, z=1.45))),
+                   camera=CAMERA),
+        meta=dict(narrow=dict(scene_camera=PHONE_CAMERA)),  # a phone keeps the legend, from farther back
     )
     map_ = go.Figure([
         go.Contour(x=xs, y=ys, z=heights.astype(np.float32), colorscale=TERRAIN, showscale=False, ncontours=28,
@@ -127,8 +132,9 @@ def fit_figures(
     # no scaleanchor: a stretched ravine should look stretched, but both axes must fit the panel
     map_.update_layout(
         font=FONT, margin=dict(l=45, r=10, t=10, b=35), showlegend=False, uirevision="fit",
-        xaxis=dict(title=names[i], range=[xs[0], xs[-1]], zeroline=False),
-        yaxis=dict(title=names[j], range=[ys[0], ys[-1]], zeroline=False), plot_bgcolor="white",
+        # automargin: a far-flown fit's ticks (−1×10¹⁵²) are wider than the margin
+        xaxis=dict(title=names[i], range=[xs[0], xs[-1]], zeroline=False, automargin=True),
+        yaxis=dict(title=names[j], range=[ys[0], ys[-1]], zeroline=False, automargin=True), plot_bgcolor="white",
         shapes=[dict(type="circle", name="ball:0", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
                      xanchor=float(fit.coefficients[-1, i]), yanchor=float(fit.coefficients[-1, j]),
                      x0=-BALL_RADIUS, x1=BALL_RADIUS, y0=-BALL_RADIUS, y1=BALL_RADIUS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import BALL_RADIUS, FONT, LOSS_FLOOR, MINIMUM_COLOR, START_COLOR, TERRAIN
+from .figures import BALL_RADIUS, CAMERA, FONT, LOSS_FLOOR, MINIMUM_COLOR, PHONE_CAMERA, START_COLOR, TERRAIN
 from .landscape import Landscape
 from .optimizers import get_optimizer
 
@@ -52,7 +52,8 @@ def landscape_figures(view: Landscape, optimizer: str) -> dict[str, go.Figure]:
         scene=dict(xaxis=dict(title="α (direction 1)"), yaxis=dict(title="β (direction 2)"),
                    zaxis=dict(title="loss (log scale)", tickvals=ticks, ticktext=[f"1e{k}" for k in ticks]),
                    aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6),
-                   camera=dict(eye=dict(x=1.25, y=-1.55, z=1.45))),
+                   camera=CAMERA),
+        meta=dict(narrow=dict(scene_camera=PHONE_CAMERA)),  # a phone keeps the legend, from farther back
     )
     map_ = go.Figure([
         go.Contour(x=view.alphas, y=view.betas, z=heights.astype(np.float32), colorscale=TERRAIN,

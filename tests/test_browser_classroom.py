@@ -8,6 +8,7 @@ import pytest
 
 from core import descend_many, get_surface
 from core.descent import gradients_at
+from core.figures import CAMERA
 from scripts.live_app import running_app
 from tests.browser import opened, require_chromium
 
@@ -111,3 +112,14 @@ def test_the_sweep_chart_puts_its_legends_below_on_a_phone(url):
     assert layout["legend"]["orientation"] == "h" and layout["legend2"]["orientation"] == "h"
     assert layout["margin"]["r"] < 20
     assert all(len(a["text"]) <= 12 for a in layout["annotations"])
+
+
+@pytest.mark.parametrize("path", ["/", "/data"])
+def test_a_phone_sees_the_3d_mountain_from_farther_back_so_its_loss_labels_stay_on_screen(url, path):
+    # seen at 390 × 844 from the laptop's camera, the loss axis's labels and title fell off the left edge
+    eyes = {}
+    for width, height in ((1440, 900), (390, 844)):
+        with opened(url, path, (width, height)) as page:
+            eyes[width] = page.evaluate("() => document.querySelector('.lm-mountain').layout.scene.camera.eye")
+    assert eyes[1440] == CAMERA["eye"]
+    assert eyes[390] == pytest.approx({axis: 1.45 * value for axis, value in CAMERA["eye"].items()})

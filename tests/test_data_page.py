@@ -87,3 +87,12 @@ def test_a_forgotten_zero_grad_that_flies_far_draws_its_overflowing_mountain():
     assert heights.max() == pytest.approx(np.log10(np.finfo(np.float64).max), rel=1e-6)  # overflow drawn at the top
     ticks = mountain["layout"]["scene"]["zaxis"]["tickvals"]
     assert 2 <= len(ticks) <= 9 and ticks[-1] >= heights.max() - (ticks[1] - ticks[0])
+    # the coarse grid lies at 1e300 and more, the path it samples around from 1e0: the ticks name the path's
+    # decades too (they named only 1e300 … 1e308, all crowded at the top of the 3-D box), 50 decades apart
+    # from the first multiple of 50 over the lowest point
+    path_z = decode(traces_with_role(mountain, "path")[0]["z"])  # the fit's own (the ghost's is run 1)
+    assert heights.min() > 300 and path_z.min() < 2
+    assert ticks == list(range(50, 301, 50)) and mountain["layout"]["scene"]["zaxis"]["ticktext"][0] == "1e50"
+    # the map's far-flown ticks (−1×10¹⁵²) get the room they need
+    map_layout = view_payload(page)["figures"]["map"]["layout"]
+    assert map_layout["xaxis"]["automargin"] and map_layout["yaxis"]["automargin"]
