@@ -129,7 +129,6 @@ def test_a_batch_priced_without_a_fixed_part_is_worded_by_the_ball_alone(app, mo
     assert "0 ms of CPU over" not in captions
 
 
-
 @pytest.mark.parametrize("optimizer, advice", [
     ("sgd", "Change the learning rate or the momentum and compare the shares."),
     ("adam", "Change the learning rate and compare the shares."),  # no momentum setting of that name
@@ -143,6 +142,7 @@ def test_the_basins_sentence_advises_only_what_the_optimizer_has(app, optimizer,
     assert not app.exception
     texts = _texts(app)
     assert advice in texts and texts.count("compare the shares") == 1
+
 
 def test_the_sweep_view_offers_the_learning_rate_preview_and_sends_its_ladder_when_asked(app):
     info = view_payload(app)["ladder"]
@@ -202,12 +202,17 @@ def _priced(monkeypatch, per_run):
     monkeypatch.setattr(app.many, "solo_cost", lambda settings, name, wanted, lrs, start: Cost(name, per_run, wanted))
 
 
-def _solo_steps(app, monkeypatch):
-    """Fewer steps, and no deadline: a test of what a price buys must not hang on this machine's speed
-    (100 of Lamb's solo runs × 150 steps took 12 s of CPU on a slow one, past the 10 s deadline)."""
+def _no_deadline(monkeypatch):
+    """A test of what a price buys must not hang on this machine's speed: the deadline has tests of its own."""
     from app import work
 
     monkeypatch.setattr(work, "DEADLINE_S", 600.0)
+
+
+def _solo_steps(app, monkeypatch):
+    """Fewer steps, and no deadline (100 of Lamb's solo runs × 150 steps took 12 s of CPU on a slow
+    machine, past the 10 s deadline)."""
+    _no_deadline(monkeypatch)
     app.session_state["steps"] = 50
 
 
@@ -332,11 +337,9 @@ NASTY_FORMULA = "+".join(["sin(x^y^x)^cos(y^x^y)"] * 13)[:300].rstrip("+")
 def test_a_formula_of_nested_powers_gets_the_basins_map_its_cost_affords(app, monkeypatch):
     # the issue's heavy link: 201 x 201 starts x 490 steps of a 300-character formula (about 75 s of CPU
     # here at full size) is measured first and cut to what 6 s buys, saying so. No deadline: the price is
-    # timed beside the other test worker, and a probe read low by 1.7x ran the map past the 10 s deadline
-    # (CI at stop 27: the view was cut, so no map was sent); the deadline has tests of its own
-    from app import work
-
-    monkeypatch.setattr(work, "DEADLINE_S", 600.0)
+    # timed beside the other test worker, and a probe that reads 1.7x low runs the map past 10 s (CI at
+    # stop 27 sent no map, most likely so: not reproduced here)
+    _no_deadline(monkeypatch)
     app.session_state["surface"] = "custom"
     app.session_state["formula"] = NASTY_FORMULA
     for key, value in (("bound_x0", 0.1), ("bound_x1", 3.0), ("bound_y0", 0.1), ("bound_y1", 3.0)):
